@@ -24,6 +24,14 @@ export interface Config {
   /** Apollo Sandbox on GET /graphql; on by default outside production. */
   landingPage: boolean;
   introspection: boolean;
+  /** Apply committed migrations at start-up; turn off when a release step does it. */
+  migrateOnStart: boolean;
+  databasePoolSize: number;
+  /** Largest accepted request body. */
+  maxBodyBytes: number;
+  /** Proxies in front of the server whose X-Forwarded-For entries are trusted; 0 trusts none. */
+  trustProxyHops: number;
+  logLevel: string;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +71,11 @@ export function loadConfig(env: Env = process.env): Config {
     bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),
     landingPage: boolean(env, "LANDING_PAGE", !production),
     introspection: boolean(env, "INTROSPECTION", !production),
+    migrateOnStart: boolean(env, "MIGRATE_ON_START", true),
+    databasePoolSize: integer(env, "DATABASE_POOL_SIZE", 10, 1, 200),
+    maxBodyBytes: integer(env, "MAX_BODY_BYTES", 100_000, 1_000, 10_000_000),
+    trustProxyHops: integer(env, "TRUST_PROXY_HOPS", 0, 0, 10),
+    logLevel: logLevel(env.LOG_LEVEL, nodeEnv),
   };
 }
 
@@ -70,6 +83,14 @@ function parseNodeEnv(value: string | undefined): Config["env"] {
   const v = nonEmpty(value) ?? "development";
   if (v === "development" || v === "production" || v === "test") return v;
   throw new ConfigError(`NODE_ENV must be development, production or test (got "${v}").`);
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function logLevel(value: string | undefined, nodeEnv: Config["env"]): string {
+  const level = nonEmpty(value)?.toLowerCase() ?? (nodeEnv === "test" ? "silent" : "info");
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")} (got "${level}").`);
+  return level;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

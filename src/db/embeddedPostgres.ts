@@ -1,9 +1,9 @@
-import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { readOrCreateSecretFile } from "../secretFile";
 
 export interface EmbeddedPostgres {
   /** Connection string for the application database. */
@@ -68,24 +68,6 @@ async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<
     if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
   } finally {
     await client.end();
-  }
-}
-
-/** Reads a random secret kept in a file only the owner can read, making it the first time. */
-export async function readOrCreateSecretFile(file: string): Promise<string> {
-  try {
-    return (await fs.readFile(file, "utf8")).trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  const secret = crypto.randomBytes(48).toString("base64url");
-  // "wx": if two processes race here, the loser re-reads the winner's file.
-  try {
-    await fs.writeFile(file, secret + "\n", { mode: 0o600, flag: "wx" });
-    return secret;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    return (await fs.readFile(file, "utf8")).trim();
   }
 }
 

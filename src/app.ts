@@ -1,0 +1,87 @@
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { AccessTokens } from "./auth/accessTokens";
+import { AuthService } from "./auth/authService";
+import { PasswordHasher } from "./auth/passwordHashing";
+import { RequestAuthenticator } from "./auth/requestAuthentication";
+import type { Config } from "./config";
+import { startEmbeddedPostgres } from "./db/embeddedPostgres";
+import { applyMigrations } from "./db/migrations";
+import { createPrismaClient } from "./db/prismaClient";
+import type { PrismaClient } from "./generated/prisma/client";
+import { createApolloServer } from "./graphql/apolloServer";
+import type { Services } from "./graphql/context";
+import { createHttpServer, GRAPHQL_PATH } from "./http/httpServer";
+import type { Logger } from "./logger";
+import { readOrCreateSecretFile } from "./secretFile";
+
+export interface RunningApp {
+  /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
+  url: string;
+  port: number;
+  databaseUrl: string;
+  prisma: PrismaClient;
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger: Logger;
+  /** Milliseconds since the epoch; tests replace it to move time. */
+  now?: () => number;
+}
+
+/** Config -> database -> services -> HTTP server, listening. `stop()` undoes it in reverse. */
+export async function startApp(config: Config, { logger, now = Date.now }: AppOptions): Promise<RunningApp> {
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir);
+  const databaseUrl = config.databaseUrl ?? embedded!.url;
+  if (embedded) logger.info({ dataDir: config.dataDir }, "embedded PostgreSQL started");
+  try {
+    if (config.migrateOnStart) await applyMigrations(databaseUrl);
+    const prisma = createPrismaClient(databaseUrl, config.databasePoolSize);
+    const jwtSecret = config.jwtSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, "jwt-secret")));
+    const services = createServices(config, prisma, jwtSecret, now);
+    const apollo = createApolloServer(config, logger);
+    await apollo.start();
+    const server = createHttpServer({ config, apollo, services, logger });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+    return {
+      url: `http://${host}:${port}${GRAPHQL_PATH}`,
+      port,
+      databaseUrl,
+      prisma,
+      async stop() {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await apollo.stop();
+        await prisma.$disconnect();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+function createServices(config: Config, prisma: PrismaClient, jwtSecret: string, now: () => number): Services {
+  const accessTokens = new AccessTokens({
+    secret: jwtSecret,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    ttlSeconds: config.accessTokenTtlSeconds,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    now,
+  });
+  const passwords = new PasswordHasher(config.bcryptCost);
+  return {
+    auth: new AuthService({ prisma, passwords, accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, now }),
+    authenticator: new RequestAuthenticator(prisma, accessTokens),
+  };
+}

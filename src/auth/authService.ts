@@ -1,0 +1,93 @@
+import { AuthFailure, AuthenticationError, InputError } from "../errors";
+import { Prisma, type PrismaClient, type User } from "../generated/prisma/client";
+import type { AccessTokens } from "./accessTokens";
+import type { ClientInfo } from "./clientInfo";
+import { normalizeEmail, validateEmail, validateName, validateNewPassword } from "./inputValidation";
+import type { PasswordHasher } from "./passwordHashing";
+import { newSession } from "./sessions";
+
+/** What signup and login hand to the client: a token pair and the user it belongs to. */
+export interface AuthResult {
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+  user: User;
+}
+
+export interface SignupInput {
+  email: string;
+  password: string;
+  name: string;
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+}
+
+export interface AuthServiceDeps {
+  prisma: PrismaClient;
+  passwords: PasswordHasher;
+  accessTokens: AccessTokens;
+  refreshTokenTtlSeconds: number;
+  now: () => number;
+}
+
+/** Signup and login: the two ways to start a session with an email and a password. */
+export class AuthService {
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  async signup(input: SignupInput, client: ClientInfo): Promise<AuthResult> {
+    const email = validateEmail(input.email);
+    const name = validateName(input.name);
+    const password = validateNewPassword(input.password, email);
+    const passwordHash = await this.deps.passwords.hash(password);
+    const session = newSession(client, this.deps.refreshTokenTtlSeconds, this.deps.now());
+    try {
+      // One nested insert: the user, the session and its refresh token exist together or not at all.
+      const user = await this.deps.prisma.user.create({
+        data: { email, name, passwordHash, sessions: { create: session.data } },
+        include: { sessions: { select: { id: true } } },
+      });
+      const { sessions, ...plainUser } = user;
+      return this.result(plainUser, sessions[0]!.id, session);
+    } catch (error) {
+      // The unique index decides races between two signups with one email.
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+        throw new InputError("email", "An account with this email already exists. Log in instead.", "EMAIL_TAKEN");
+      }
+      throw error;
+    }
+  }
+
+  /** Wrong email and wrong password give the same error and take the same time. */
+  async login(input: LoginInput, client: ClientInfo): Promise<AuthResult> {
+    const email = normalizeEmail(input.email);
+    const { prisma, passwords } = this.deps;
+    const user = await prisma.user.findUnique({ where: { email } });
+    const passwordMatches = user
+      ? await passwords.verify(input.password, user.passwordHash)
+      : await passwords.verifyAgainstDummy(input.password);
+    if (!user || !passwordMatches) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
+
+    const session = newSession(client, this.deps.refreshTokenTtlSeconds, this.deps.now());
+    const created = await prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } });
+    if (passwords.needsRehash(user.passwordHash)) {
+      // The cost was raised since this hash was made; the password is at hand only now.
+      await prisma.user.update({ where: { id: user.id }, data: { passwordHash: await passwords.hash(input.password) } });
+    }
+    return this.result(user, created.id, session);
+  }
+
+  private result(user: User, sessionId: string, session: ReturnType<typeof newSession>): AuthResult {
+    const access = this.deps.accessTokens.sign({ userId: user.id, sessionId, tokenVersion: user.tokenVersion });
+    return {
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken: session.refreshToken,
+      refreshTokenExpiresAt: session.refreshTokenExpiresAt,
+      user,
+    };
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Every error a client can see, in one place. Services throw these; src/graphql/errorFormatting.ts
+ * is the single mapping to GraphQL `extensions`. README.md mirrors these lists.
+ */
+export const ErrorCode = {
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  FORBIDDEN: "FORBIDDEN",
+  BAD_USER_INPUT: "BAD_USER_INPUT",
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
+  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** `extensions.reason` of UNAUTHENTICATED errors: tells a client what to do next. */
+export const AuthFailure = {
+  /** No Authorization header: log in. */
+  NOT_AUTHENTICATED: "NOT_AUTHENTICATED",
+  /** The access token has expired: refresh it (or log in). */
+  TOKEN_EXPIRED: "TOKEN_EXPIRED",
+  /** The access token is malformed, forged, or not ours: log in. */
+  TOKEN_INVALID: "TOKEN_INVALID",
+  /** The session behind the token was ended (logout, password change) or the user is gone: log in. */
+  SESSION_ENDED: "SESSION_ENDED",
+  /** Wrong email or password (the two are indistinguishable on purpose). */
+  INVALID_CREDENTIALS: "INVALID_CREDENTIALS",
+} as const;
+export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
+
+const AUTH_MESSAGES: Record<AuthFailure, string> = {
+  NOT_AUTHENTICATED: "You must be logged in.",
+  TOKEN_EXPIRED: "Your access token has expired. Refresh it or log in again.",
+  TOKEN_INVALID: "Your access token is not valid. Log in again.",
+  SESSION_ENDED: "Your session has ended. Log in again.",
+  INVALID_CREDENTIALS: "Wrong email or password.",
+};
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra `extensions` for the client, such as `reason` or `field`. */
+    readonly details: Record<string, string | number> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class AuthenticationError extends AppError {
+  constructor(readonly reason: AuthFailure) {
+    super(ErrorCode.UNAUTHENTICATED, AUTH_MESSAGES[reason], { reason });
+  }
+}
+
+/** Bad input, naming the input field that was wrong (`email`, `password`, `name`, ...). */
+export class InputError extends AppError {
+  constructor(field: string, message: string, reason = "INVALID") {
+    super(ErrorCode.BAD_USER_INPUT, message, { field, reason });
+  }
+}

@@ -1,0 +1,73 @@
+import fs from "node:fs";
+import path from "node:path";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import { unwrapResolverError } from "@apollo/server/errors";
+import type { Config } from "../config";
+import { AppError } from "../errors";
+import type { Logger } from "../logger";
+import type { GraphQLContext } from "./context";
+import { formatError } from "./errorFormatting";
+import { resolvers } from "./resolvers";
+
+const SCHEMA_FILE = path.resolve(__dirname, "..", "..", "schema.graphql");
+
+/** What Apollo Sandbox opens with in development: the story of the product in one operation. */
+const SANDBOX_DOCUMENT = `# 1. Run "Signup" (or "Login"), copy accessToken.
+# 2. In Headers below, set Authorization: Bearer <accessToken>.
+# 3. Run "Me".
+mutation Signup {
+  signup(input: { email: "ada@example.com", password: "correct horse battery", name: "Ada" }) {
+    accessToken
+    accessTokenExpiresAt
+    refreshToken
+    user { id email name }
+  }
+}
+
+mutation Login {
+  login(input: { email: "ada@example.com", password: "correct horse battery" }) {
+    accessToken
+    refreshToken
+  }
+}
+
+query Me {
+  me { id email name role createdAt }
+}
+`;
+
+export function createApolloServer(config: Config, logger: Logger): ApolloServer<GraphQLContext> {
+  return new ApolloServer<GraphQLContext>({
+    typeDefs: fs.readFileSync(SCHEMA_FILE, "utf8"),
+    resolvers,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.introspection,
+    csrfPrevention: true,
+    plugins: [
+      config.landingPage
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: SANDBOX_DOCUMENT, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
+      logUnexpectedErrors(logger),
+    ],
+  });
+}
+
+/** Errors that are not ours (bugs, database trouble) are logged in full, with the request id. */
+function logUnexpectedErrors(logger: Logger): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            if (original instanceof AppError || !error.path) continue;
+            logger.error({ requestId: contextValue.requestId, err: original, path: error.path }, "resolver failed");
+          }
+        },
+      };
+    },
+  };
+}

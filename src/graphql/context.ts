@@ -1,0 +1,35 @@
+import type { IncomingMessage } from "node:http";
+import type { AuthService } from "../auth/authService";
+import type { ClientInfo } from "../auth/clientInfo";
+import type { RequestAuthenticator } from "../auth/requestAuthentication";
+import type { User } from "../generated/prisma/client";
+
+export interface Services {
+  auth: AuthService;
+  authenticator: RequestAuthenticator;
+}
+
+export interface GraphQLContext {
+  requestId: string;
+  client: ClientInfo;
+  services: Services;
+  /**
+   * The caller, from `Authorization: Bearer <token>`, loaded at most once per request and only
+   * when a resolver asks. Throws UNAUTHENTICATED (with a reason) when there is no valid token, so
+   * a bad token never gets in the way of `login` or `signup`.
+   */
+  currentUser(): Promise<User>;
+}
+
+export function buildContext(services: Services, request: IncomingMessage, requestId: string, client: ClientInfo): GraphQLContext {
+  let user: Promise<User> | undefined;
+  return {
+    requestId,
+    client,
+    services,
+    currentUser() {
+      user ??= services.authenticator.userFromAuthorizationHeader(request.headers.authorization);
+      return user;
+    },
+  };
+}

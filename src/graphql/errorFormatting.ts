@@ -1,0 +1,50 @@
+import type { GraphQLFormattedError } from "graphql";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { AppError, ErrorCode } from "../errors";
+import { Prisma } from "../generated/prisma/client";
+
+/** Codes of errors that Apollo itself raises about the request; their messages are safe to show. */
+const REQUEST_ERROR_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+/**
+ * The one place where errors become what a client sees. Our own errors keep their code and
+ * details; Apollo's request errors pass; everything else is an internal error whose message,
+ * stack, SQL or Prisma text never leaves the server (it is logged there with the request id).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const where = { locations: formatted.locations, path: formatted.path };
+  if (original instanceof AppError) {
+    return { message: original.message, ...where, extensions: { code: original.code, ...original.details } };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === "string" && REQUEST_ERROR_CODES.has(code)) {
+    return { message: formatted.message, ...where, extensions: { code } };
+  }
+  if (isDatabaseUnavailable(original)) {
+    return {
+      message: "The service is temporarily unavailable. Try again shortly.",
+      ...where,
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+    };
+  }
+  return { message: "Internal server error.", ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+}
+
+/** True for errors that mean "the database cannot be reached", not "the query was wrong". */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientInitializationError) return true;
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    return ["P1001", "P1002", "P1008", "P1017", "P2024"].includes(error.code);
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "57P01", "57P03"].includes(code);
+}

@@ -1,0 +1,119 @@
+import crypto from "node:crypto";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from "@apollo/server";
+import type { Config } from "../config";
+import { buildContext, type GraphQLContext, type Services } from "../graphql/context";
+import type { Logger } from "../logger";
+import { clientInfo } from "./clientInfo";
+
+export const GRAPHQL_PATH = "/graphql";
+
+interface HttpServerDeps {
+  config: Config;
+  apollo: ApolloServer<GraphQLContext>;
+  services: Services;
+  logger: Logger;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A plain node:http server: GraphQL on /graphql through Apollo's framework-neutral
+ * `executeHTTPGraphQLRequest`, and a liveness probe. No web framework: less code on the hot path.
+ */
+export function createHttpServer(deps: HttpServerDeps): http.Server {
+  const server = http.createServer((request, response) => {
+    const requestId = crypto.randomUUID();
+    response.setHeader("x-request-id", requestId);
+    route(deps, request, response, requestId).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: "BAD_REQUEST", requestId } }] });
+        return;
+      }
+      deps.logger.error({ requestId, err: error }, "request failed");
+      sendJson(response, 500, { errors: [{ message: "Internal server error.", extensions: { code: "INTERNAL_SERVER_ERROR", requestId } }] });
+    });
+  });
+  // Slow-loris protection: a client gets this long to send its headers and whole request.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  return server;
+}
+
+async function route(deps: HttpServerDeps, request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+  const url = new URL(request.url ?? "/", "http://localhost");
+  if (url.pathname === "/healthz") {
+    sendJson(response, 200, { status: "ok" });
+    return;
+  }
+  if (url.pathname !== GRAPHQL_PATH) {
+    sendJson(response, 404, { errors: [{ message: `Not found. GraphQL is served at ${GRAPHQL_PATH}.` }] });
+    return;
+  }
+  const httpGraphQLRequest: HTTPGraphQLRequest = {
+    method: (request.method ?? "GET").toUpperCase(),
+    headers: headerMap(request),
+    search: url.search,
+    body: await readBody(request, deps.config.maxBodyBytes),
+  };
+  const client = clientInfo(request, deps.config.trustProxyHops);
+  const result = await deps.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest,
+    context: async () => buildContext(deps.services, request, requestId, client),
+  });
+  response.statusCode = result.status ?? 200;
+  for (const [name, value] of result.headers) response.setHeader(name, value);
+  if (result.body.kind === "complete") {
+    response.end(result.body.string);
+    return;
+  }
+  for await (const chunk of result.body.asyncIterator) response.write(chunk);
+  response.end();
+}
+
+function headerMap(request: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  return headers;
+}
+
+/** The parsed JSON body, or the raw text for other content types (Apollo judges those). */
+async function readBody(request: IncomingMessage, limit: number): Promise<unknown> {
+  if (request.method === "GET" || request.method === "HEAD") return undefined;
+  const declared = Number(request.headers["content-length"]);
+  if (declared > limit) throw new HttpError(413, `The request body is larger than ${limit} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpError(413, `The request body is larger than ${limit} bytes.`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  const contentType = request.headers["content-type"] ?? "";
+  if (!/^application\/(graphql-response\+)?json\b/i.test(contentType)) return text;
+  try {
+    return text === "" ? undefined : JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "The request body is not valid JSON.");
+  }
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  response.statusCode = status;
+  response.setHeader("content-type", "application/json; charset=utf-8");
+  response.end(JSON.stringify(body));
+}
