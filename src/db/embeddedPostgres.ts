@@ -50,7 +50,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   } catch (error) {
     await cluster.stop().catch(() => undefined);
     throw new Error(
-      `The embedded PostgreSQL in ${clusterDir} did not start. Set DATABASE_URL to use another PostgreSQL. Its output:\n${logs.join("").slice(-4000)}`,
+      `The embedded PostgreSQL in ${clusterDir} did not start. Set DATABASE_URL to use another PostgreSQL, or DATA_DIR to a folder that every user can enter (as root, PostgreSQL runs as the system user "postgres"). Its output:\n${logs.join("").slice(-4000)}`,
       { cause: error },
     );
   }

@@ -1,0 +1,30 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startEmbeddedPostgres } from "../../src/db/embeddedPostgres";
+import { applyMigrations } from "../../src/db/migrations";
+
+export default async function globalSetup(): Promise<void> {
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    // A fresh cluster per run, in the temp folder: the clone's own folder may sit under a home
+    // directory that the `postgres` system user (used when running as root) cannot enter.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-test-"));
+    fs.chmodSync(dataDir, 0o755);
+    const db = await startEmbeddedPostgres(dataDir);
+    (globalThis as { testDatabase?: TestDatabase }).testDatabase = {
+      async stop() {
+        await db.stop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+    databaseUrl = db.url;
+  }
+  await applyMigrations(databaseUrl);
+  // Test files run in worker processes that inherit this environment.
+  process.env.TEST_DATABASE_URL = databaseUrl;
+}
+
+interface TestDatabase {
+  stop(): Promise<void>;
+}

@@ -1,0 +1,27 @@
+import { startApp, type RunningApp } from "../../src/app";
+import { loadConfig } from "../../src/config";
+import { createLogger } from "../../src/logger";
+
+/** The JWT secret of test servers, so that tests can forge tokens the way an attacker would. */
+export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
+
+/**
+ * Starts the real server, in this process, on a free port, against the test run's database.
+ * `env` overrides variables exactly as a user would set them.
+ */
+export function startTestServer(env: Record<string, string> = {}, now?: () => number): Promise<RunningApp> {
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  if (!databaseUrl) throw new Error("TEST_DATABASE_URL is unset: run the tests with `npm test`.");
+  const config = loadConfig({
+    NODE_ENV: "test",
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: TEST_JWT_SECRET,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    MIGRATE_ON_START: "false",
+    // The lowest cost bcrypt allows keeps the suite fast; the cost itself is a setting.
+    BCRYPT_COST: "4",
+    ...env,
+  });
+  return startApp(config, { logger: createLogger(config.logLevel), now });
+}
