@@ -82,6 +82,6 @@ function createServices(config: Config, prisma: PrismaClient, jwtSecret: string,
   const passwords = new PasswordHasher(config.bcryptCost);
   return {
     auth: new AuthService({ prisma, passwords, accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, now }),
-    authenticator: new RequestAuthenticator(prisma, accessTokens),
+    authenticator: new RequestAuthenticator(prisma, accessTokens, now),
   };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { AuthService } from "../auth/authService";
 import type { ClientInfo } from "../auth/clientInfo";
-import type { RequestAuthenticator } from "../auth/requestAuthentication";
+import type { Caller, RequestAuthenticator } from "../auth/requestAuthentication";
 import type { User } from "../generated/prisma/client";
 
 export interface Services {
@@ -19,17 +19,18 @@ export interface GraphQLContext {
    * a bad token never gets in the way of `login` or `signup`.
    */
   currentUser(): Promise<User>;
+  /** The same, with the id of the session the access token belongs to. */
+  caller(): Promise<Caller>;
 }
 
 export function buildContext(services: Services, request: IncomingMessage, requestId: string, client: ClientInfo): GraphQLContext {
-  let user: Promise<User> | undefined;
+  let caller: Promise<Caller> | undefined;
+  const loadCaller = () => (caller ??= services.authenticator.callerFromAuthorizationHeader(request.headers.authorization));
   return {
     requestId,
     client,
     services,
-    currentUser() {
-      user ??= services.authenticator.userFromAuthorizationHeader(request.headers.authorization);
-      return user;
-    },
+    caller: loadCaller,
+    currentUser: async () => (await loadCaller()).user,
   };
 }

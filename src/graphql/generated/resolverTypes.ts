@@ -19,15 +19,23 @@ export type Scalars = {
 
 /**
  * A signed-in session's tokens. Send `accessToken` as `Authorization: Bearer <accessToken>`;
- * when it expires (error reason TOKEN_EXPIRED), exchange `refreshToken` for a new pair.
+ * when it expires (error reason TOKEN_EXPIRED), exchange the refresh token for a new pair with
+ * the `refreshToken` mutation.
  */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
   accessToken: Scalars['String']['output'];
   accessTokenExpiresAt: Scalars['DateTime']['output'];
-  refreshToken: Scalars['String']['output'];
+  /** Null when it was delivered in an HttpOnly cookie instead (`refreshTokenDelivery: COOKIE`). */
+  refreshToken: Maybe<Scalars['String']['output']>;
   refreshTokenExpiresAt: Scalars['DateTime']['output'];
   user: User;
+};
+
+export type ChangePasswordInput = {
+  currentPassword: Scalars['String']['input'];
+  /** 8 characters to 72 bytes (UTF-8), not the email. */
+  newPassword: Scalars['String']['input'];
 };
 
 export type LoginInput = {
@@ -37,31 +45,88 @@ export type LoginInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Needs the current password. Ends every other session and returns a fresh pair for this one. */
+  changePassword: AuthPayload;
   /** Start a session. A wrong email or password gives UNAUTHENTICATED with reason INVALID_CREDENTIALS. */
   login: AuthPayload;
+  /** End the current session: its access and refresh tokens stop working at once. */
+  logout: Scalars['Boolean']['output'];
+  /** End every session of the caller, on every device. */
+  logoutAll: Scalars['Boolean']['output'];
+  /**
+   * Exchange a refresh token for a new access token and a new refresh token; the old one is spent.
+   * `token` may be omitted when the refresh token travels in the cookie.
+   */
+  refreshToken: AuthPayload;
+  /** End one of the caller's own sessions. */
+  revokeSession: Scalars['Boolean']['output'];
   /** Create an account and start a session. */
   signup: AuthPayload;
 };
 
 
+export type MutationChangePasswordArgs = {
+  input: ChangePasswordInput;
+  refreshTokenDelivery?: InputMaybe<RefreshTokenDelivery>;
+};
+
+
 export type MutationLoginArgs = {
   input: LoginInput;
+  refreshTokenDelivery?: InputMaybe<RefreshTokenDelivery>;
+};
+
+
+export type MutationRefreshTokenArgs = {
+  refreshTokenDelivery?: InputMaybe<RefreshTokenDelivery>;
+  token?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRevokeSessionArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
 export type MutationSignupArgs = {
   input: SignupInput;
+  refreshTokenDelivery?: InputMaybe<RefreshTokenDelivery>;
 };
 
 export type Query = {
   __typename?: 'Query';
   /** The caller's own account. Needs `Authorization: Bearer <accessToken>`. */
   me: User;
+  /** The caller's active sessions, newest first. */
+  mySessions: Array<Session>;
 };
+
+/**
+ * Where the refresh token travels. BODY (default) suits mobile apps and servers. COOKIE suits
+ * browsers: an HttpOnly, Secure, SameSite=Strict cookie scoped to /graphql that page scripts cannot read.
+ */
+export type RefreshTokenDelivery =
+  | 'BODY'
+  | 'COOKIE';
 
 export type Role =
   | 'ADMIN'
   | 'USER';
+
+/** A signed-in device or browser. */
+export type Session = {
+  __typename?: 'Session';
+  createdAt: Scalars['DateTime']['output'];
+  /** True for the session of the access token making this request. */
+  current: Scalars['Boolean']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** As seen by the server when the session started. */
+  ip: Maybe<Scalars['String']['output']>;
+  lastUsedAt: Scalars['DateTime']['output'];
+  /** As sent by the client when the session started. */
+  userAgent: Maybe<Scalars['String']['output']>;
+};
 
 export type SignupInput = {
   /** Stored trimmed and lower-cased; must be unused. */
@@ -157,12 +222,15 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ChangePasswordInput: ChangePasswordInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   LoginInput: LoginInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RefreshTokenDelivery: RefreshTokenDelivery;
   Role: Role;
+  Session: ResolverTypeWrapper<Session>;
   SignupInput: SignupInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   User: ResolverTypeWrapper<UserModel>;
@@ -172,11 +240,13 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   Boolean: Scalars['Boolean']['output'];
+  ChangePasswordInput: ChangePasswordInput;
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
   LoginInput: LoginInput;
   Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
+  Session: Session;
   SignupInput: SignupInput;
   String: Scalars['String']['output'];
   User: UserModel;
@@ -185,7 +255,7 @@ export type ResolversParentTypes = {
 export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   accessTokenExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refreshToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   refreshTokenExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
@@ -195,12 +265,28 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
-  signup?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignupArgs, 'input'>>;
+  changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'input' | 'refreshTokenDelivery'>>;
+  login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input' | 'refreshTokenDelivery'>>;
+  logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  logoutAll?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshTokenDelivery'>>;
+  revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
+  signup?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignupArgs, 'input' | 'refreshTokenDelivery'>>;
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  mySessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
+};
+
+export type SessionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Session'] = ResolversParentTypes['Session']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ip?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastUsedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
@@ -216,6 +302,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Session?: SessionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 };
 
