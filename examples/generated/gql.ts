@@ -1,0 +1,38 @@
+/* eslint-disable */
+import * as types from './graphql';
+
+
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "fragment MyInfo on User {\n  id\n  email\n  name\n  role\n  createdAt\n}\n\nquery Me {\n  me {\n    ...MyInfo\n  }\n}": typeof types.MyInfoFragmentDoc,
+    "fragment SessionTokens on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...MyInfo\n  }\n}\n\nmutation Signup($input: SignupInput!, $delivery: RefreshTokenDelivery = BODY) {\n  signup(input: $input, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation Login($input: LoginInput!, $delivery: RefreshTokenDelivery = BODY) {\n  login(input: $input, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation RefreshToken($token: String, $delivery: RefreshTokenDelivery = BODY) {\n  refreshToken(token: $token, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation Logout {\n  logout\n}": typeof types.SessionTokensFragmentDoc,
+};
+const documents: Documents = {
+    "fragment MyInfo on User {\n  id\n  email\n  name\n  role\n  createdAt\n}\n\nquery Me {\n  me {\n    ...MyInfo\n  }\n}": types.MyInfoFragmentDoc,
+    "fragment SessionTokens on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...MyInfo\n  }\n}\n\nmutation Signup($input: SignupInput!, $delivery: RefreshTokenDelivery = BODY) {\n  signup(input: $input, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation Login($input: LoginInput!, $delivery: RefreshTokenDelivery = BODY) {\n  login(input: $input, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation RefreshToken($token: String, $delivery: RefreshTokenDelivery = BODY) {\n  refreshToken(token: $token, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation Logout {\n  logout\n}": types.SessionTokensFragmentDoc,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment MyInfo on User {\n  id\n  email\n  name\n  role\n  createdAt\n}\n\nquery Me {\n  me {\n    ...MyInfo\n  }\n}"): typeof import('./graphql').MyInfoFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment SessionTokens on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...MyInfo\n  }\n}\n\nmutation Signup($input: SignupInput!, $delivery: RefreshTokenDelivery = BODY) {\n  signup(input: $input, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation Login($input: LoginInput!, $delivery: RefreshTokenDelivery = BODY) {\n  login(input: $input, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation RefreshToken($token: String, $delivery: RefreshTokenDelivery = BODY) {\n  refreshToken(token: $token, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation Logout {\n  logout\n}"): typeof import('./graphql').SessionTokensFragmentDoc;
+
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}

@@ -1,0 +1,99 @@
+// The story of the product, told by a program: who am I without a token, with one, after a
+// refresh and after logging out. Every step prints what it sent and what the API answered.
+import { GraphQLRequestError, graphqlRequest } from "../client/graphqlRequest";
+import {
+  LoginDocument,
+  LogoutDocument,
+  MeDocument,
+  RefreshTokenDocument,
+  SignupDocument,
+  type MyInfoFragment,
+  type SessionTokensFragment,
+} from "../generated/graphql";
+
+export interface Account {
+  email: string;
+  password: string;
+  name: string;
+}
+
+/** The API did something the story does not expect; the message says what. */
+export class UnexpectedAnswer extends Error {
+  override name = "UnexpectedAnswer";
+}
+
+export async function walkTheStory(url: string, account: Account, print: (line: string) => void): Promise<void> {
+  let step = 0;
+  const heading = (text: string) => print(`${++step}. ${text}`);
+  const detail = (text: string) => print(`   ${text}`);
+
+  heading("Ask `me` without a token");
+  detail(`refused: ${describeError(await refusal(graphqlRequest(url, MeDocument, {})))}`);
+
+  heading(`Sign up as ${account.email}`);
+  const tokens = await signUpOrLogIn(url, account, detail);
+  describeTokens(tokens, detail);
+
+  heading("Ask `me` with the access token");
+  detail(`me: ${describeUser((await graphqlRequest(url, MeDocument, {}, tokens.accessToken)).me)}`);
+
+  heading("Exchange the refresh token for a new pair (the old one is spent)");
+  const { refreshToken: renewed } = await graphqlRequest(url, RefreshTokenDocument, { token: tokens.refreshToken });
+  describeTokens(renewed, detail);
+
+  heading("Ask `me` with the new access token");
+  detail(`me: ${describeUser((await graphqlRequest(url, MeDocument, {}, renewed.accessToken)).me)}`);
+
+  heading("Log out");
+  const { logout } = await graphqlRequest(url, LogoutDocument, {}, renewed.accessToken);
+  if (!logout) throw new UnexpectedAnswer("logout answered false.");
+  detail("logged out: this session's tokens stop working at once");
+
+  heading("Ask `me` with the same access token");
+  detail(`refused: ${describeError(await refusal(graphqlRequest(url, MeDocument, {}, renewed.accessToken)))}`);
+}
+
+/** Signs up; an account that exists already logs in instead, so the story can be told again. */
+async function signUpOrLogIn(url: string, account: Account, detail: (text: string) => void): Promise<SessionTokensFragment> {
+  try {
+    const { signup } = await graphqlRequest(url, SignupDocument, { input: account });
+    detail(`signed up: ${describeUser(signup.user)}`);
+    return signup;
+  } catch (error) {
+    if (!(error instanceof GraphQLRequestError && error.reason === "EMAIL_TAKEN")) throw error;
+    detail("that email is taken: logging in instead");
+    const { login } = await graphqlRequest(url, LoginDocument, { input: { email: account.email, password: account.password } });
+    detail(`logged in: ${describeUser(login.user)}`);
+    return login;
+  }
+}
+
+/** The error of a request that must be refused for lack of a valid token. */
+async function refusal(request: Promise<unknown>): Promise<GraphQLRequestError> {
+  try {
+    await request;
+  } catch (error) {
+    if (error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED") return error;
+    throw error;
+  }
+  throw new UnexpectedAnswer("the API answered without asking for a valid token.");
+}
+
+export function describeError(error: GraphQLRequestError): string {
+  const reason = error.reason ? ` (${error.reason})` : "";
+  return `${error.code}${reason} "${error.message}"`;
+}
+
+function describeUser(user: MyInfoFragment): string {
+  return `${user.name} <${user.email}>, role ${user.role}, member since ${user.createdAt}, id ${user.id}`;
+}
+
+function describeTokens(tokens: SessionTokensFragment, detail: (text: string) => void): void {
+  detail(`access token ${abbreviate(tokens.accessToken)} valid until ${tokens.accessTokenExpiresAt}`);
+  detail(`refresh token ${abbreviate(tokens.refreshToken ?? "")} valid until ${tokens.refreshTokenExpiresAt}`);
+}
+
+/** Enough of a token to tell two apart, not enough to use it from a log. */
+function abbreviate(token: string): string {
+  return `…${token.slice(-8)}`;
+}

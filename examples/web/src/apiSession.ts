@@ -1,0 +1,83 @@
+import { GraphQLRequestError, graphqlRequest } from "../../client/graphqlRequest";
+import {
+  LoginDocument,
+  LogoutDocument,
+  MeDocument,
+  RefreshTokenDocument,
+  type MyInfoFragment,
+  type TypedDocumentString,
+} from "../../generated/graphql";
+
+/** The page's own origin: Vite forwards /graphql to the API (see ../vite.config.mts). */
+const API_URL = "/graphql";
+
+/**
+ * The browser's half of a session. The access token lives in this object only: gone on reload,
+ * never in storage that other scripts could read later. The refresh token lives in an HttpOnly
+ * cookie that page scripts cannot read at all; the browser sends it with requests to /graphql.
+ */
+export class ApiSession {
+  private accessToken: string | undefined;
+  private refreshing: Promise<void> | undefined;
+
+  /** `report` hears every step, for the page's "What happened" list. */
+  constructor(private readonly report: (line: string) => void) {}
+
+  async logIn(email: string, password: string): Promise<void> {
+    const { login } = await graphqlRequest(API_URL, LoginDocument, { input: { email, password }, delivery: "COOKIE" });
+    this.accessToken = login.accessToken;
+    this.report(`login: access token kept in memory until ${login.accessTokenExpiresAt}; refresh token set as an HttpOnly cookie`);
+  }
+
+  async myInfo(): Promise<MyInfoFragment> {
+    return (await this.request(MeDocument, {})).me;
+  }
+
+  /** Ends the session on the server (which also clears the cookie), and forgets the access token. */
+  async logOut(): Promise<void> {
+    try {
+      await this.request(LogoutDocument, {});
+      this.report("logout: the session has ended on the server");
+    } finally {
+      this.accessToken = undefined;
+    }
+  }
+
+  /** Sends the access token; when the API says it has expired, refreshes and retries once. */
+  private async request<TData, TVariables>(document: TypedDocumentString<TData, TVariables>, variables: TVariables): Promise<TData> {
+    const sentToken = this.accessToken;
+    try {
+      return await graphqlRequest(API_URL, document, variables, sentToken);
+    } catch (error) {
+      const expired = error instanceof GraphQLRequestError && error.reason === "TOKEN_EXPIRED";
+      if (!expired || sentToken === undefined) throw error;
+      this.report("the API says the access token has expired: refreshing it");
+      // Another request may have refreshed while this one was on its way.
+      if (this.accessToken === sentToken) await this.refresh();
+      return graphqlRequest(API_URL, document, variables, this.accessToken);
+    }
+  }
+
+  /**
+   * One refresh at a time. Each refresh spends the cookie's refresh token and sets its successor;
+   * two refreshes racing would present the same token twice, which the API treats as theft.
+   */
+  private refresh(): Promise<void> {
+    this.refreshing ??= this.exchangeRefreshCookie().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async exchangeRefreshCookie(): Promise<void> {
+    try {
+      const { refreshToken } = await graphqlRequest(API_URL, RefreshTokenDocument, { delivery: "COOKIE" });
+      this.accessToken = refreshToken.accessToken;
+      this.report(`refreshToken: new access token until ${refreshToken.accessTokenExpiresAt}; new refresh cookie`);
+    } catch (error) {
+      this.accessToken = undefined;
+      if (error instanceof GraphQLRequestError) this.report(`refreshToken: refused (${error.reason ?? error.code}): log in again`);
+      throw error;
+    }
+  }
+}

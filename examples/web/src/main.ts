@@ -1,0 +1,87 @@
+// The story of the product in a user's eyes: "See my info" shows the login form until the user
+// has logged in, then the user's own info; logging out brings the login form back.
+import { GraphQLRequestError } from "../../client/graphqlRequest";
+import type { MyInfoFragment } from "../../generated/graphql";
+import { ApiSession } from "./apiSession";
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`index.html has no #${id}`);
+  return found as T;
+}
+
+const loginSection = element("login");
+const loginForm = element<HTMLFormElement>("login-form");
+const loginProblem = element("login-problem");
+const infoSection = element("my-info");
+const problem = element("problem");
+const activity = element("activity");
+
+function report(line: string): void {
+  const item = document.createElement("li");
+  item.textContent = line;
+  activity.append(item);
+}
+
+const session = new ApiSession(report);
+
+/** Shows exactly one of the two views, or neither. */
+function show(view: "login" | "info" | "nothing"): void {
+  loginSection.hidden = view !== "login";
+  infoSection.hidden = view !== "info";
+  problem.textContent = "";
+}
+
+function showInfo(user: MyInfoFragment): void {
+  element("info-name").textContent = user.name;
+  element("info-email").textContent = user.email;
+  element("info-role").textContent = user.role;
+  element("info-created-at").textContent = new Date(user.createdAt).toLocaleString();
+  show("info");
+}
+
+/** Errors that are not about logging in are shown as they are. */
+function showProblem(error: unknown): void {
+  problem.textContent = error instanceof Error ? error.message : String(error);
+}
+
+async function seeMyInfo(): Promise<void> {
+  try {
+    const user = await session.myInfo();
+    report(`me: ${user.name} <${user.email}>`);
+    showInfo(user);
+  } catch (error) {
+    if (!(error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED")) return showProblem(error);
+    report(`me: ${error.code} (${error.reason}): showing the login form`);
+    show("login");
+  }
+}
+
+async function logIn(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  const fields = new FormData(loginForm);
+  loginProblem.textContent = "";
+  try {
+    await session.logIn(String(fields.get("email")), String(fields.get("password")));
+  } catch (error) {
+    loginProblem.textContent = error instanceof Error ? error.message : String(error);
+    return;
+  }
+  loginForm.reset();
+  await seeMyInfo();
+}
+
+async function logOut(): Promise<void> {
+  try {
+    await session.logOut();
+    show("nothing");
+  } catch (error) {
+    // The page has forgotten the token either way; say why the server did not confirm.
+    show("nothing");
+    showProblem(error);
+  }
+}
+
+element("see-my-info").addEventListener("click", () => void seeMyInfo());
+loginForm.addEventListener("submit", (event) => void logIn(event));
+element("logout").addEventListener("click", () => void logOut());

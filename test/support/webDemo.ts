@@ -1,0 +1,64 @@
+import { spawn } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { childEnv, REPO_ROOT, run, stop } from "./childProcess";
+
+const VITE = path.join(REPO_ROOT, "node_modules", "vite", "bin", "vite.js");
+const BUILD_DIR = path.join(REPO_ROOT, "test-output", "web-build");
+
+export interface WebDemo {
+  /** The page, e.g. http://127.0.0.1:41234/ */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds examples/web with Vite and serves the build with `vite preview` on 127.0.0.1, which
+ * forwards /graphql to the API at `apiUrl` (examples/web/vite.config.mts), as in development.
+ */
+export async function startWebDemo(apiUrl: string): Promise<WebDemo> {
+  const build = await run(process.execPath, [VITE, "build", "examples/web", "--outDir", BUILD_DIR, "--emptyOutDir", "--logLevel", "warn"]);
+  if (build.code !== 0) throw new Error(`vite build failed:\n${build.stdout}${build.stderr}`);
+
+  const port = await freePort();
+  const preview = spawn(
+    process.execPath,
+    [VITE, "preview", "examples/web", "--outDir", BUILD_DIR, "--host", "127.0.0.1", "--port", String(port), "--strictPort"],
+    { cwd: REPO_ROOT, env: childEnv({ API_ORIGIN: new URL(apiUrl).origin }), stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  preview.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const url = `http://127.0.0.1:${port}/`;
+  try {
+    await waitUntilServing(url, () => preview.exitCode !== null);
+  } catch (error) {
+    await stop(preview);
+    throw new Error(`vite preview did not serve ${url}: ${(error as Error).message}\n${stderr}`);
+  }
+  return { url, stop: () => stop(preview) };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilServing(url: string, exited: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (exited()) throw new Error("it exited");
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("still not answering after 30 s");
+}
