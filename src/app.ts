@@ -3,7 +3,10 @@ import path from "node:path";
 import { AccessTokens } from "./auth/accessTokens";
 import { AuthService } from "./auth/authService";
 import { PasswordHasher } from "./auth/passwordHashing";
+import { deriveRotationKey } from "./auth/refreshTokens";
 import { RequestAuthenticator } from "./auth/requestAuthentication";
+import { scheduleSessionCleanup } from "./auth/sessionCleanup";
+import { SessionService } from "./auth/sessionService";
 import type { Config } from "./config";
 import { startEmbeddedPostgres } from "./db/embeddedPostgres";
 import { applyMigrations } from "./db/migrations";
@@ -11,7 +14,8 @@ import { createPrismaClient } from "./db/prismaClient";
 import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
 import type { Services } from "./graphql/context";
-import { createHttpServer, GRAPHQL_PATH } from "./http/httpServer";
+import { createHttpServer } from "./http/httpServer";
+import { GRAPHQL_PATH } from "./http/paths";
 import type { Logger } from "./logger";
 import { readOrCreateSecretFile } from "./secretFile";
 
@@ -40,6 +44,7 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
     const prisma = createPrismaClient(databaseUrl, config.databasePoolSize);
     const jwtSecret = config.jwtSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, "jwt-secret")));
     const services = createServices(config, prisma, jwtSecret, now);
+    const stopSessionCleanup = scheduleSessionCleanup(prisma, config.sessionCleanupIntervalSeconds, now, logger);
     const apollo = createApolloServer(config, logger);
     await apollo.start();
     const server = createHttpServer({ config, apollo, services, logger });
@@ -59,6 +64,7 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        stopSessionCleanup();
         await apollo.stop();
         await prisma.$disconnect();
         await embedded?.stop();
@@ -80,8 +86,18 @@ function createServices(config: Config, prisma: PrismaClient, jwtSecret: string,
     now,
   });
   const passwords = new PasswordHasher(config.bcryptCost);
+  const refreshTokenTtlSeconds = config.refreshTokenTtlSeconds;
   return {
-    auth: new AuthService({ prisma, passwords, accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, now }),
+    auth: new AuthService({ prisma, passwords, accessTokens, refreshTokenTtlSeconds, now }),
+    sessions: new SessionService({
+      prisma,
+      accessTokens,
+      rotationKey: deriveRotationKey(jwtSecret),
+      refreshTokenTtlSeconds,
+      reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
+      now,
+    }),
     authenticator: new RequestAuthenticator(prisma, accessTokens, now),
+    now,
   };
 }

@@ -2,11 +2,15 @@ import type { IncomingMessage } from "node:http";
 import type { AuthService } from "../auth/authService";
 import type { ClientInfo } from "../auth/clientInfo";
 import type { Caller, RequestAuthenticator } from "../auth/requestAuthentication";
+import type { SessionService } from "../auth/sessionService";
 import type { User } from "../generated/prisma/client";
+import { readRefreshTokenCookie } from "../http/refreshTokenCookie";
 
 export interface Services {
   auth: AuthService;
+  sessions: SessionService;
   authenticator: RequestAuthenticator;
+  now: () => number;
 }
 
 export interface GraphQLContext {
@@ -21,6 +25,10 @@ export interface GraphQLContext {
   currentUser(): Promise<User>;
   /** The same, with the id of the session the access token belongs to. */
   caller(): Promise<Caller>;
+  /** The refresh token from the request's cookie, for browser clients. */
+  refreshTokenCookie: string | undefined;
+  /** Set-Cookie values to send with the response. */
+  responseCookies: string[];
 }
 
 export function buildContext(services: Services, request: IncomingMessage, requestId: string, client: ClientInfo): GraphQLContext {
@@ -32,5 +40,7 @@ export function buildContext(services: Services, request: IncomingMessage, reque
     services,
     caller: loadCaller,
     currentUser: async () => (await loadCaller()).user,
+    refreshTokenCookie: readRefreshTokenCookie(request.headers.cookie),
+    responseCookies: [],
   };
 }
