@@ -96,8 +96,10 @@ describe("the See my info page (examples/web) in Chromium", () => {
     await myInfo().getByRole("button", { name: "Log out" }).click();
     await myInfo().waitFor({ state: "hidden" });
     expect(await activity().textContent()).toContain("logout: the session has ended on the server");
-    const session = await api.prisma.session.findFirstOrThrow({ where: { userId: user.id } });
-    expect(session.revokedAt).not.toBeNull();
+    // The browser's session has ended on the server, and its refresh cookie is gone.
+    const browserSessions = await api.prisma.session.findMany({ where: { userId: user.id, userAgent: { contains: "Chrome" } } });
+    expect(browserSessions).toEqual([expect.objectContaining({ revokedReason: "LOGOUT" })]);
+    expect(await context.cookies()).toEqual([]);
 
     await seeMyInfo();
     await loginForm().waitFor();

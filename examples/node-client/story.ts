@@ -30,7 +30,7 @@ export async function walkTheStory(url: string, account: Account, print: (line: 
   heading("Ask `me` without a token");
   detail(`refused: ${describeError(await refusal(graphqlRequest(url, MeDocument, {})))}`);
 
-  heading(`Sign up as ${account.email}`);
+  heading(`Sign up as ${account.email} (or log in, when that account exists)`);
   const tokens = await signUpOrLogIn(url, account, detail);
   describeTokens(tokens, detail);
 
