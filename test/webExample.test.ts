@@ -78,7 +78,8 @@ describe("the See my info page (examples/web) in Chromium", () => {
     expect(await myInfo().textContent()).toMatch(new RegExp(`Name\\s*Grace Hopper\\s*Email\\s*${user.email}\\s*Role\\s*USER`));
     expect(operations).toEqual(["Me", "Login", "Me"]);
 
-    // The refresh token is in a cookie that the page's scripts cannot read.
+    // The access token is in memory only, and the refresh token in a cookie scripts cannot read.
+    expect(await page.evaluate<number>("localStorage.length + sessionStorage.length")).toBe(0);
     const cookies = await context.cookies();
     expect(cookies).toContainEqual(expect.objectContaining({ httpOnly: true, path: "/graphql" }));
     const readable = await page.evaluate<string>("document.cookie");
