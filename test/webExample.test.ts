@@ -123,6 +123,21 @@ describe("the See my info page (examples/web) in Chromium", () => {
     expect(await activity().textContent()).toMatch(/refreshToken: refused \(REFRESH_TOKEN_\w+\): log in again/);
   });
 
+  test("two requests that find the token expired at once share one refresh", async () => {
+    const { user } = await signUp(api.url);
+    await seeMyInfo();
+    await logIn(user.email, PASSWORD);
+    await myInfo().waitFor();
+
+    apiClockAhead = 16 * MINUTE;
+    // A double click sends two `me` requests before either answer is back.
+    await page.getByRole("button", { name: "See my info" }).dblclick();
+    await activity().getByText(`me: Test User <${user.email}>`).nth(2).waitFor();
+    expect(operations.slice(3)).toEqual(["Me", "Me", "RefreshToken", "Me", "Me"]);
+    const sessions = await api.prisma.session.findMany({ where: { userId: user.id, userAgent: { contains: "Chrome" } } });
+    expect(sessions).toEqual([expect.objectContaining({ revokedAt: null })]);
+  });
+
   test("a wrong password is said at the form, and no session starts", async () => {
     const { user } = await signUp(api.url);
     await seeMyInfo();
