@@ -1,13 +1,16 @@
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import type pg from "pg";
 import { AccessTokens } from "./auth/accessTokens";
 import { AuthService } from "./auth/authService";
+import { LoginRateLimiter } from "./auth/loginRateLimiter";
 import { PasswordHasher } from "./auth/passwordHashing";
 import { RequestAuthenticator } from "./auth/requestAuthentication";
+import { SigningKeys } from "./auth/signingKeys";
 import type { Config } from "./config";
 import { startEmbeddedPostgres } from "./db/embeddedPostgres";
 import { applyMigrations } from "./db/migrations";
-import { createPrismaClient } from "./db/prismaClient";
+import { createDatabasePool, createPrismaClient } from "./db/prismaClient";
 import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
 import type { Services } from "./graphql/context";
@@ -37,12 +40,13 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
   if (embedded) logger.info({ dataDir: config.dataDir }, "embedded PostgreSQL started");
   try {
     if (config.migrateOnStart) await applyMigrations(databaseUrl);
-    const prisma = createPrismaClient(databaseUrl, config.databasePoolSize);
-    const jwtSecret = config.jwtSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, "jwt-secret")));
-    const services = createServices(config, prisma, jwtSecret, now);
+    const pool = createDatabasePool(databaseUrl, config.databasePoolSize, logger);
+    const prisma = createPrismaClient(pool);
+    const signingKeys = await loadSigningKeys(config);
+    const services = createServices(config, prisma, pool, signingKeys, now);
     const apollo = createApolloServer(config, logger);
     await apollo.start();
-    const server = createHttpServer({ config, apollo, services, logger });
+    const server = createHttpServer({ config, apollo, services, signingKeys, logger });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, resolve);
@@ -70,9 +74,15 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
   }
 }
 
-function createServices(config: Config, prisma: PrismaClient, jwtSecret: string, now: () => number): Services {
+/** ES256/RS256 keys from the configuration, or the HS256 secret (in development: kept in DATA_DIR). */
+async function loadSigningKeys(config: Config): Promise<SigningKeys> {
+  if (config.jwtAlgorithm !== "HS256") return SigningKeys.asymmetric(config.jwtAlgorithm, config.jwtPrivateKeys);
+  return SigningKeys.hmac(config.jwtSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, "jwt-secret"))));
+}
+
+function createServices(config: Config, prisma: PrismaClient, pool: pg.Pool, keys: SigningKeys, now: () => number): Services {
   const accessTokens = new AccessTokens({
-    secret: jwtSecret,
+    keys,
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
     ttlSeconds: config.accessTokenTtlSeconds,
@@ -80,8 +90,20 @@ function createServices(config: Config, prisma: PrismaClient, jwtSecret: string,
     now,
   });
   const passwords = new PasswordHasher(config.bcryptCost);
+  const loginRateLimiter = new LoginRateLimiter(pool, {
+    maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+    maxFailuresPerIp: config.loginMaxFailuresPerIp,
+    windowSeconds: config.loginFailureWindowSeconds,
+  });
   return {
-    auth: new AuthService({ prisma, passwords, accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, now }),
+    auth: new AuthService({
+      prisma,
+      passwords,
+      accessTokens,
+      loginRateLimiter,
+      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      now,
+    }),
     authenticator: new RequestAuthenticator(prisma, accessTokens, now),
   };
 }

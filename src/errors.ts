@@ -59,3 +59,12 @@ export class InputError extends AppError {
     super(ErrorCode.BAD_USER_INPUT, message, { field, reason });
   }
 }
+
+/** Too many failed logins for an account or from an address; `retryAfterSeconds` says when to retry. */
+export class TooManyRequestsError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(ErrorCode.TOO_MANY_REQUESTS, `Too many failed login attempts. Try again in ${retryAfterSeconds} seconds.`, {
+      retryAfterSeconds,
+    });
+  }
+}

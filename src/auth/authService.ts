@@ -2,7 +2,8 @@ import { AuthFailure, AuthenticationError, InputError } from "../errors";
 import { Prisma, type PrismaClient, type User } from "../generated/prisma/client";
 import type { AccessTokens } from "./accessTokens";
 import type { ClientInfo } from "./clientInfo";
-import { normalizeEmail, validateEmail, validateName, validateNewPassword } from "./inputValidation";
+import { validateEmail, validateName, validateNewPassword, validatePasswordLength } from "./inputValidation";
+import type { LoginRateLimiter } from "./loginRateLimiter";
 import type { PasswordHasher } from "./passwordHashing";
 import { newSession } from "./sessions";
 
@@ -30,6 +31,7 @@ export interface AuthServiceDeps {
   prisma: PrismaClient;
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
+  loginRateLimiter: LoginRateLimiter;
   refreshTokenTtlSeconds: number;
   now: () => number;
 }
@@ -61,15 +63,21 @@ export class AuthService {
     }
   }
 
-  /** Wrong email and wrong password give the same error and take the same time. */
+  /**
+   * Wrong email and wrong password give the same error and take the same time. Every attempt is
+   * counted against the account and the client address first; over the limit, no password is checked.
+   */
   async login(input: LoginInput, client: ClientInfo): Promise<AuthResult> {
-    const email = normalizeEmail(input.email);
-    const { prisma, passwords } = this.deps;
+    const email = validateEmail(input.email);
+    validatePasswordLength(input.password);
+    const { prisma, passwords, loginRateLimiter } = this.deps;
+    await loginRateLimiter.countAttempt(email, client.ip);
     const user = await prisma.user.findUnique({ where: { email } });
     const passwordMatches = user
       ? await passwords.verify(input.password, user.passwordHash)
       : await passwords.verifyAgainstDummy(input.password);
     if (!user || !passwordMatches) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
+    await loginRateLimiter.recordSuccess(email, client.ip);
 
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, this.deps.now());
     const created = await prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } });

@@ -39,6 +39,18 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   return { message: "Internal server error.", ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }
 
+const MASKED_CODES = new Set<unknown>([ErrorCode.INTERNAL_SERVER_ERROR, ErrorCode.SERVICE_UNAVAILABLE]);
+
+/** Masked errors get `extensions.requestId`: the id of the server log entry with the details. */
+export function withRequestIdOnMaskedErrors(
+  errors: readonly GraphQLFormattedError[] | undefined,
+  requestId: string,
+): readonly GraphQLFormattedError[] | undefined {
+  return errors?.map((error) =>
+    MASKED_CODES.has(error.extensions?.code) ? { ...error, extensions: { ...error.extensions, requestId } } : error,
+  );
+}
+
 /** True for errors that mean "the database cannot be reached", not "the query was wrong". */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof Prisma.PrismaClientInitializationError) return true;
