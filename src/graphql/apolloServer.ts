@@ -46,6 +46,8 @@ export function createApolloServer(config: Config, logger: Logger): ApolloServer
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
+    // Without introspection, "Did you mean ...?" suggestions would still reveal the schema.
+    hideSchemaDetailsFromClientErrors: !config.introspection,
     csrfPrevention: true,
     validationRules: operationLimitRules(config.operationLimits),
     parseOptions: parseLimits(config.operationLimits),
