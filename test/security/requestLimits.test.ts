@@ -71,7 +71,7 @@ describe("HTTP", () => {
     const body = JSON.stringify({ query: "{ __typename }", variables: { pad: "x".repeat(10_000) } });
     const declared = await fetch(app.url, { method: "POST", headers: { "content-type": "application/json" }, body });
     expect(declared.status).toBe(413);
-    expect((await declared.json()).errors[0].message).toBe("The request body is larger than 5000 bytes.");
+    expect(((await declared.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toBe("The request body is larger than 5000 bytes.");
 
     // No Content-Length: the server counts while reading.
     const stream = new ReadableStream({
