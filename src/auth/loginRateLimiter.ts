@@ -37,8 +37,10 @@ export class LoginRateLimiter {
     let retryAfterMs: number | undefined;
     for (const result of results) {
       if (result.status === "fulfilled") continue;
-      // The library rejects with a RateLimiterRes when over the limit, with an Error when the store fails.
-      if (!(result.reason instanceof RateLimiterRes)) throw result.reason;
+      // The library rejects with a RateLimiterRes when over the limit, with the driver's error when
+      // the store fails. That one is wrapped: graphql-js would replace a thrown non-Error (a socket
+      // error from another realm, under Jest) with a bare "Unexpected error value", losing its code.
+      if (!(result.reason instanceof RateLimiterRes)) throw new Error("Login rate limiter store failed.", { cause: result.reason });
       retryAfterMs = Math.max(retryAfterMs ?? 0, result.reason.msBeforeNext);
     }
     if (retryAfterMs !== undefined) throw new TooManyRequestsError(Math.max(1, Math.ceil(retryAfterMs / 1000)));
