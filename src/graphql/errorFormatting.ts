@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { AppError, ErrorCode } from "../errors";
 import { Prisma } from "../generated/prisma/client";
@@ -28,6 +28,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const code = formatted.extensions?.code;
   if (typeof code === "string" && REQUEST_ERROR_CODES.has(code)) {
     return { message: formatted.message, ...where, extensions: { code } };
+  }
+  // graphql-js's own refusals at execution time (e.g. a subscription, which this schema lacks) are
+  // about the request, not a failure of ours: no resolver ran, so there is no originalError.
+  if (original instanceof GraphQLError && original.originalError === undefined && !formatted.path) {
+    return { message: formatted.message, ...where, extensions: { code: ErrorCode.BAD_REQUEST } };
   }
   if (isDatabaseUnavailable(original)) {
     return {

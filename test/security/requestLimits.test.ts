@@ -98,6 +98,11 @@ describe("HTTP", () => {
     expect(withHeader.status).toBe(200);
   });
 
+  test("a subscription, which this API does not offer, is BAD_REQUEST with the reason, not an internal error", async () => {
+    const response = await graphql(app.url, "subscription { me { id } }");
+    expect(response.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/subscription/), extensions: { code: "BAD_REQUEST" } })]);
+  });
+
   test("a mutation over GET is refused", async () => {
     const url = `${app.url}?query=${encodeURIComponent("mutation { logout }")}`;
     const response = await fetch(url, { headers: { "apollo-require-preflight": "true" } });
