@@ -4,6 +4,7 @@ import type { RunningApp } from "../../src/app";
 import { graphql, ME, signUp, type AuthPayload } from "../support/graphqlClient";
 import { rawRequest } from "../support/rawHttp";
 import { startTestServer, TEST_JWT_SECRET } from "../support/testServer";
+import { expectMeRefused } from "../support/tokenAssertions";
 
 // The classic JWT attacks (RFC 8725) that test/accessTokens.test.ts does not already cover, against
 // the default HS256 server. Every forgery is built by hand, byte by byte, as an attacker would.
@@ -26,12 +27,7 @@ describe("forged and malformed access tokens (HS256)", () => {
     return { sub: account.user.id, sid: sessionId, ver: 0, iat: now, exp: now + 600, iss: ISSUER, aud: ISSUER, ...overrides };
   };
 
-  async function expectRejected(authorization: string, reason = "TOKEN_INVALID") {
-    const response = await graphql(app.url, ME, undefined, { headers: { authorization } });
-    expect(response.status).toBe(200);
-    expect(response.data).toBeNull();
-    expect(response.errors![0]!.extensions).toEqual({ code: "UNAUTHENTICATED", reason });
-  }
+  const expectRejected = (authorization: string, reason?: string) => expectMeRefused(app.url, authorization, reason);
 
   beforeAll(async () => {
     app = await startTestServer();
