@@ -5,7 +5,10 @@ import { AccessTokens } from "./auth/accessTokens";
 import { AuthService } from "./auth/authService";
 import { LoginRateLimiter } from "./auth/loginRateLimiter";
 import { PasswordHasher } from "./auth/passwordHashing";
+import { deriveRotationKey } from "./auth/refreshTokens";
 import { RequestAuthenticator } from "./auth/requestAuthentication";
+import { scheduleSessionCleanup } from "./auth/sessionCleanup";
+import { SessionService } from "./auth/sessionService";
 import { SigningKeys } from "./auth/signingKeys";
 import type { Config } from "./config";
 import { startEmbeddedPostgres } from "./db/embeddedPostgres";
@@ -14,7 +17,8 @@ import { createDatabasePool, createPrismaClient } from "./db/prismaClient";
 import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
 import type { Services } from "./graphql/context";
-import { createHttpServer, GRAPHQL_PATH } from "./http/httpServer";
+import { createHttpServer } from "./http/httpServer";
+import { GRAPHQL_PATH } from "./http/paths";
 import type { Logger } from "./logger";
 import { readOrCreateSecretFile } from "./secretFile";
 
@@ -42,8 +46,10 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
     if (config.migrateOnStart) await applyMigrations(databaseUrl);
     const pool = createDatabasePool(databaseUrl, config.databasePoolSize, logger);
     const prisma = createPrismaClient(pool);
-    const signingKeys = await loadSigningKeys(config);
-    const services = createServices(config, prisma, pool, signingKeys, now);
+    const jwtSecret = config.jwtSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, "jwt-secret")));
+    const signingKeys = signingKeysFor(config, jwtSecret);
+    const services = createServices(config, prisma, pool, jwtSecret, signingKeys, now);
+    const stopSessionCleanup = scheduleSessionCleanup(prisma, config.sessionCleanupIntervalSeconds, now, logger);
     const apollo = createApolloServer(config, logger);
     await apollo.start();
     const server = createHttpServer({ config, apollo, services, signingKeys, logger });
@@ -63,6 +69,7 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        stopSessionCleanup();
         await apollo.stop();
         await prisma.$disconnect();
         await embedded?.stop();
@@ -74,13 +81,20 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
   }
 }
 
-/** ES256/RS256 keys from the configuration, or the HS256 secret (in development: kept in DATA_DIR). */
-async function loadSigningKeys(config: Config): Promise<SigningKeys> {
-  if (config.jwtAlgorithm !== "HS256") return SigningKeys.asymmetric(config.jwtAlgorithm, config.jwtPrivateKeys);
-  return SigningKeys.hmac(config.jwtSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, "jwt-secret"))));
+/** ES256/RS256: the configured private keys. HS256: the server secret signs access tokens too. */
+function signingKeysFor(config: Config, jwtSecret: string): SigningKeys {
+  if (config.jwtAlgorithm === "HS256") return SigningKeys.hmac(jwtSecret);
+  return SigningKeys.asymmetric(config.jwtAlgorithm, config.jwtPrivateKeys);
 }
 
-function createServices(config: Config, prisma: PrismaClient, pool: pg.Pool, keys: SigningKeys, now: () => number): Services {
+function createServices(
+  config: Config,
+  prisma: PrismaClient,
+  pool: pg.Pool,
+  jwtSecret: string,
+  keys: SigningKeys,
+  now: () => number,
+): Services {
   const accessTokens = new AccessTokens({
     keys,
     issuer: config.jwtIssuer,
@@ -95,15 +109,18 @@ function createServices(config: Config, prisma: PrismaClient, pool: pg.Pool, key
     maxFailuresPerIp: config.loginMaxFailuresPerIp,
     windowSeconds: config.loginFailureWindowSeconds,
   });
+  const refreshTokenTtlSeconds = config.refreshTokenTtlSeconds;
   return {
-    auth: new AuthService({
+    auth: new AuthService({ prisma, passwords, accessTokens, loginRateLimiter, refreshTokenTtlSeconds, now }),
+    sessions: new SessionService({
       prisma,
-      passwords,
       accessTokens,
-      loginRateLimiter,
-      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      rotationKey: deriveRotationKey(jwtSecret),
+      refreshTokenTtlSeconds,
+      reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
       now,
     }),
     authenticator: new RequestAuthenticator(prisma, accessTokens, now),
+    now,
   };
 }

@@ -19,6 +19,13 @@ export interface Config {
   jwtAudience: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /**
+   * How long a just-used refresh token still returns the same successor instead of counting as
+   * theft, for clients that refresh concurrently (two tabs, a retried request). 0 turns it off.
+   */
+  refreshTokenReuseIntervalSeconds: number;
+  /** How often each process deletes expired and ended sessions. */
+  sessionCleanupIntervalSeconds: number;
   /** Leeway when checking `exp`, `nbf` and `iat`, for clocks that drift between machines. */
   clockToleranceSeconds: number;
   bcryptCost: number;
@@ -71,7 +78,7 @@ export function loadConfig(env: Env = process.env): Config {
   const jwtSecret = nonEmpty(env.JWT_SECRET);
   const jwtAlgorithm = parseJwtAlgorithm(env.JWT_ALGORITHM);
   const jwtPrivateKeys = privateKeys(env.JWT_PRIVATE_KEYS, jwtAlgorithm);
-  if (production && jwtSecret === undefined && jwtAlgorithm === "HS256") {
+  if (production && jwtSecret === undefined) {
     throw new ConfigError(
       `JWT_SECRET is required when NODE_ENV=production: set it to a random string of at least ${MIN_JWT_SECRET_BYTES} bytes, for example the output of \`openssl rand -base64 48\`.`,
     );
@@ -92,6 +99,8 @@ export function loadConfig(env: Env = process.env): Config {
     jwtAudience: nonEmpty(env.JWT_AUDIENCE) ?? "graphql-jwt-auth-api",
     accessTokenTtlSeconds: duration(env, "ACCESS_TOKEN_TTL", "15m", 10, 24 * 3600),
     refreshTokenTtlSeconds: duration(env, "REFRESH_TOKEN_TTL", "30d", 60, 365 * 24 * 3600),
+    refreshTokenReuseIntervalSeconds: duration(env, "REFRESH_TOKEN_REUSE_INTERVAL", "10s", 0, 300),
+    sessionCleanupIntervalSeconds: duration(env, "SESSION_CLEANUP_INTERVAL", "1h", 10, 7 * 24 * 3600),
     clockToleranceSeconds: duration(env, "JWT_CLOCK_TOLERANCE", "5s", 0, 300),
     bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),
     landingPage: boolean(env, "LANDING_PAGE", !production),

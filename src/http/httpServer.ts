@@ -8,8 +8,7 @@ import type { Logger } from "../logger";
 import { clientInfo } from "./clientInfo";
 import { applyCors } from "./cors";
 import { JWKS_CACHE_CONTROL, JWKS_PATH } from "./jwks";
-
-export const GRAPHQL_PATH = "/graphql";
+import { GRAPHQL_PATH } from "./paths";
 
 interface HttpServerDeps {
   config: Config;
@@ -74,12 +73,15 @@ async function route(deps: HttpServerDeps, request: IncomingMessage, response: S
     body: await readBody(request, deps.config.maxBodyBytes),
   };
   const client = clientInfo(request, deps.config.trustProxyHops);
+  let context: GraphQLContext | undefined;
   const result = await deps.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest,
-    context: async () => buildContext(deps.services, request, requestId, client),
+    context: async () => (context = buildContext(deps.services, request, requestId, client)),
   });
   response.statusCode = result.status ?? 200;
   for (const [name, value] of result.headers) response.setHeader(name, value);
+  // Resolvers queue cookies on the context (the refresh-token cookie); Apollo knows nothing of them.
+  for (const cookie of context?.responseCookies ?? []) response.appendHeader("set-cookie", cookie);
   if (result.body.kind === "complete") {
     response.end(result.body.string);
     return;
