@@ -90,11 +90,15 @@ export class AuthService {
    * hold one) and the caller continues in a new session with a fresh pair.
    */
   async changePassword(caller: Caller, input: ChangePasswordInput, client: ClientInfo): Promise<AuthResult> {
-    const { prisma, passwords, now } = this.deps;
+    const { prisma, passwords, now, loginRateLimiter } = this.deps;
     const { user } = caller;
+    validatePasswordLength(input.currentPassword, "currentPassword");
+    // A stolen access token must not become an unlimited password oracle: same counters as login.
+    await loginRateLimiter.countAttempt(user.email, client.ip);
     if (!(await passwords.verify(input.currentPassword, user.passwordHash))) {
       throw new InputError("currentPassword", "The current password is wrong.", "WRONG_PASSWORD");
     }
+    await loginRateLimiter.recordSuccess(user.email, client.ip);
     const passwordHash = await passwords.hash(validateNewPassword(input.newPassword, user.email, "newPassword"));
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
     const [, updatedUser, created] = await prisma.$transaction([

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { RunningApp } from "../../src/app";
-import { graphql, LOGIN, PASSWORD, signUp, uniqueEmail, type GraphQLResponse } from "../support/graphqlClient";
+import { CHANGE_PASSWORD, graphql, LOGIN, PASSWORD, signUp, uniqueEmail, type GraphQLResponse } from "../support/graphqlClient";
 import { startTestServer } from "../support/testServer";
 
 const WINDOW_SECONDS = 900;
@@ -120,6 +120,15 @@ describe("login brute-force limits (counters in PostgreSQL)", () => {
     expect(await response.text()).toMatch(/batch/i);
     // Nothing was counted: three failures are still allowed.
     for (let i = 0; i < 3; i++) expect(outcome(await login(app, user.email, "wrong password", freshIp()))).toBe("INVALID_CREDENTIALS");
+  });
+
+  test("changePassword's current-password check counts against the same account limit", async () => {
+    const { user, accessToken } = await signUp(app.url);
+    const change = (currentPassword: string) =>
+      graphql(app.url, CHANGE_PASSWORD, { input: { currentPassword, newPassword: "a brand new password" } }, { token: accessToken, headers: { "x-forwarded-for": freshIp() } });
+    for (let i = 0; i < 3; i++) expect((await change("wrong password")).errors![0]!.extensions!.reason).toBe("WRONG_PASSWORD");
+    expect((await change(PASSWORD)).errors![0]!.extensions!.code).toBe("TOO_MANY_REQUESTS");
+    expect(outcome(await login(app, user.email, PASSWORD, freshIp()))).toBe("TOO_MANY_REQUESTS");
   });
 
   test("the counters table holds no email address", async () => {
