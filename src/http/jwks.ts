@@ -2,7 +2,7 @@
 export const JWKS_PATH = "/.well-known/jwks.json";
 
 /**
- * Verifiers may cache the key set for a few minutes; a rotation adds the new key well before it
- * signs, so a cache this short never misses a key in use.
+ * Verifiers may cache the key set for five minutes. Right after a rotation they can meet a `kid`
+ * they have not seen yet; they should then fetch the set again (as jose's createRemoteJWKSet does).
  */
 export const JWKS_CACHE_CONTROL = "public, max-age=300";

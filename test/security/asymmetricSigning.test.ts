@@ -1,4 +1,7 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import jwt from "jsonwebtoken";
 import type { RunningApp } from "../../src/app";
 import { graphql, ME, signUp } from "../support/graphqlClient";
@@ -138,6 +141,25 @@ describe("RS256", () => {
 });
 
 describe("signing configuration", () => {
+  test("JWT_PRIVATE_KEYS may be the path of a PEM file holding the keys, newest first", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "jwt-keys-"));
+    const file = path.join(dir, "keys.pem");
+    const [newest, older] = [privateKeyPem("ec"), privateKeyPem("ec")];
+    fs.writeFileSync(file, `${newest}\n${older}`, { mode: 0o600 });
+    const app = await startTestServer({ JWT_ALGORITHM: "ES256", JWT_PRIVATE_KEYS: file });
+    try {
+      const { keys } = await jwksOf(app);
+      expect(keys).toHaveLength(2);
+      const { accessToken } = await signUp(app.url);
+      expect(headerOf(accessToken).kid).toBe(keys[0]!.kid);
+      const newestJwk = crypto.createPublicKey(crypto.createPrivateKey(newest)).export({ format: "jwk" });
+      expect(keys[0]!.x).toBe(newestJwk.x);
+    } finally {
+      await app.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test.each([
     ["an RSA key for ES256", { JWT_ALGORITHM: "ES256", JWT_PRIVATE_KEYS: privateKeyPem("rsa") }, /P-256/],
     ["an EC key for RS256", { JWT_ALGORITHM: "RS256", JWT_PRIVATE_KEYS: privateKeyPem("ec") }, /RSA key/],
