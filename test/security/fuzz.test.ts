@@ -1,7 +1,7 @@
 import v8 from "node:v8";
 import vm from "node:vm";
 import type { RunningApp } from "../../src/app";
-import { LOGIN, ME, signUp, SIGNUP } from "../support/graphqlClient";
+import { CHANGE_PASSWORD, LOGIN, ME, MY_SESSIONS, REFRESH, REVOKE_SESSION, signUp, SIGNUP } from "../support/graphqlClient";
 import { startTestServer } from "../support/testServer";
 
 // Thousands of random and malformed requests, all to 127.0.0.1, from a fixed seed so that a
@@ -11,9 +11,9 @@ const SEED = 20261129;
 const REQUESTS_PER_ROUND = 1500;
 const CONCURRENCY = 16;
 /**
- * Apollo's parsed-document cache (an LRU of about 30 MiB) fills during the warm-up rounds (seen:
- * +21 MB, then +4.5 MB, then flat); after it, growth stays near zero. A leak of 5 KB per request
- * would pass this bound over the measured 3,000 requests.
+ * Caches (Apollo's parsed-document LRU of about 30 MiB, Prisma's compiled queries) fill during the
+ * warm-up rounds: seen +18 MB over the first four rounds, then within ±0.5 MB for six more. A
+ * leak of 5 KB per request would pass this bound over the measured 3,000 requests.
  */
 const MAX_HEAP_GROWTH_BYTES = 15 * 1024 * 1024;
 
@@ -77,13 +77,25 @@ interface FuzzRequest {
 
 const JSON_TYPE = { "content-type": "application/json" };
 
-const GENERATORS: Array<(random: Random) => FuzzRequest> = [
+/** A live account's access token, so that operations needing a caller get past authentication. */
+interface FuzzContext {
+  accessToken: string;
+}
+
+const GENERATORS: Array<(random: Random, context: FuzzContext) => FuzzRequest> = [
   // Bad JSON.
   (random) => ({ method: "POST", headers: JSON_TYPE, path: "/graphql", body: random.pick(["{", "[", "{\"query\":", "nul", "\"\\u12\"", "{\"query\": \"{ me }\",}", randomString(random, 200)]) }),
   // Well-formed JSON of the wrong shape or types.
   (random) => ({ method: "POST", headers: JSON_TYPE, path: "/graphql", body: JSON.stringify(random.pick([null, 42, "query", [], [{ query: "{ __typename }" }], { query: randomValue(random), variables: randomValue(random), operationName: randomValue(random) }])) }),
   // Valid operations with random variables: wrong types, huge strings, unknown fields, odd characters.
   (random) => ({ method: "POST", headers: JSON_TYPE, path: "/graphql", body: JSON.stringify({ query: random.pick([SIGNUP, LOGIN]), variables: { input: randomValue(random) } }) }),
+  // The session operations, as a signed-in caller, with random arguments.
+  (random, { accessToken }) => ({
+    method: "POST",
+    headers: { ...JSON_TYPE, authorization: `Bearer ${accessToken}` },
+    path: "/graphql",
+    body: JSON.stringify({ query: random.pick([REFRESH, CHANGE_PASSWORD, MY_SESSIONS, REVOKE_SESSION]), variables: { id: randomValue(random), token: randomValue(random), input: randomValue(random) } }),
+  }),
   // Valid operations, slightly broken.
   (random) => ({ method: "POST", headers: JSON_TYPE, path: "/graphql", body: JSON.stringify({ query: mutated(random, random.pick([SIGNUP, LOGIN, ME])) }) }),
   // Unknown fields and arguments.
@@ -105,14 +117,14 @@ const GENERATORS: Array<(random: Random) => FuzzRequest> = [
 ];
 
 /** Runs `count` random requests, `CONCURRENCY` at a time; returns every answer that breaks the rules. */
-async function fuzz(app: RunningApp, random: Random, count: number): Promise<string[]> {
+async function fuzz(app: RunningApp, random: Random, context: FuzzContext, count: number): Promise<string[]> {
   const origin = new URL(app.url).origin;
   const violations: string[] = [];
   let issued = 0;
   const worker = async () => {
     while (issued < count) {
       issued++;
-      const request = random.pick(GENERATORS)(random);
+      const request = random.pick(GENERATORS)(random, context);
       const bodyAllowed = request.method !== "GET" && request.method !== "HEAD";
       const response = await fetch(origin + request.path, { method: request.method, headers: request.headers, body: bodyAllowed ? request.body : undefined });
       const text = await response.text();
@@ -142,11 +154,12 @@ describe("fuzzing", () => {
     v8.setFlagsFromString("--expose-gc");
     const gc = vm.runInNewContext("gc") as () => void;
     const random = randomSource(SEED);
+    const context = { accessToken: (await signUp(app.url)).accessToken };
 
-    // Two rounds warm the caches (parsed documents, compiled queries, JIT); two more measure growth.
-    for (let round = 0; round < 2; round++) expect(await fuzz(app, random, REQUESTS_PER_ROUND)).toEqual([]);
+    // Three rounds warm the caches (parsed documents, compiled queries, JIT); two more measure growth.
+    for (let round = 0; round < 3; round++) expect(await fuzz(app, random, context, REQUESTS_PER_ROUND)).toEqual([]);
     const before = heapAfterGc(gc);
-    for (let round = 0; round < 2; round++) expect(await fuzz(app, random, REQUESTS_PER_ROUND)).toEqual([]);
+    for (let round = 0; round < 2; round++) expect(await fuzz(app, random, context, REQUESTS_PER_ROUND)).toEqual([]);
     const after = heapAfterGc(gc);
     expect(after - before).toBeLessThan(MAX_HEAP_GROWTH_BYTES);
 
