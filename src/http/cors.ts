@@ -20,6 +20,8 @@ export function applyCors(request: IncomingMessage, response: ServerResponse, al
     response.setHeader("access-control-allow-origin", anyOrigin ? "*" : origin);
     // Cookies (the refresh-token cookie) only for origins named one by one, never for `*`.
     if (!anyOrigin) response.setHeader("access-control-allow-credentials", "true");
+    // So that a browser app can show the id of a failed request to its user.
+    response.setHeader("access-control-expose-headers", "x-request-id");
   }
   const preflight = request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined;
   if (!preflight) return false;

@@ -95,6 +95,8 @@ describe("database faults, in production mode", () => {
       });
       expect(response.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres|prisma/i);
     }
+    // Pooled connections cut by the shutdown were reported, not thrown: no crash.
+    expect(logLines.some((line) => line.msg === "idle database connection lost")).toBe(true);
     // The process is up and says so.
     expect((await fetch(new URL("/healthz", app.url))).status).toBe(200);
 

@@ -125,12 +125,16 @@ describe("CORS", () => {
       expect(local.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
       expect(local.headers.get("access-control-allow-headers")).toMatch(/authorization/);
 
+      const post = await fetch(app.url, { method: "POST", headers: { origin: "http://127.0.0.1:8080", "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+      expect(post.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8080");
+      expect(post.headers.get("access-control-expose-headers")).toBe("x-request-id");
+
       const evil = await preflight(app, "https://evil.example");
       expect(evil.status).toBe(403);
       expect(evil.headers.get("access-control-allow-origin")).toBeNull();
 
-      const post = await fetch(app.url, { method: "POST", headers: { origin: "https://evil.example", "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
-      expect(post.headers.get("access-control-allow-origin")).toBeNull();
+      const evilPost = await fetch(app.url, { method: "POST", headers: { origin: "https://evil.example", "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+      expect(evilPost.headers.get("access-control-allow-origin")).toBeNull();
     } finally {
       await app.stop();
     }
