@@ -1,18 +1,15 @@
 import crypto, { type JsonWebKey, type KeyObject } from "node:crypto";
 import { ConfigError, type JwtAlgorithm } from "../config";
 
-/** A key that verifies access tokens, with the one algorithm it may be used with. */
-export interface VerificationKey {
+/** A key of access tokens, with the one algorithm it may be used with. */
+export interface TokenKey {
   /** Absent only for the HS256 secret, which has no public identity. */
   kid: string | undefined;
   algorithm: JwtAlgorithm;
-  /** Public key (ES256/RS256) or the secret (HS256), prepared once: verifying with a KeyObject is cheap. */
-  key: KeyObject;
-}
-
-export interface SigningKey {
-  kid: string | undefined;
-  algorithm: JwtAlgorithm;
+  /**
+   * To sign: the private key or the secret; to verify: the public key or the secret. Prepared
+   * once: jsonwebtoken with a KeyObject is far cheaper than with a string.
+   */
   key: KeyObject;
 }
 
@@ -28,20 +25,19 @@ const MIN_RSA_BITS = 2048;
  * thumbprint in the token's `kid` and published in the JWKS.
  */
 export class SigningKeys {
-  private readonly byKid = new Map<string, VerificationKey>();
+  private readonly byKid = new Map<string, TokenKey>();
 
   private constructor(
-    readonly signing: SigningKey,
+    readonly signing: TokenKey,
     private readonly published: PublicJwk[],
-    verification: VerificationKey[],
+    verification: TokenKey[],
   ) {
     for (const key of verification) if (key.kid !== undefined) this.byKid.set(key.kid, key);
   }
 
   static hmac(secret: string): SigningKeys {
     const key = crypto.createSecretKey(Buffer.from(secret, "utf8"));
-    const only = { kid: undefined, algorithm: "HS256" as const, key };
-    return new SigningKeys(only, [], [only]);
+    return new SigningKeys({ kid: undefined, algorithm: "HS256", key }, [], []);
   }
 
   /** Throws ConfigError when a key does not suit the algorithm or is listed twice. */
@@ -69,7 +65,7 @@ export class SigningKeys {
    * ES256/RS256 mode); an unknown `kid` finds nothing. The header's `alg` is never consulted
    * to pick a key: the key decides the algorithm.
    */
-  verificationKey(kid: unknown): VerificationKey | undefined {
+  verificationKey(kid: unknown): TokenKey | undefined {
     if (kid === undefined) return this.signing.algorithm === "HS256" ? this.signing : undefined;
     return typeof kid === "string" ? this.byKid.get(kid) : undefined;
   }
