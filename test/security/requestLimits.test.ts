@@ -60,6 +60,15 @@ describe("operation limits are settings", () => {
   });
 });
 
+test.each([
+  ["GRAPHQL_MAX_DEPTH", "0", /GRAPHQL_MAX_DEPTH must be a whole number from 1/],
+  ["GRAPHQL_MAX_TOKENS", "lots", /GRAPHQL_MAX_TOKENS must be a whole number/],
+  ["LOGIN_MAX_FAILURES_PER_ACCOUNT", "-1", /LOGIN_MAX_FAILURES_PER_ACCOUNT must be a whole number/],
+  ["LOGIN_FAILURE_WINDOW", "forever", /LOGIN_FAILURE_WINDOW must be a duration/],
+])("%s=%s stops start-up with a clear message", async (name, value, message) => {
+  await expect(async () => startTestServer({ [name]: value })).rejects.toThrow(message);
+});
+
 describe("HTTP", () => {
   let app: RunningApp;
   beforeAll(async () => {
