@@ -78,6 +78,15 @@ describe("login brute-force limits (counters in PostgreSQL)", () => {
     expect(outcome(await login(app, user.email, PASSWORD, freshIp()))).toBe("OK");
   });
 
+  test("IPv6 addresses count by their /64 network: rotating through one subscriber's block does not help", async () => {
+    const network = freshIp().split(":").slice(0, 4).join(":");
+    const inNetwork = (i: number) => `${network}:${i.toString(16)}:0:0:${(i * 7).toString(16)}`;
+    for (let i = 1; i <= 6; i++) expect(outcome(await login(app, uniqueEmail("v6"), "wrong password", inNetwork(i)))).toBe("INVALID_CREDENTIALS");
+    const { user } = await signUp(app.url);
+    expect(outcome(await login(app, user.email, PASSWORD, inNetwork(99)))).toBe("TOO_MANY_REQUESTS");
+    expect(outcome(await login(app, user.email, PASSWORD, freshIp()))).toBe("OK");
+  });
+
   test("the counters are shared by every API process", async () => {
     const { user } = await signUp(app.url);
     for (let i = 0; i < 3; i++) expect(outcome(await login(app, user.email, "wrong password", freshIp()))).toBe("INVALID_CREDENTIALS");
