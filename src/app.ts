@@ -1,16 +1,19 @@
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import type pg from "pg";
 import { AccessTokens } from "./auth/accessTokens";
 import { AuthService } from "./auth/authService";
+import { LoginRateLimiter } from "./auth/loginRateLimiter";
 import { PasswordHasher } from "./auth/passwordHashing";
 import { deriveRotationKey } from "./auth/refreshTokens";
 import { RequestAuthenticator } from "./auth/requestAuthentication";
 import { scheduleSessionCleanup } from "./auth/sessionCleanup";
 import { SessionService } from "./auth/sessionService";
+import { SigningKeys } from "./auth/signingKeys";
 import type { Config } from "./config";
 import { startEmbeddedPostgres } from "./db/embeddedPostgres";
 import { applyMigrations } from "./db/migrations";
-import { createPrismaClient } from "./db/prismaClient";
+import { createDatabasePool, createPrismaClient } from "./db/prismaClient";
 import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
 import type { Services } from "./graphql/context";
@@ -41,13 +44,15 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
   if (embedded) logger.info({ dataDir: config.dataDir }, "embedded PostgreSQL started");
   try {
     if (config.migrateOnStart) await applyMigrations(databaseUrl);
-    const prisma = createPrismaClient(databaseUrl, config.databasePoolSize);
+    const pool = createDatabasePool(databaseUrl, config.databasePoolSize, logger);
+    const prisma = createPrismaClient(pool);
     const jwtSecret = config.jwtSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, "jwt-secret")));
-    const services = createServices(config, prisma, jwtSecret, now);
+    const signingKeys = signingKeysFor(config, jwtSecret);
+    const services = createServices(config, prisma, pool, jwtSecret, signingKeys, now);
     const stopSessionCleanup = scheduleSessionCleanup(prisma, config.sessionCleanupIntervalSeconds, now, logger);
     const apollo = createApolloServer(config, logger);
     await apollo.start();
-    const server = createHttpServer({ config, apollo, services, logger });
+    const server = createHttpServer({ config, apollo, services, signingKeys, logger });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, resolve);
@@ -76,9 +81,22 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
   }
 }
 
-function createServices(config: Config, prisma: PrismaClient, jwtSecret: string, now: () => number): Services {
+/** ES256/RS256: the configured private keys. HS256: the server secret signs access tokens too. */
+function signingKeysFor(config: Config, jwtSecret: string): SigningKeys {
+  if (config.jwtAlgorithm === "HS256") return SigningKeys.hmac(jwtSecret);
+  return SigningKeys.asymmetric(config.jwtAlgorithm, config.jwtPrivateKeys);
+}
+
+function createServices(
+  config: Config,
+  prisma: PrismaClient,
+  pool: pg.Pool,
+  jwtSecret: string,
+  keys: SigningKeys,
+  now: () => number,
+): Services {
   const accessTokens = new AccessTokens({
-    secret: jwtSecret,
+    keys,
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
     ttlSeconds: config.accessTokenTtlSeconds,
@@ -86,9 +104,14 @@ function createServices(config: Config, prisma: PrismaClient, jwtSecret: string,
     now,
   });
   const passwords = new PasswordHasher(config.bcryptCost);
+  const loginRateLimiter = new LoginRateLimiter(pool, {
+    maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+    maxFailuresPerIp: config.loginMaxFailuresPerIp,
+    windowSeconds: config.loginFailureWindowSeconds,
+  });
   const refreshTokenTtlSeconds = config.refreshTokenTtlSeconds;
   return {
-    auth: new AuthService({ prisma, passwords, accessTokens, refreshTokenTtlSeconds, now }),
+    auth: new AuthService({ prisma, passwords, accessTokens, loginRateLimiter, refreshTokenTtlSeconds, now }),
     sessions: new SessionService({
       prisma,
       accessTokens,

@@ -4,6 +4,7 @@ import type { ClientInfo } from "../auth/clientInfo";
 import type { Caller, RequestAuthenticator } from "../auth/requestAuthentication";
 import type { SessionService } from "../auth/sessionService";
 import type { User } from "../generated/prisma/client";
+import { authorizationHeader } from "../http/authorizationHeader";
 import { readRefreshTokenCookie } from "../http/refreshTokenCookie";
 
 export interface Services {
@@ -33,7 +34,9 @@ export interface GraphQLContext {
 
 export function buildContext(services: Services, request: IncomingMessage, requestId: string, client: ClientInfo): GraphQLContext {
   let caller: Promise<Caller> | undefined;
-  const loadCaller = () => (caller ??= services.authenticator.callerFromAuthorizationHeader(request.headers.authorization));
+  // async: a refused header (two of them) rejects only the fields that need a caller.
+  const loadCaller = () =>
+    (caller ??= (async () => services.authenticator.callerFromAuthorizationHeader(authorizationHeader(request)))());
   return {
     requestId,
     client,

@@ -1,16 +1,20 @@
 import crypto from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from "@apollo/server";
+import type { SigningKeys } from "../auth/signingKeys";
 import type { Config } from "../config";
 import { buildContext, type GraphQLContext, type Services } from "../graphql/context";
 import type { Logger } from "../logger";
 import { clientInfo } from "./clientInfo";
+import { applyCors } from "./cors";
+import { JWKS_CACHE_CONTROL, JWKS_PATH } from "./jwks";
 import { GRAPHQL_PATH } from "./paths";
 
 interface HttpServerDeps {
   config: Config;
   apollo: ApolloServer<GraphQLContext>;
   services: Services;
+  signingKeys: SigningKeys;
   logger: Logger;
 }
 
@@ -25,7 +29,7 @@ class HttpError extends Error {
 
 /**
  * A plain node:http server: GraphQL on /graphql through Apollo's framework-neutral
- * `executeHTTPGraphQLRequest`, and a liveness probe. No web framework: less code on the hot path.
+ * `executeHTTPGraphQLRequest`, the public keys of access tokens (JWKS), CORS, and a liveness probe. No web framework: less code on the hot path.
  */
 export function createHttpServer(deps: HttpServerDeps): http.Server {
   const server = http.createServer((request, response) => {
@@ -48,6 +52,12 @@ export function createHttpServer(deps: HttpServerDeps): http.Server {
 
 async function route(deps: HttpServerDeps, request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
   const url = new URL(request.url ?? "/", "http://localhost");
+  if (applyCors(request, response, deps.config.corsOrigins)) return;
+  if (url.pathname === JWKS_PATH) {
+    response.setHeader("cache-control", JWKS_CACHE_CONTROL);
+    sendJson(response, 200, deps.signingKeys.jwks());
+    return;
+  }
   if (url.pathname === "/healthz") {
     sendJson(response, 200, { status: "ok" });
     return;
