@@ -4,14 +4,20 @@ import { AccessTokens } from "./auth/accessTokens";
 import { AuthService } from "./auth/authService";
 import { PasswordHasher } from "./auth/passwordHashing";
 import { RequestAuthenticator } from "./auth/requestAuthentication";
+import { SessionStateCache } from "./auth/sessionStateCache";
+import { SessionStateReader } from "./auth/sessionStateReader";
 import type { Config } from "./config";
+import { AuthChangeListener } from "./db/authChangeListener";
 import { startEmbeddedPostgres } from "./db/embeddedPostgres";
+import { committedMigrations } from "./db/migrationStatus";
 import { applyMigrations } from "./db/migrations";
 import { createPrismaClient } from "./db/prismaClient";
 import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
 import type { Services } from "./graphql/context";
+import { closeGracefully } from "./http/gracefulClose";
 import { createHttpServer, GRAPHQL_PATH } from "./http/httpServer";
+import { Readiness } from "./http/readiness";
 import type { Logger } from "./logger";
 import { readOrCreateSecretFile } from "./secretFile";
 
@@ -21,6 +27,11 @@ export interface RunningApp {
   port: number;
   databaseUrl: string;
   prisma: PrismaClient;
+  /**
+   * Graceful shutdown: report unready, stop accepting, let in-flight requests finish (at most
+   * SHUTDOWN_TIMEOUT), then close the change listener, the Prisma pool and the embedded
+   * PostgreSQL, in that order, so that no request loses its database mid-way.
+   */
   stop(): Promise<void>;
 }
 
@@ -35,14 +46,22 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir);
   const databaseUrl = config.databaseUrl ?? embedded!.url;
   if (embedded) logger.info({ dataDir: config.dataDir }, "embedded PostgreSQL started");
+  let listener: AuthChangeListener | undefined;
   try {
     if (config.migrateOnStart) await applyMigrations(databaseUrl);
     const prisma = createPrismaClient(databaseUrl, config.databasePoolSize);
     const jwtSecret = config.jwtSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, "jwt-secret")));
-    const services = createServices(config, prisma, jwtSecret, now);
+    const cache =
+      config.authCacheMaxEntries > 0
+        ? new SessionStateCache({ maxEntries: config.authCacheMaxEntries, ttlMs: config.authCacheTtlSeconds * 1000, now })
+        : undefined;
+    listener = cache && new AuthChangeListener({ connectionString: databaseUrl, cache, logger });
+    await listener?.start();
+    const services = createServices(config, prisma, new SessionStateReader(prisma, cache), jwtSecret, now);
+    const readiness = new Readiness(prisma, committedMigrations(), listener, logger);
     const apollo = createApolloServer(config, logger);
     await apollo.start();
-    const server = createHttpServer({ config, apollo, services, logger });
+    const server = createHttpServer({ config, apollo, services, logger, readiness });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, resolve);
@@ -55,22 +74,30 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
       databaseUrl,
       prisma,
       async stop() {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        readiness.startDraining();
+        const drained = await closeGracefully(server, config.shutdownTimeoutSeconds * 1000);
+        if (!drained) logger.warn({ timeoutSeconds: config.shutdownTimeoutSeconds }, "shutdown timeout: open requests were cut");
         await apollo.stop();
+        await listener?.stop();
         await prisma.$disconnect();
         await embedded?.stop();
+        if (embedded) logger.info("embedded PostgreSQL stopped");
       },
     };
   } catch (error) {
+    await listener?.stop();
     await embedded?.stop();
     throw error;
   }
 }
 
-function createServices(config: Config, prisma: PrismaClient, jwtSecret: string, now: () => number): Services {
+function createServices(
+  config: Config,
+  prisma: PrismaClient,
+  sessions: SessionStateReader,
+  jwtSecret: string,
+  now: () => number,
+): Services {
   const accessTokens = new AccessTokens({
     secret: jwtSecret,
     issuer: config.jwtIssuer,
@@ -82,6 +109,6 @@ function createServices(config: Config, prisma: PrismaClient, jwtSecret: string,
   const passwords = new PasswordHasher(config.bcryptCost);
   return {
     auth: new AuthService({ prisma, passwords, accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, now }),
-    authenticator: new RequestAuthenticator(prisma, accessTokens, now),
+    authenticator: new RequestAuthenticator(sessions, accessTokens, now),
   };
 }

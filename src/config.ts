@@ -32,6 +32,12 @@ export interface Config {
   /** Proxies in front of the server whose X-Forwarded-For entries are trusted; 0 trusts none. */
   trustProxyHops: number;
   logLevel: string;
+  /** Sessions and users each process keeps in memory; 0 turns the cache off. */
+  authCacheMaxEntries: number;
+  /** Longest a cached entry is trusted, as a safety net behind the database's notifications. */
+  authCacheTtlSeconds: number;
+  /** On SIGTERM/SIGINT, how long in-flight requests get to finish before their connections are cut. */
+  shutdownTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +82,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 100_000, 1_000, 10_000_000),
     trustProxyHops: integer(env, "TRUST_PROXY_HOPS", 0, 0, 10),
     logLevel: logLevel(env.LOG_LEVEL, nodeEnv),
+    authCacheMaxEntries: integer(env, "AUTH_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000),
+    authCacheTtlSeconds: duration(env, "AUTH_CACHE_TTL", "60s", 1, 24 * 3600),
+    shutdownTimeoutSeconds: duration(env, "SHUTDOWN_TIMEOUT", "10s", 0, 3600),
   };
 }
 

@@ -9,6 +9,7 @@ import { AppError } from "../errors";
 import type { Logger } from "../logger";
 import type { GraphQLContext } from "./context";
 import { formatError } from "./errorFormatting";
+import { requestLogPlugin } from "./requestLogPlugin";
 import { resolvers } from "./resolvers";
 
 const SCHEMA_FILE = path.resolve(__dirname, "..", "..", "schema.graphql");
@@ -51,6 +52,7 @@ export function createApolloServer(config: Config, logger: Logger): ApolloServer
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: SANDBOX_DOCUMENT, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
       logUnexpectedErrors(logger),
+      requestLogPlugin(),
     ],
   });
 }

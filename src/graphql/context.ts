@@ -3,6 +3,7 @@ import type { AuthService } from "../auth/authService";
 import type { ClientInfo } from "../auth/clientInfo";
 import type { Caller, RequestAuthenticator } from "../auth/requestAuthentication";
 import type { User } from "../generated/prisma/client";
+import type { RequestLogFields } from "../http/requestLog";
 
 export interface Services {
   auth: AuthService;
@@ -13,6 +14,8 @@ export interface GraphQLContext {
   requestId: string;
   client: ClientInfo;
   services: Services;
+  /** Fields for this request's log line (operation, user id, error codes). */
+  log: RequestLogFields;
   /**
    * The caller, from `Authorization: Bearer <token>`, loaded at most once per request and only
    * when a resolver asks. Throws UNAUTHENTICATED (with a reason) when there is no valid token, so
@@ -23,13 +26,24 @@ export interface GraphQLContext {
   caller(): Promise<Caller>;
 }
 
-export function buildContext(services: Services, request: IncomingMessage, requestId: string, client: ClientInfo): GraphQLContext {
+export function buildContext(
+  services: Services,
+  request: IncomingMessage,
+  requestId: string,
+  client: ClientInfo,
+  log: RequestLogFields,
+): GraphQLContext {
   let caller: Promise<Caller> | undefined;
-  const loadCaller = () => (caller ??= services.authenticator.callerFromAuthorizationHeader(request.headers.authorization));
+  const loadCaller = () =>
+    (caller ??= services.authenticator.callerFromAuthorizationHeader(request.headers.authorization).then((found) => {
+      log.userId = found.user.id;
+      return found;
+    }));
   return {
     requestId,
     client,
     services,
+    log,
     caller: loadCaller,
     currentUser: async () => (await loadCaller()).user,
   };

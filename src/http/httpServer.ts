@@ -5,6 +5,8 @@ import type { Config } from "../config";
 import { buildContext, type GraphQLContext, type Services } from "../graphql/context";
 import type { Logger } from "../logger";
 import { clientInfo } from "./clientInfo";
+import type { Readiness } from "./readiness";
+import { logWhenDone, type RequestLogFields } from "./requestLog";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -13,6 +15,7 @@ interface HttpServerDeps {
   apollo: ApolloServer<GraphQLContext>;
   services: Services;
   logger: Logger;
+  readiness: Readiness;
 }
 
 class HttpError extends Error {
@@ -26,13 +29,18 @@ class HttpError extends Error {
 
 /**
  * A plain node:http server: GraphQL on /graphql through Apollo's framework-neutral
- * `executeHTTPGraphQLRequest`, and a liveness probe. No web framework: less code on the hot path.
+ * `executeHTTPGraphQLRequest`, a liveness and a readiness probe, and one log line per request.
+ * No web framework: less code on the hot path.
  */
 export function createHttpServer(deps: HttpServerDeps): http.Server {
   const server = http.createServer((request, response) => {
     const requestId = crypto.randomUUID();
     response.setHeader("x-request-id", requestId);
-    route(deps, request, response, requestId).catch((error: unknown) => {
+    // While draining, answers close their connection, so keep-alive clients reconnect elsewhere.
+    if (deps.readiness.isDraining) response.setHeader("connection", "close");
+    const log: RequestLogFields = {};
+    logWhenDone(deps.logger, request, response, requestId, log);
+    route(deps, request, response, requestId, log).catch((error: unknown) => {
       if (error instanceof HttpError) {
         sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: "BAD_REQUEST", requestId } }] });
         return;
@@ -47,10 +55,21 @@ export function createHttpServer(deps: HttpServerDeps): http.Server {
   return server;
 }
 
-async function route(deps: HttpServerDeps, request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+async function route(
+  deps: HttpServerDeps,
+  request: IncomingMessage,
+  response: ServerResponse,
+  requestId: string,
+  log: RequestLogFields,
+): Promise<void> {
   const url = new URL(request.url ?? "/", "http://localhost");
   if (url.pathname === "/healthz") {
     sendJson(response, 200, { status: "ok" });
+    return;
+  }
+  if (url.pathname === "/readyz") {
+    const report = await deps.readiness.check();
+    sendJson(response, report.status === "ready" ? 200 : 503, report);
     return;
   }
   if (url.pathname !== GRAPHQL_PATH) {
@@ -66,7 +85,7 @@ async function route(deps: HttpServerDeps, request: IncomingMessage, response: S
   const client = clientInfo(request, deps.config.trustProxyHops);
   const result = await deps.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest,
-    context: async () => buildContext(deps.services, request, requestId, client),
+    context: async () => buildContext(deps.services, request, requestId, client, log),
   });
   response.statusCode = result.status ?? 200;
   for (const [name, value] of result.headers) response.setHeader(name, value);
