@@ -4,8 +4,10 @@ import type { Logger } from "../logger";
 
 /** The channel that prisma/migrations/*_auth_change_notifications publishes on. */
 export const AUTH_CHANGES_CHANNEL = "auth_changes";
-/** Lets an operator (and the tests) find the listener's connection in pg_stat_activity. */
-export const LISTENER_APPLICATION_NAME = "auth-change-listener";
+/** Lets an operator (and the tests) find each process's listener connection in pg_stat_activity. */
+export function listenerApplicationName(pid = process.pid): string {
+  return `auth-change-listener pid ${pid}`;
+}
 
 const MAX_RETRY_DELAY_MS = 30_000;
 
@@ -56,7 +58,7 @@ export class AuthChangeListener {
     const { cache, logger } = this.options;
     const client = new pg.Client({
       connectionString: this.options.connectionString,
-      application_name: LISTENER_APPLICATION_NAME,
+      application_name: listenerApplicationName(),
       keepAlive: true,
     });
     let lost = false;
