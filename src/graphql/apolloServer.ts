@@ -47,6 +47,8 @@ export function createApolloServer(config: Config, logger: Logger): ApolloServer
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     csrfPrevention: true,
+    // Shutdown is main.ts's: Apollo's own signal handler would stop it before in-flight requests finish.
+    stopOnTerminationSignals: false,
     plugins: [
       config.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: SANDBOX_DOCUMENT, includeCookies: false })

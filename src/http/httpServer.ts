@@ -36,8 +36,6 @@ export function createHttpServer(deps: HttpServerDeps): http.Server {
   const server = http.createServer((request, response) => {
     const requestId = crypto.randomUUID();
     response.setHeader("x-request-id", requestId);
-    // While draining, answers close their connection, so keep-alive clients reconnect elsewhere.
-    if (deps.readiness.isDraining) response.setHeader("connection", "close");
     const log: RequestLogFields = {};
     logWhenDone(deps.logger, request, response, requestId, log);
     route(deps, request, response, requestId, log).catch((error: unknown) => {
@@ -69,6 +67,7 @@ async function route(
   }
   if (url.pathname === "/readyz") {
     const report = await deps.readiness.check();
+    closeConnectionIfDraining(deps, response);
     sendJson(response, report.status === "ready" ? 200 : 503, report);
     return;
   }
@@ -89,12 +88,18 @@ async function route(
   });
   response.statusCode = result.status ?? 200;
   for (const [name, value] of result.headers) response.setHeader(name, value);
+  closeConnectionIfDraining(deps, response);
   if (result.body.kind === "complete") {
     response.end(result.body.string);
     return;
   }
   for await (const chunk of result.body.asyncIterator) response.write(chunk);
   response.end();
+}
+
+/** While draining, answers close their connection, so that keep-alive clients reconnect elsewhere. */
+function closeConnectionIfDraining(deps: HttpServerDeps, response: ServerResponse): void {
+  if (deps.readiness.isDraining) response.setHeader("connection", "close");
 }
 
 function headerMap(request: IncomingMessage): HeaderMap {
