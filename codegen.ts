@@ -10,7 +10,10 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         contextType: "../context#GraphQLContext",
-        mappers: { User: "../../generated/prisma/client#User as UserModel" },
+        mappers: {
+          User: "../../generated/prisma/client#User as UserModel",
+          Session: "../../generated/prisma/client#Session as SessionModel",
+        },
         scalars: { DateTime: "Date" },
         enumsAsTypes: true,
         strictScalars: true,

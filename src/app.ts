@@ -3,7 +3,10 @@ import path from "node:path";
 import { AccessTokens } from "./auth/accessTokens";
 import { AuthService } from "./auth/authService";
 import { PasswordHasher } from "./auth/passwordHashing";
+import { deriveRotationKey } from "./auth/refreshTokens";
 import { RequestAuthenticator } from "./auth/requestAuthentication";
+import { scheduleSessionCleanup } from "./auth/sessionCleanup";
+import { SessionService } from "./auth/sessionService";
 import { SessionStateCache } from "./auth/sessionStateCache";
 import { SessionStateReader } from "./auth/sessionStateReader";
 import type { Config } from "./config";
@@ -16,7 +19,8 @@ import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
 import type { Services } from "./graphql/context";
 import { closeGracefully } from "./http/gracefulClose";
-import { createHttpServer, GRAPHQL_PATH } from "./http/httpServer";
+import { createHttpServer } from "./http/httpServer";
+import { GRAPHQL_PATH } from "./http/paths";
 import { Readiness } from "./http/readiness";
 import type { Logger } from "./logger";
 import { readOrCreateSecretFile } from "./secretFile";
@@ -59,6 +63,7 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
     await listener?.start();
     const services = createServices(config, prisma, new SessionStateReader(prisma, cache), jwtSecret, now);
     const readiness = new Readiness(prisma, committedMigrations(), listener, logger);
+    const stopSessionCleanup = scheduleSessionCleanup(prisma, config.sessionCleanupIntervalSeconds, now, logger);
     const apollo = createApolloServer(config, logger);
     await apollo.start();
     const server = createHttpServer({ config, apollo, services, logger, readiness });
@@ -77,6 +82,7 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
         readiness.startDraining();
         const drained = await closeGracefully(server, config.shutdownTimeoutSeconds * 1000);
         if (!drained) logger.warn({ timeoutSeconds: config.shutdownTimeoutSeconds }, "shutdown timeout: open requests were cut");
+        stopSessionCleanup();
         await apollo.stop();
         await listener?.stop();
         await prisma.$disconnect();
@@ -94,7 +100,7 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
 function createServices(
   config: Config,
   prisma: PrismaClient,
-  sessions: SessionStateReader,
+  sessionStates: SessionStateReader,
   jwtSecret: string,
   now: () => number,
 ): Services {
@@ -107,8 +113,18 @@ function createServices(
     now,
   });
   const passwords = new PasswordHasher(config.bcryptCost);
+  const refreshTokenTtlSeconds = config.refreshTokenTtlSeconds;
   return {
-    auth: new AuthService({ prisma, passwords, accessTokens, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, now }),
-    authenticator: new RequestAuthenticator(sessions, accessTokens, now),
+    auth: new AuthService({ prisma, passwords, accessTokens, refreshTokenTtlSeconds, now }),
+    sessions: new SessionService({
+      prisma,
+      accessTokens,
+      rotationKey: deriveRotationKey(jwtSecret),
+      refreshTokenTtlSeconds,
+      reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
+      now,
+    }),
+    authenticator: new RequestAuthenticator(sessionStates, accessTokens, now),
+    now,
   };
 }

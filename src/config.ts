@@ -18,6 +18,13 @@ export interface Config {
   jwtAudience: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /**
+   * How long a just-used refresh token still returns the same successor instead of counting as
+   * theft, for clients that refresh concurrently (two tabs, a retried request). 0 turns it off.
+   */
+  refreshTokenReuseIntervalSeconds: number;
+  /** How often each process deletes expired and ended sessions. */
+  sessionCleanupIntervalSeconds: number;
   /** Leeway when checking `exp`, `nbf` and `iat`, for clocks that drift between machines. */
   clockToleranceSeconds: number;
   bcryptCost: number;
@@ -73,6 +80,8 @@ export function loadConfig(env: Env = process.env): Config {
     jwtAudience: nonEmpty(env.JWT_AUDIENCE) ?? "graphql-jwt-auth-api",
     accessTokenTtlSeconds: duration(env, "ACCESS_TOKEN_TTL", "15m", 10, 24 * 3600),
     refreshTokenTtlSeconds: duration(env, "REFRESH_TOKEN_TTL", "30d", 60, 365 * 24 * 3600),
+    refreshTokenReuseIntervalSeconds: duration(env, "REFRESH_TOKEN_REUSE_INTERVAL", "10s", 0, 300),
+    sessionCleanupIntervalSeconds: duration(env, "SESSION_CLEANUP_INTERVAL", "1h", 10, 7 * 24 * 3600),
     clockToleranceSeconds: duration(env, "JWT_CLOCK_TOLERANCE", "5s", 0, 300),
     bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),
     landingPage: boolean(env, "LANDING_PAGE", !production),

@@ -24,6 +24,12 @@ export const AuthFailure = {
   SESSION_ENDED: "SESSION_ENDED",
   /** Wrong email or password (the two are indistinguishable on purpose). */
   INVALID_CREDENTIALS: "INVALID_CREDENTIALS",
+  /** The refresh token is missing, unknown, or its session has ended: log in. */
+  REFRESH_TOKEN_INVALID: "REFRESH_TOKEN_INVALID",
+  /** The refresh token has expired: log in. */
+  REFRESH_TOKEN_EXPIRED: "REFRESH_TOKEN_EXPIRED",
+  /** An already used refresh token came back: treated as theft, the whole session was ended. */
+  REFRESH_TOKEN_REUSED: "REFRESH_TOKEN_REUSED",
 } as const;
 export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
 
@@ -33,6 +39,9 @@ const AUTH_MESSAGES: Record<AuthFailure, string> = {
   TOKEN_INVALID: "Your access token is not valid. Log in again.",
   SESSION_ENDED: "Your session has ended. Log in again.",
   INVALID_CREDENTIALS: "Wrong email or password.",
+  REFRESH_TOKEN_INVALID: "This refresh token is not valid. Log in again.",
+  REFRESH_TOKEN_EXPIRED: "This refresh token has expired. Log in again.",
+  REFRESH_TOKEN_REUSED: "This refresh token was already used, so the session has been ended for safety. Log in again.",
 };
 
 export class AppError extends Error {

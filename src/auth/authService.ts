@@ -1,19 +1,11 @@
 import { AuthFailure, AuthenticationError, InputError } from "../errors";
-import { Prisma, type PrismaClient, type User } from "../generated/prisma/client";
+import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import type { AccessTokens } from "./accessTokens";
 import type { ClientInfo } from "./clientInfo";
 import { normalizeEmail, validateEmail, validateName, validateNewPassword } from "./inputValidation";
 import type { PasswordHasher } from "./passwordHashing";
-import { newSession } from "./sessions";
-
-/** What signup and login hand to the client: a token pair and the user it belongs to. */
-export interface AuthResult {
-  accessToken: string;
-  accessTokenExpiresAt: Date;
-  refreshToken: string;
-  refreshTokenExpiresAt: Date;
-  user: User;
-}
+import type { Caller } from "./requestAuthentication";
+import { newSession, tokenPair, type AuthResult } from "./sessions";
 
 export interface SignupInput {
   email: string;
@@ -24,6 +16,11 @@ export interface SignupInput {
 export interface LoginInput {
   email: string;
   password: string;
+}
+
+export interface ChangePasswordInput {
+  currentPassword: string;
+  newPassword: string;
 }
 
 export interface AuthServiceDeps {
@@ -51,7 +48,7 @@ export class AuthService {
         include: { sessions: { select: { id: true } } },
       });
       const { sessions, ...plainUser } = user;
-      return this.result(plainUser, sessions[0]!.id, session);
+      return tokenPair(this.deps.accessTokens, plainUser, sessions[0]!.id, session);
     } catch (error) {
       // The unique index decides races between two signups with one email.
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
@@ -77,17 +74,29 @@ export class AuthService {
       // The cost was raised since this hash was made; the password is at hand only now.
       await prisma.user.update({ where: { id: user.id }, data: { passwordHash: await passwords.hash(input.password) } });
     }
-    return this.result(user, created.id, session);
+    return tokenPair(this.deps.accessTokens, user, created.id, session);
   }
 
-  private result(user: User, sessionId: string, session: ReturnType<typeof newSession>): AuthResult {
-    const access = this.deps.accessTokens.sign({ userId: user.id, sessionId, tokenVersion: user.tokenVersion });
-    return {
-      accessToken: access.token,
-      accessTokenExpiresAt: access.expiresAt,
-      refreshToken: session.refreshToken,
-      refreshTokenExpiresAt: session.refreshTokenExpiresAt,
-      user,
-    };
+  /**
+   * Needs the current password. Every session of the user ends (whoever knew the old password may
+   * hold one) and the caller continues in a new session with a fresh pair.
+   */
+  async changePassword(caller: Caller, input: ChangePasswordInput, client: ClientInfo): Promise<AuthResult> {
+    const { prisma, passwords, now } = this.deps;
+    const { user } = caller;
+    if (!(await passwords.verify(input.currentPassword, user.passwordHash))) {
+      throw new InputError("currentPassword", "The current password is wrong.", "WRONG_PASSWORD");
+    }
+    const passwordHash = await passwords.hash(validateNewPassword(input.newPassword, user.email, "newPassword"));
+    const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
+    const [, updatedUser, created] = await prisma.$transaction([
+      prisma.session.updateMany({
+        where: { userId: user.id, revokedAt: null },
+        data: { revokedAt: new Date(now()), revokedReason: "PASSWORD_CHANGED" },
+      }),
+      prisma.user.update({ where: { id: user.id }, data: { passwordHash, tokenVersion: { increment: 1 } } }),
+      prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } }),
+    ]);
+    return tokenPair(this.deps.accessTokens, updatedUser, created.id, session);
   }
 }

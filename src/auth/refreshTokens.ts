@@ -15,3 +15,19 @@ export function generateRefreshToken(): string {
 export function hashRefreshToken(token: string): string {
   return crypto.createHash("sha256").update(token, "utf8").digest("base64url");
 }
+
+/**
+ * The token that replaces `parent` when it is rotated: an HMAC of the parent under a server key.
+ * Deriving it (instead of drawing it at random) lets the server hand the *same* successor to
+ * every caller that presents the parent within the reuse interval, while storing only hashes.
+ * Without the key, a stolen spent token does not reveal its successor.
+ */
+export function successorRefreshToken(parent: string, rotationKey: crypto.KeyObject): string {
+  return crypto.createHmac("sha256", rotationKey).update(parent, "utf8").digest("base64url");
+}
+
+/** The rotation key, derived from the server secret so that there is one secret to manage. */
+export function deriveRotationKey(serverSecret: string): crypto.KeyObject {
+  const key = crypto.hkdfSync("sha256", serverSecret, "", "refresh-token-rotation", 32);
+  return crypto.createSecretKey(Buffer.from(key));
+}

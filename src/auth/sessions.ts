@@ -1,6 +1,16 @@
-import type { Prisma } from "../generated/prisma/client";
+import type { Prisma, User } from "../generated/prisma/client";
+import type { AccessTokens } from "./accessTokens";
 import type { ClientInfo } from "./clientInfo";
 import { generateRefreshToken, hashRefreshToken } from "./refreshTokens";
+
+/** What signup, login, refresh and password change hand to the client. */
+export interface AuthResult {
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+  user: User;
+}
 
 export interface NewSession {
   /** Nested-create data for a session with its first refresh token: one atomic insert. */
@@ -29,4 +39,15 @@ export function newSession(client: ClientInfo, refreshTokenTtlSeconds: number, n
       },
     },
   };
+}
+
+/** Signs an access token for the session and pairs it with the session's current refresh token. */
+export function tokenPair(
+  accessTokens: AccessTokens,
+  user: User,
+  sessionId: string,
+  refresh: { refreshToken: string; refreshTokenExpiresAt: Date },
+): AuthResult {
+  const access = accessTokens.sign({ userId: user.id, sessionId, tokenVersion: user.tokenVersion });
+  return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, ...refresh, user };
 }

@@ -37,6 +37,15 @@ mutation Login {
 query Me {
   me { id email name role createdAt }
 }
+
+# Paste the refreshToken from Signup or Login: you get a new pair, the old token is spent.
+mutation Refresh {
+  refreshToken(token: "paste-refresh-token-here") { accessToken refreshToken }
+}
+
+mutation Logout {
+  logout
+}
 `;
 
 export function createApolloServer(config: Config, logger: Logger): ApolloServer<GraphQLContext> {

@@ -2,12 +2,16 @@ import type { IncomingMessage } from "node:http";
 import type { AuthService } from "../auth/authService";
 import type { ClientInfo } from "../auth/clientInfo";
 import type { Caller, RequestAuthenticator } from "../auth/requestAuthentication";
+import type { SessionService } from "../auth/sessionService";
 import type { User } from "../generated/prisma/client";
+import { readRefreshTokenCookie } from "../http/refreshTokenCookie";
 import type { RequestLogFields } from "../http/requestLog";
 
 export interface Services {
   auth: AuthService;
+  sessions: SessionService;
   authenticator: RequestAuthenticator;
+  now: () => number;
 }
 
 export interface GraphQLContext {
@@ -24,6 +28,10 @@ export interface GraphQLContext {
   currentUser(): Promise<User>;
   /** The same, with the id of the session the access token belongs to. */
   caller(): Promise<Caller>;
+  /** The refresh token from the request's cookie, for browser clients. */
+  refreshTokenCookie: string | undefined;
+  /** Set-Cookie values to send with the response. */
+  responseCookies: string[];
 }
 
 export function buildContext(
@@ -46,5 +54,7 @@ export function buildContext(
     log,
     caller: loadCaller,
     currentUser: async () => (await loadCaller()).user,
+    refreshTokenCookie: readRefreshTokenCookie(request.headers.cookie),
+    responseCookies: [],
   };
 }

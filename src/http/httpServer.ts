@@ -5,10 +5,9 @@ import type { Config } from "../config";
 import { buildContext, type GraphQLContext, type Services } from "../graphql/context";
 import type { Logger } from "../logger";
 import { clientInfo } from "./clientInfo";
+import { GRAPHQL_PATH } from "./paths";
 import type { Readiness } from "./readiness";
 import { logWhenDone, type RequestLogFields } from "./requestLog";
-
-export const GRAPHQL_PATH = "/graphql";
 
 interface HttpServerDeps {
   config: Config;
@@ -82,12 +81,15 @@ async function route(
     body: await readBody(request, deps.config.maxBodyBytes),
   };
   const client = clientInfo(request, deps.config.trustProxyHops);
+  let context: GraphQLContext | undefined;
   const result = await deps.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest,
-    context: async () => buildContext(deps.services, request, requestId, client, log),
+    context: async () => (context = buildContext(deps.services, request, requestId, client, log)),
   });
   response.statusCode = result.status ?? 200;
   for (const [name, value] of result.headers) response.setHeader(name, value);
+  // Resolvers queue cookies on the context (the refresh-token cookie); Apollo knows nothing of them.
+  for (const cookie of context?.responseCookies ?? []) response.appendHeader("set-cookie", cookie);
   closeConnectionIfDraining(deps, response);
   if (result.body.kind === "complete") {
     response.end(result.body.string);

@@ -81,3 +81,39 @@ export interface AuthPayload {
   refreshTokenExpiresAt: string;
   user: { id: string; email: string; name: string; role: string };
 }
+
+export const REFRESH = /* GraphQL */ `
+  mutation Refresh($token: String, $delivery: RefreshTokenDelivery) {
+    refreshToken(token: $token, refreshTokenDelivery: $delivery) {
+      accessToken
+      accessTokenExpiresAt
+      refreshToken
+      refreshTokenExpiresAt
+      user { id email }
+    }
+  }
+`;
+
+export const LOGOUT = /* GraphQL */ `mutation Logout { logout }`;
+export const LOGOUT_ALL = /* GraphQL */ `mutation LogoutAll { logoutAll }`;
+
+export const CHANGE_PASSWORD = /* GraphQL */ `
+  mutation ChangePassword($input: ChangePasswordInput!) {
+    changePassword(input: $input) { accessToken refreshToken user { id } }
+  }
+`;
+
+export const MY_SESSIONS = /* GraphQL */ `
+  query MySessions {
+    mySessions { id createdAt lastUsedAt expiresAt userAgent ip current }
+  }
+`;
+
+export const REVOKE_SESSION = /* GraphQL */ `mutation RevokeSession($id: ID!) { revokeSession(id: $id) }`;
+
+/** Logs an existing user in and returns the payload. */
+export async function logIn(url: string, email: string, password = PASSWORD, headers: Record<string, string> = {}) {
+  const response = await graphql(url, LOGIN, { input: { email, password } }, { headers });
+  if (!response.data?.login) throw new Error(`login failed: ${response.text}`);
+  return response.data.login as AuthPayload;
+}

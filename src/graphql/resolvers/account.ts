@@ -1,10 +1,19 @@
 import type { MutationResolvers, QueryResolvers } from "../generated/resolverTypes";
+import { deliver } from "./tokenDelivery";
 
 export const accountQueries: Pick<QueryResolvers, "me"> = {
   me: (_parent, _args, context) => context.currentUser(),
 };
 
-export const accountMutations: Pick<MutationResolvers, "signup" | "login"> = {
-  signup: (_parent, { input }, context) => context.services.auth.signup(input, context.client),
-  login: (_parent, { input }, context) => context.services.auth.login(input, context.client),
+export const accountMutations: Pick<MutationResolvers, "signup" | "login" | "changePassword"> = {
+  signup: async (_parent, { input, refreshTokenDelivery }, context) =>
+    deliver(await context.services.auth.signup(input, context.client), refreshTokenDelivery, context),
+
+  login: async (_parent, { input, refreshTokenDelivery }, context) =>
+    deliver(await context.services.auth.login(input, context.client), refreshTokenDelivery, context),
+
+  changePassword: async (_parent, { input, refreshTokenDelivery }, context) => {
+    const result = await context.services.auth.changePassword(await context.caller(), input, context.client);
+    return deliver(result, refreshTokenDelivery, context);
+  },
 };

@@ -1,9 +1,11 @@
 import type { Resolvers } from "../generated/resolverTypes";
 import { accountMutations, accountQueries } from "./account";
 import { DateTime } from "./scalars";
+import { Session, sessionMutations, sessionQueries } from "./sessions";
 
 export const resolvers: Resolvers = {
   DateTime,
-  Query: { ...accountQueries },
-  Mutation: { ...accountMutations },
+  Session,
+  Query: { ...accountQueries, ...sessionQueries },
+  Mutation: { ...accountMutations, ...sessionMutations },
 };

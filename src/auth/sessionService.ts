@@ -1,0 +1,143 @@
+import type { KeyObject } from "node:crypto";
+import { AuthFailure, AuthenticationError, InputError } from "../errors";
+import type { Prisma, PrismaClient, Session } from "../generated/prisma/client";
+import type { AccessTokens } from "./accessTokens";
+import { hashRefreshToken, successorRefreshToken } from "./refreshTokens";
+import type { Caller } from "./requestAuthentication";
+import { tokenPair, type AuthResult } from "./sessions";
+
+export interface SessionServiceDeps {
+  prisma: PrismaClient;
+  accessTokens: AccessTokens;
+  rotationKey: KeyObject;
+  refreshTokenTtlSeconds: number;
+  reuseIntervalSeconds: number;
+  now: () => number;
+}
+
+/** The presented refresh token's row, read under a row lock. */
+interface LockedRefreshToken {
+  id: string;
+  sessionId: string;
+  expiresAt: Date;
+  spentAt: Date | null;
+  successorId: string | null;
+}
+
+type RefreshOutcome = { result: AuthResult } | { failure: AuthFailure };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Our refresh tokens are 43 base64url characters; anything else is not worth a database read.
+const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
+
+/** Refresh-token rotation and the user's control over their sessions. */
+export class SessionService {
+  constructor(private readonly deps: SessionServiceDeps) {}
+
+  /**
+   * Exchanges a refresh token for a new pair; the presented token is spent. A spent token that
+   * comes back within the reuse interval gets the same successor (concurrent tabs, retries); after
+   * it, reuse is treated as theft and ends the whole session, whose tokens all stop working.
+   */
+  async refresh(token: string | undefined): Promise<AuthResult> {
+    if (!token || !REFRESH_TOKEN_SHAPE.test(token)) throw new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID);
+    const outcome = await this.deps.prisma.$transaction((tx) => this.rotate(tx, token));
+    // Failures are returned, not thrown, inside the transaction: a revocation for reuse must commit.
+    if ("failure" in outcome) throw new AuthenticationError(outcome.failure);
+    return outcome.result;
+  }
+
+  private async rotate(tx: Prisma.TransactionClient, token: string): Promise<RefreshOutcome> {
+    const now = this.deps.now();
+    // The row lock makes concurrent refreshes of one token queue up here: the first creates the
+    // successor and commits; the others then see it spent (within the interval) and share it.
+    const [presented] = await tx.$queryRaw<LockedRefreshToken[]>`
+      SELECT "id", "sessionId", "expiresAt", "spentAt", "successorId"
+      FROM "RefreshToken" WHERE "tokenHash" = ${hashRefreshToken(token)} FOR UPDATE`;
+    if (!presented) return { failure: AuthFailure.REFRESH_TOKEN_INVALID };
+    const session = await tx.session.findUniqueOrThrow({ where: { id: presented.sessionId }, include: { user: true } });
+    if (session.revokedAt !== null) return { failure: AuthFailure.SESSION_ENDED };
+    if (presented.expiresAt.getTime() <= now) return { failure: AuthFailure.REFRESH_TOKEN_EXPIRED };
+
+    if (presented.spentAt === null) {
+      const successor = successorRefreshToken(token, this.deps.rotationKey);
+      const expiresAt = new Date(now + this.deps.refreshTokenTtlSeconds * 1000);
+      const created = await tx.refreshToken.create({
+        data: { sessionId: session.id, tokenHash: hashRefreshToken(successor), createdAt: new Date(now), expiresAt },
+        select: { id: true },
+      });
+      await tx.refreshToken.update({ where: { id: presented.id }, data: { spentAt: new Date(now), successorId: created.id } });
+      await tx.session.update({ where: { id: session.id }, data: { lastUsedAt: new Date(now), expiresAt } });
+      return { result: this.pair(session, successor, expiresAt) };
+    }
+
+    if (now - presented.spentAt.getTime() <= this.deps.reuseIntervalSeconds * 1000) {
+      return this.newestOfFamily(tx, token, presented, session);
+    }
+
+    await tx.session.update({ where: { id: session.id }, data: { revokedAt: new Date(now), revokedReason: "REUSE_DETECTED" } });
+    return { failure: AuthFailure.REFRESH_TOKEN_REUSED };
+  }
+
+  /** Follows the rotation chain from a spent token to the live one, re-deriving each value. */
+  private async newestOfFamily(
+    tx: Prisma.TransactionClient,
+    token: string,
+    spent: LockedRefreshToken,
+    session: Session & { user: AuthResult["user"] },
+  ): Promise<RefreshOutcome> {
+    let value = token;
+    let current: { successorId: string | null; spentAt: Date | null; tokenHash: string; expiresAt: Date } = { ...spent, tokenHash: "" };
+    while (current.spentAt !== null && current.successorId !== null) {
+      value = successorRefreshToken(value, this.deps.rotationKey);
+      current = await tx.refreshToken.findUniqueOrThrow({ where: { id: current.successorId } });
+    }
+    // A mismatch means the chain was made under another server secret: nothing to hand out.
+    if (current.spentAt !== null || current.tokenHash !== hashRefreshToken(value)) {
+      return { failure: AuthFailure.REFRESH_TOKEN_INVALID };
+    }
+    return { result: this.pair(session, value, current.expiresAt) };
+  }
+
+  private pair(session: Session & { user: AuthResult["user"] }, refreshToken: string, refreshTokenExpiresAt: Date): AuthResult {
+    return tokenPair(this.deps.accessTokens, session.user, session.id, { refreshToken, refreshTokenExpiresAt });
+  }
+
+  /** Ends the caller's session: its access token fails on the next request, its refresh tokens too. */
+  async logout(caller: Caller): Promise<void> {
+    await this.deps.prisma.session.updateMany({
+      where: { id: caller.sessionId, revokedAt: null },
+      data: { revokedAt: new Date(this.deps.now()), revokedReason: "LOGOUT" },
+    });
+  }
+
+  /** Ends every session of the caller. The token version bump also voids every access token. */
+  async logoutAll(caller: Caller): Promise<void> {
+    const { prisma, now } = this.deps;
+    await prisma.$transaction([
+      prisma.session.updateMany({
+        where: { userId: caller.user.id, revokedAt: null },
+        data: { revokedAt: new Date(now()), revokedReason: "LOGOUT_ALL" },
+      }),
+      prisma.user.update({ where: { id: caller.user.id }, data: { tokenVersion: { increment: 1 } } }),
+    ]);
+  }
+
+  /** The caller's live sessions, newest first. */
+  activeSessions(caller: Caller): Promise<Session[]> {
+    return this.deps.prisma.session.findMany({
+      where: { userId: caller.user.id, revokedAt: null, expiresAt: { gt: new Date(this.deps.now()) } },
+      orderBy: { createdAt: "desc" },
+    });
+  }
+
+  /** Ends one of the caller's own sessions. Someone else's session id is as unknown as a made-up one. */
+  async revokeSession(caller: Caller, sessionId: string): Promise<void> {
+    if (!UUID.test(sessionId)) throw new InputError("id", "This is not a session id.");
+    const { count } = await this.deps.prisma.session.updateMany({
+      where: { id: sessionId, userId: caller.user.id, revokedAt: null },
+      data: { revokedAt: new Date(this.deps.now()), revokedReason: "REVOKED" },
+    });
+    if (count === 0) throw new InputError("id", "You have no active session with this id.", "NOT_FOUND");
+  }
+}

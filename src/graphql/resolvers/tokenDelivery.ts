@@ -1,0 +1,19 @@
+import type { AuthResult } from "../../auth/sessions";
+import { expiredRefreshTokenCookie, refreshTokenCookie } from "../../http/refreshTokenCookie";
+import type { GraphQLContext } from "../context";
+import type { RefreshTokenDelivery } from "../generated/resolverTypes";
+
+/**
+ * Puts the refresh token where the client asked: in the response body (mobile apps, servers) or
+ * in an HttpOnly cookie that page scripts cannot read (browsers), in which case the body has null.
+ */
+export function deliver(result: AuthResult, delivery: RefreshTokenDelivery | null | undefined, context: GraphQLContext) {
+  if (delivery !== "COOKIE") return result;
+  context.responseCookies.push(refreshTokenCookie(result.refreshToken, result.refreshTokenExpiresAt, context.services.now()));
+  return { ...result, refreshToken: null };
+}
+
+/** Logging out also removes the cookie, if the browser has one. */
+export function forgetRefreshTokenCookie(context: GraphQLContext): void {
+  if (context.refreshTokenCookie !== undefined) context.responseCookies.push(expiredRefreshTokenCookie());
+}
