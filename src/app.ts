@@ -112,7 +112,7 @@ function createServices(
     clockToleranceSeconds: config.clockToleranceSeconds,
     now,
   });
-  const passwords = new PasswordHasher(config.bcryptCost);
+  const passwords = new PasswordHasher(config.bcryptCost, config.bcryptConcurrency);
   const refreshTokenTtlSeconds = config.refreshTokenTtlSeconds;
   return {
     auth: new AuthService({ prisma, passwords, accessTokens, refreshTokenTtlSeconds, now }),

@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 
 /**
@@ -28,6 +29,8 @@ export interface Config {
   /** Leeway when checking `exp`, `nbf` and `iat`, for clocks that drift between machines. */
   clockToleranceSeconds: number;
   bcryptCost: number;
+  /** bcrypt hashes computed at once; more queue, so that hashing never takes every core. */
+  bcryptConcurrency: number;
   /** Apollo Sandbox on GET /graphql; on by default outside production. */
   landingPage: boolean;
   introspection: boolean;
@@ -84,6 +87,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionCleanupIntervalSeconds: duration(env, "SESSION_CLEANUP_INTERVAL", "1h", 10, 7 * 24 * 3600),
     clockToleranceSeconds: duration(env, "JWT_CLOCK_TOLERANCE", "5s", 0, 300),
     bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),
+    bcryptConcurrency: integer(env, "BCRYPT_CONCURRENCY", Math.max(1, os.availableParallelism() - 1), 1, 64),
     landingPage: boolean(env, "LANDING_PAGE", !production),
     introspection: boolean(env, "INTROSPECTION", !production),
     migrateOnStart: boolean(env, "MIGRATE_ON_START", true),
