@@ -7,7 +7,7 @@ import type { Logger } from "../logger";
 import { clientInfo } from "./clientInfo";
 import { GRAPHQL_PATH } from "./paths";
 import type { Readiness } from "./readiness";
-import { logWhenDone, type RequestLogFields } from "./requestLog";
+import { logWhenDone, withoutRedaction, type RequestLogFields } from "./requestLog";
 
 interface HttpServerDeps {
   config: Config;
@@ -32,11 +32,12 @@ class HttpError extends Error {
  * No web framework: less code on the hot path.
  */
 export function createHttpServer(deps: HttpServerDeps): http.Server {
+  const requestLogger = withoutRedaction(deps.logger);
   const server = http.createServer((request, response) => {
     const requestId = crypto.randomUUID();
     response.setHeader("x-request-id", requestId);
     const log: RequestLogFields = {};
-    logWhenDone(deps.logger, request, response, requestId, log);
+    logWhenDone(requestLogger, request, response, requestId, log);
     route(deps, request, response, requestId, log).catch((error: unknown) => {
       if (error instanceof HttpError) {
         sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: "BAD_REQUEST", requestId } }] });
