@@ -46,6 +46,8 @@ export interface Config {
   authCacheMaxEntries: number;
   /** Longest a cached entry is trusted, as a safety net behind the database's notifications. */
   authCacheTtlSeconds: number;
+  /** API processes to run under node:cluster; 1 runs the server in this process. */
+  webConcurrency: number;
   /** On SIGTERM/SIGINT, how long in-flight requests get to finish before their connections are cut. */
   shutdownTimeoutSeconds: number;
 }
@@ -97,6 +99,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel(env.LOG_LEVEL, nodeEnv),
     authCacheMaxEntries: integer(env, "AUTH_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000),
     authCacheTtlSeconds: duration(env, "AUTH_CACHE_TTL", "60s", 1, 24 * 3600),
+    webConcurrency: integer(env, "WEB_CONCURRENCY", 1, 1, 64),
     shutdownTimeoutSeconds: duration(env, "SHUTDOWN_TIMEOUT", "10s", 0, 3600),
   };
 }

@@ -11,7 +11,7 @@ export interface ChildServer {
   process: ChildProcess;
   /** Every JSON log line the process has written so far. */
   logs: Array<Record<string, unknown>>;
-  /** Resolves with the exit code once the process has exited. */
+  /** Resolves with the exit code once the process has exited and its output is read. */
   exited: Promise<number | null>;
   /** Sends the signal and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -41,7 +41,8 @@ export function startChildServer(env: Record<string, string | undefined> = {}): 
   });
   const logs: Array<Record<string, unknown>> = [];
   let stderr = "";
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // "close", not "exit": only then has every line the process wrote been read.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let buffered = "";
     child.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
