@@ -1,7 +1,9 @@
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import type pg from "pg";
 import { AccessTokens } from "./auth/accessTokens";
 import { AuthService } from "./auth/authService";
+import { LoginRateLimiter } from "./auth/loginRateLimiter";
 import { PasswordHasher } from "./auth/passwordHashing";
 import { deriveRotationKey } from "./auth/refreshTokens";
 import { RequestAuthenticator } from "./auth/requestAuthentication";
@@ -9,12 +11,13 @@ import { scheduleSessionCleanup } from "./auth/sessionCleanup";
 import { SessionService } from "./auth/sessionService";
 import { SessionStateCache } from "./auth/sessionStateCache";
 import { SessionStateReader } from "./auth/sessionStateReader";
+import { SigningKeys } from "./auth/signingKeys";
 import type { Config } from "./config";
 import { AuthChangeListener } from "./db/authChangeListener";
 import { startEmbeddedPostgres } from "./db/embeddedPostgres";
 import { committedMigrations } from "./db/migrationStatus";
 import { applyMigrations } from "./db/migrations";
-import { createPrismaClient } from "./db/prismaClient";
+import { createDatabasePool, createPrismaClient } from "./db/prismaClient";
 import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
 import type { Services } from "./graphql/context";
@@ -53,7 +56,8 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
   let listener: AuthChangeListener | undefined;
   try {
     if (config.migrateOnStart) await applyMigrations(databaseUrl);
-    const prisma = createPrismaClient(databaseUrl, config.databasePoolSize);
+    const pool = createDatabasePool(databaseUrl, config.databasePoolSize, logger);
+    const prisma = createPrismaClient(pool);
     const jwtSecret = config.jwtSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, "jwt-secret")));
     const cache =
       config.authCacheMaxEntries > 0
@@ -61,12 +65,14 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
         : undefined;
     listener = cache && new AuthChangeListener({ connectionString: databaseUrl, cache, logger });
     await listener?.start();
-    const services = createServices(config, prisma, new SessionStateReader(prisma, cache), jwtSecret, now);
+    const signingKeys = signingKeysFor(config, jwtSecret);
+    const sessionStates = new SessionStateReader(prisma, cache);
+    const services = createServices(config, prisma, pool, sessionStates, jwtSecret, signingKeys, now);
     const readiness = new Readiness(prisma, committedMigrations(), listener, logger);
     const stopSessionCleanup = scheduleSessionCleanup(prisma, config.sessionCleanupIntervalSeconds, now, logger);
     const apollo = createApolloServer(config, logger);
     await apollo.start();
-    const server = createHttpServer({ config, apollo, services, logger, readiness });
+    const server = createHttpServer({ config, apollo, services, signingKeys, logger, readiness });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, resolve);
@@ -97,15 +103,23 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
   }
 }
 
+/** ES256/RS256: the configured private keys. HS256: the server secret signs access tokens too. */
+function signingKeysFor(config: Config, jwtSecret: string): SigningKeys {
+  if (config.jwtAlgorithm === "HS256") return SigningKeys.hmac(jwtSecret);
+  return SigningKeys.asymmetric(config.jwtAlgorithm, config.jwtPrivateKeys);
+}
+
 function createServices(
   config: Config,
   prisma: PrismaClient,
+  pool: pg.Pool,
   sessionStates: SessionStateReader,
   jwtSecret: string,
+  keys: SigningKeys,
   now: () => number,
 ): Services {
   const accessTokens = new AccessTokens({
-    secret: jwtSecret,
+    keys,
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
     ttlSeconds: config.accessTokenTtlSeconds,
@@ -113,9 +127,14 @@ function createServices(
     now,
   });
   const passwords = new PasswordHasher(config.bcryptCost, config.bcryptConcurrency);
+  const loginRateLimiter = new LoginRateLimiter(pool, {
+    maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+    maxFailuresPerIp: config.loginMaxFailuresPerIp,
+    windowSeconds: config.loginFailureWindowSeconds,
+  });
   const refreshTokenTtlSeconds = config.refreshTokenTtlSeconds;
   return {
-    auth: new AuthService({ prisma, passwords, accessTokens, refreshTokenTtlSeconds, now }),
+    auth: new AuthService({ prisma, passwords, accessTokens, loginRateLimiter, refreshTokenTtlSeconds, now }),
     sessions: new SessionService({
       prisma,
       accessTokens,

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -50,6 +51,28 @@ export interface Config {
   webConcurrency: number;
   /** On SIGTERM/SIGINT, how long in-flight requests get to finish before their connections are cut. */
   shutdownTimeoutSeconds: number;
+  /** HS256 (the secret above) or ES256/RS256 (the private keys below, newest first). */
+  jwtAlgorithm: JwtAlgorithm;
+  /** PEM private keys for ES256/RS256, newest first: the first signs, all of them verify. */
+  jwtPrivateKeys: string[];
+  /** Failed logins allowed per account, and per client address, within `loginFailureWindowSeconds`. */
+  loginMaxFailuresPerAccount: number;
+  loginMaxFailuresPerIp: number;
+  loginFailureWindowSeconds: number;
+  /** Browser origins allowed to call the API (CORS); `*` allows any. */
+  corsOrigins: string[];
+  /** Largest accepted GraphQL operation, by shape. */
+  operationLimits: OperationLimits;
+}
+
+export type JwtAlgorithm = "HS256" | "ES256" | "RS256";
+
+export interface OperationLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +87,8 @@ export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = parseNodeEnv(env.NODE_ENV);
   const production = nodeEnv === "production";
   const jwtSecret = nonEmpty(env.JWT_SECRET);
+  const jwtAlgorithm = parseJwtAlgorithm(env.JWT_ALGORITHM);
+  const jwtPrivateKeys = privateKeys(env.JWT_PRIVATE_KEYS, jwtAlgorithm);
   if (production && jwtSecret === undefined) {
     throw new ConfigError(
       `JWT_SECRET is required when NODE_ENV=production: set it to a random string of at least ${MIN_JWT_SECRET_BYTES} bytes, for example the output of \`openssl rand -base64 48\`.`,
@@ -101,7 +126,63 @@ export function loadConfig(env: Env = process.env): Config {
     authCacheTtlSeconds: duration(env, "AUTH_CACHE_TTL", "60s", 1, 24 * 3600),
     webConcurrency: integer(env, "WEB_CONCURRENCY", 1, 1, 64),
     shutdownTimeoutSeconds: duration(env, "SHUTDOWN_TIMEOUT", "10s", 0, 3600),
+    jwtAlgorithm,
+    jwtPrivateKeys,
+    loginMaxFailuresPerAccount: integer(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, 1, 1000),
+    loginMaxFailuresPerIp: integer(env, "LOGIN_MAX_FAILURES_PER_IP", 30, 1, 100_000),
+    loginFailureWindowSeconds: duration(env, "LOGIN_FAILURE_WINDOW", "15m", 1, 24 * 3600),
+    corsOrigins: origins(env.CORS_ORIGINS, production),
+    operationLimits: {
+      maxDepth: integer(env, "GRAPHQL_MAX_DEPTH", 8, 1, 100),
+      maxAliases: integer(env, "GRAPHQL_MAX_ALIASES", 15, 0, 1000),
+      maxDirectives: integer(env, "GRAPHQL_MAX_DIRECTIVES", 10, 0, 1000),
+      maxTokens: integer(env, "GRAPHQL_MAX_TOKENS", 1000, 50, 100_000),
+      maxCost: integer(env, "GRAPHQL_MAX_COST", 1000, 10, 1_000_000),
+    },
   };
+}
+
+function parseJwtAlgorithm(value: string | undefined): JwtAlgorithm {
+  const v = nonEmpty(value)?.toUpperCase() ?? "HS256";
+  if (v === "HS256" || v === "ES256" || v === "RS256") return v;
+  throw new ConfigError(`JWT_ALGORITHM must be HS256, ES256 or RS256 (got "${v}").`);
+}
+
+/** PEM private keys, given inline or as the path of a file that holds them. */
+function privateKeys(value: string | undefined, algorithm: JwtAlgorithm): string[] {
+  const raw = nonEmpty(value);
+  if (algorithm === "HS256") {
+    if (raw !== undefined) throw new ConfigError("JWT_PRIVATE_KEYS is only used with JWT_ALGORITHM=ES256 or RS256.");
+    return [];
+  }
+  if (raw === undefined) {
+    throw new ConfigError(`JWT_PRIVATE_KEYS is required with JWT_ALGORITHM=${algorithm}: PEM private keys, newest first, or the path of a file holding them.`);
+  }
+  let text = raw;
+  if (!raw.includes("-----BEGIN")) {
+    try {
+      text = fs.readFileSync(raw, "utf8");
+    } catch {
+      throw new ConfigError(`JWT_PRIVATE_KEYS is neither PEM text nor a readable file (got a path "${raw}").`);
+    }
+  }
+  const blocks = text.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g) ?? [];
+  if (blocks.length === 0) throw new ConfigError("JWT_PRIVATE_KEYS holds no PEM private key (-----BEGIN PRIVATE KEY-----).");
+  return blocks;
+}
+
+/** `*`, or a comma-separated list of origins such as `https://app.example.com`; a port `:*` is any port. */
+function origins(value: string | undefined, production: boolean): string[] {
+  const raw = nonEmpty(value);
+  // Development: any page served from this machine; production: no browser origin until configured.
+  if (raw === undefined) return production ? [] : ["http://localhost:*", "http://127.0.0.1:*"];
+  const list = raw.split(",").map((entry) => entry.trim()).filter(Boolean);
+  for (const origin of list) {
+    if (origin !== "*" && !/^https?:\/\/[^/\s:]+(:(\d+|\*))?$/i.test(origin)) {
+      throw new ConfigError(`CORS_ORIGINS must be * or a comma-separated list like https://app.example.com (got "${origin}").`);
+    }
+  }
+  return list.map((origin) => origin.toLowerCase());
 }
 
 function parseNodeEnv(value: string | undefined): Config["env"] {

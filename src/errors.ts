@@ -6,6 +6,8 @@ export const ErrorCode = {
   UNAUTHENTICATED: "UNAUTHENTICATED",
   FORBIDDEN: "FORBIDDEN",
   BAD_USER_INPUT: "BAD_USER_INPUT",
+  /** The request itself cannot be served: bad JSON, too large, an operation type the API lacks. */
+  BAD_REQUEST: "BAD_REQUEST",
   TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
@@ -66,5 +68,14 @@ export class AuthenticationError extends AppError {
 export class InputError extends AppError {
   constructor(field: string, message: string, reason = "INVALID") {
     super(ErrorCode.BAD_USER_INPUT, message, { field, reason });
+  }
+}
+
+/** Too many failed logins for an account or from an address; `retryAfterSeconds` says when to retry. */
+export class TooManyRequestsError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(ErrorCode.TOO_MANY_REQUESTS, `Too many failed login attempts. Try again in ${retryAfterSeconds} seconds.`, {
+      retryAfterSeconds,
+    });
   }
 }

@@ -1,6 +1,6 @@
-import crypto, { type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { AuthFailure, AuthenticationError } from "../errors";
+import type { SigningKeys } from "./signingKeys";
 
 /** What an access token says about its bearer. */
 export interface AccessTokenClaims {
@@ -16,7 +16,7 @@ export interface SignedAccessToken {
 }
 
 export interface AccessTokenOptions {
-  secret: string;
+  keys: SigningKeys;
   issuer: string;
   audience: string;
   ttlSeconds: number;
@@ -25,7 +25,6 @@ export interface AccessTokenOptions {
   now?: () => number;
 }
 
-const ALGORITHM = "HS256";
 /** Explicit typing (RFC 8725 §3.11, RFC 9068): no other kind of JWT passes as an access token. */
 const TOKEN_TYPE = "at+jwt";
 /** Real tokens are a few hundred bytes; refusing huge ones bounds the work an attacker can cause. */
@@ -33,28 +32,27 @@ export const MAX_TOKEN_LENGTH = 8192;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Signs and verifies access tokens. Built once: the HMAC key is a KeyObject prepared here, which
- * makes each verify about 50x cheaper than passing jsonwebtoken the secret string (measured in
- * ../shared/ARCHITECTURE.md).
+ * Signs and verifies access tokens. Built once: the keys are KeyObjects prepared in SigningKeys,
+ * which makes each verify about 50x cheaper than passing jsonwebtoken the secret string
+ * (measured in ../shared/ARCHITECTURE.md).
  */
 export class AccessTokens {
-  private readonly key: KeyObject;
   private readonly now: () => number;
 
   constructor(private readonly options: AccessTokenOptions) {
-    this.key = crypto.createSecretKey(Buffer.from(options.secret, "utf8"));
     this.now = options.now ?? Date.now;
   }
 
   sign(claims: AccessTokenClaims): SignedAccessToken {
     const issuedAt = Math.floor(this.now() / 1000);
     const expiresAt = issuedAt + this.options.ttlSeconds;
+    const { kid, algorithm, key } = this.options.keys.signing;
     const token = jwt.sign(
       { sub: claims.userId, sid: claims.sessionId, ver: claims.tokenVersion, iat: issuedAt, exp: expiresAt },
-      this.key,
+      key,
       {
-        algorithm: ALGORITHM,
-        header: { alg: ALGORITHM, typ: TOKEN_TYPE },
+        algorithm,
+        header: kid === undefined ? { alg: algorithm, typ: TOKEN_TYPE } : { alg: algorithm, typ: TOKEN_TYPE, kid },
         issuer: this.options.issuer,
         audience: this.options.audience,
       },
@@ -63,18 +61,21 @@ export class AccessTokens {
   }
 
   /**
-   * Checks, in order: size; signature with the one pinned algorithm (so `alg: none` and
-   * algorithm confusion fail); `typ`; `iss`; `aud`; `exp` (required), `nbf` and `iat` against the
-   * clock with the configured tolerance; then the shape of our own claims. Returns the claims or
-   * throws AuthenticationError with reason TOKEN_EXPIRED or TOKEN_INVALID.
+   * Checks, in order: size; the key named by `kid` (none: the HS256 secret); signature with that
+   * key's one algorithm (so `alg: none` and algorithm confusion fail); `typ`; `iss`; `aud`; `exp`
+   * (required), `nbf` and `iat` against the clock with the configured tolerance; then the shape
+   * of our own claims. Returns the claims or throws AuthenticationError with reason TOKEN_EXPIRED
+   * or TOKEN_INVALID.
    */
   verify(token: string): AccessTokenClaims {
     if (token.length > MAX_TOKEN_LENGTH) throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
     const nowSeconds = Math.floor(this.now() / 1000);
+    const verificationKey = this.options.keys.verificationKey(jwt.decode(token, { complete: true })?.header.kid);
+    if (!verificationKey) throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
     let decoded: jwt.Jwt;
     try {
-      decoded = jwt.verify(token, this.key, {
-        algorithms: [ALGORITHM],
+      decoded = jwt.verify(token, verificationKey.key, {
+        algorithms: [verificationKey.algorithm],
         issuer: this.options.issuer,
         audience: this.options.audience,
         clockTimestamp: nowSeconds,

@@ -2,7 +2,8 @@ import { AuthFailure, AuthenticationError, InputError } from "../errors";
 import { Prisma, type PrismaClient } from "../generated/prisma/client";
 import type { AccessTokens } from "./accessTokens";
 import type { ClientInfo } from "./clientInfo";
-import { normalizeEmail, validateEmail, validateName, validateNewPassword } from "./inputValidation";
+import { validateEmail, validateName, validateNewPassword, validatePasswordLength } from "./inputValidation";
+import type { LoginRateLimiter } from "./loginRateLimiter";
 import type { PasswordHasher } from "./passwordHashing";
 import type { Caller } from "./requestAuthentication";
 import { newSession, tokenPair, type AuthResult } from "./sessions";
@@ -27,6 +28,7 @@ export interface AuthServiceDeps {
   prisma: PrismaClient;
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
+  loginRateLimiter: LoginRateLimiter;
   refreshTokenTtlSeconds: number;
   now: () => number;
 }
@@ -58,15 +60,21 @@ export class AuthService {
     }
   }
 
-  /** Wrong email and wrong password give the same error and take the same time. */
+  /**
+   * Wrong email and wrong password give the same error and take the same time. Every attempt is
+   * counted against the account and the client address first; over the limit, no password is checked.
+   */
   async login(input: LoginInput, client: ClientInfo): Promise<AuthResult> {
-    const email = normalizeEmail(input.email);
-    const { prisma, passwords } = this.deps;
+    const email = validateEmail(input.email);
+    validatePasswordLength(input.password);
+    const { prisma, passwords, loginRateLimiter } = this.deps;
+    await loginRateLimiter.countAttempt(email, client.ip);
     const user = await prisma.user.findUnique({ where: { email } });
     const passwordMatches = user
       ? await passwords.verify(input.password, user.passwordHash)
       : await passwords.verifyAgainstDummy(input.password);
     if (!user || !passwordMatches) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
+    await loginRateLimiter.recordSuccess(email, client.ip);
 
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, this.deps.now());
     const created = await prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } });
@@ -82,11 +90,15 @@ export class AuthService {
    * hold one) and the caller continues in a new session with a fresh pair.
    */
   async changePassword(caller: Caller, input: ChangePasswordInput, client: ClientInfo): Promise<AuthResult> {
-    const { prisma, passwords, now } = this.deps;
+    const { prisma, passwords, now, loginRateLimiter } = this.deps;
     const { user } = caller;
+    validatePasswordLength(input.currentPassword, "currentPassword");
+    // A stolen access token must not become an unlimited password oracle: same counters as login.
+    await loginRateLimiter.countAttempt(user.email, client.ip);
     if (!(await passwords.verify(input.currentPassword, user.passwordHash))) {
       throw new InputError("currentPassword", "The current password is wrong.", "WRONG_PASSWORD");
     }
+    await loginRateLimiter.recordSuccess(user.email, client.ip);
     const passwordHash = await passwords.hash(validateNewPassword(input.newPassword, user.email, "newPassword"));
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
     const [, updatedUser, created] = await prisma.$transaction([

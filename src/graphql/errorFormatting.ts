@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { AppError, ErrorCode } from "../errors";
 import { Prisma } from "../generated/prisma/client";
@@ -29,6 +29,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (typeof code === "string" && REQUEST_ERROR_CODES.has(code)) {
     return { message: formatted.message, ...where, extensions: { code } };
   }
+  // graphql-js's own refusals at execution time (e.g. a subscription, which this schema lacks) are
+  // about the request, not a failure of ours: no resolver ran, so there is no originalError.
+  if (original instanceof GraphQLError && original.originalError === undefined && !formatted.path) {
+    return { message: formatted.message, ...where, extensions: { code: ErrorCode.BAD_REQUEST } };
+  }
   if (isDatabaseUnavailable(original)) {
     return {
       message: "The service is temporarily unavailable. Try again shortly.",
@@ -39,12 +44,40 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   return { message: "Internal server error.", ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }
 
-/** True for errors that mean "the database cannot be reached", not "the query was wrong". */
-export function isDatabaseUnavailable(error: unknown): boolean {
+const MASKED_CODES = new Set<unknown>([ErrorCode.INTERNAL_SERVER_ERROR, ErrorCode.SERVICE_UNAVAILABLE]);
+
+/** Masked errors get `extensions.requestId`: the id of the server log entry with the details. */
+export function withRequestIdOnMaskedErrors(
+  errors: readonly GraphQLFormattedError[] | undefined,
+  requestId: string,
+): readonly GraphQLFormattedError[] | undefined {
+  return errors?.map((error) =>
+    MASKED_CODES.has(error.extensions?.code) ? { ...error, extensions: { ...error.extensions, requestId } } : error,
+  );
+}
+
+const UNAVAILABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+/** Socket errors, and PostgreSQL's admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
+const UNAVAILABLE_DRIVER_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P02", "57P03", "53300"]);
+/** DriverAdapterError kinds of @prisma/adapter-pg that mean the server is gone or full. */
+const UNAVAILABLE_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+/** node-postgres says "connection dropped" and "pool exhausted" by message only, with no code. */
+const UNAVAILABLE_PG_MESSAGES = /Connection terminated|timeout exceeded when trying to connect/;
+
+/**
+ * True for errors that mean "the database cannot be reached", not "the query was wrong". What
+ * Prisma 6.19 with adapter-pg was seen throwing while PostgreSQL stopped and started
+ * (test/security/databaseOutage.test.ts): P1001 and P1017; DriverAdapterError with a cause of
+ * code 57P01 or 57P03; the login rate limiter's wrapped ECONNREFUSED.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (error instanceof Prisma.PrismaClientInitializationError) return true;
-  if (error instanceof Prisma.PrismaClientKnownRequestError) {
-    return ["P1001", "P1002", "P1008", "P1017", "P2024"].includes(error.code);
-  }
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "57P01", "57P03"].includes(code);
+  if (typeof error !== "object" || error === null || depth > 3) return false;
+  if (error instanceof Prisma.PrismaClientKnownRequestError && UNAVAILABLE_PRISMA_CODES.has(error.code)) return true;
+  const { code, kind, message, cause, meta } = error as Record<string, unknown>;
+  if (typeof code === "string" && UNAVAILABLE_DRIVER_CODES.has(code)) return true;
+  if (typeof kind === "string" && UNAVAILABLE_ADAPTER_KINDS.has(kind)) return true;
+  if (typeof message === "string" && UNAVAILABLE_PG_MESSAGES.test(message)) return true;
+  const adapterError = (meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError;
+  return [cause, adapterError].some((inner) => inner !== undefined && isDatabaseUnavailable(inner, depth + 1));
 }

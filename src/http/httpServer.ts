@@ -1,10 +1,13 @@
 import crypto from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from "@apollo/server";
+import type { SigningKeys } from "../auth/signingKeys";
 import type { Config } from "../config";
 import { buildContext, type GraphQLContext, type Services } from "../graphql/context";
 import type { Logger } from "../logger";
 import { clientInfo } from "./clientInfo";
+import { applyCors } from "./cors";
+import { JWKS_CACHE_CONTROL, JWKS_PATH } from "./jwks";
 import { GRAPHQL_PATH } from "./paths";
 import type { Readiness } from "./readiness";
 import { logWhenDone, withoutRedaction, type RequestLogFields } from "./requestLog";
@@ -13,6 +16,7 @@ interface HttpServerDeps {
   config: Config;
   apollo: ApolloServer<GraphQLContext>;
   services: Services;
+  signingKeys: SigningKeys;
   logger: Logger;
   readiness: Readiness;
 }
@@ -28,8 +32,8 @@ class HttpError extends Error {
 
 /**
  * A plain node:http server: GraphQL on /graphql through Apollo's framework-neutral
- * `executeHTTPGraphQLRequest`, a liveness and a readiness probe, and one log line per request.
- * No web framework: less code on the hot path.
+ * `executeHTTPGraphQLRequest`, the public keys of access tokens (JWKS), CORS, a liveness and a
+ * readiness probe, and one log line per request. No web framework: less code on the hot path.
  */
 export function createHttpServer(deps: HttpServerDeps): http.Server {
   const requestLogger = withoutRedaction(deps.logger);
@@ -61,6 +65,12 @@ async function route(
   log: RequestLogFields,
 ): Promise<void> {
   const url = new URL(request.url ?? "/", "http://localhost");
+  if (applyCors(request, response, deps.config.corsOrigins)) return;
+  if (url.pathname === JWKS_PATH) {
+    response.setHeader("cache-control", JWKS_CACHE_CONTROL);
+    sendJson(response, 200, deps.signingKeys.jwks());
+    return;
+  }
   if (url.pathname === "/healthz") {
     sendJson(response, 200, { status: "ok" });
     return;

@@ -21,6 +21,9 @@ export function startTestServer(env: Record<string, string> = {}, now?: () => nu
     MIGRATE_ON_START: "false",
     // The lowest cost bcrypt allows keeps the suite fast; the cost itself is a setting.
     BCRYPT_COST: "4",
+    // Every suite logs in from 127.0.0.1 against one database; the per-address limit has its own
+    // tests (test/security/loginRateLimit.test.ts), which set it and use distinct addresses.
+    LOGIN_MAX_FAILURES_PER_IP: "100000",
     ...env,
   });
   return startApp(config, { logger: logger ?? createLogger(config.logLevel), now });

@@ -1,0 +1,80 @@
+import bcrypt from "bcrypt";
+import type { RunningApp } from "../../src/app";
+import { AccessTokens } from "../../src/auth/accessTokens";
+import { AuthService } from "../../src/auth/authService";
+import { LoginRateLimiter } from "../../src/auth/loginRateLimiter";
+import { PasswordHasher } from "../../src/auth/passwordHashing";
+import { SigningKeys } from "../../src/auth/signingKeys";
+import { createDatabasePool, createPrismaClient } from "../../src/db/prismaClient";
+import type { PrismaClient } from "../../src/generated/prisma/client";
+import { createLogger } from "../../src/logger";
+import { graphql, LOGIN, PASSWORD, SIGNUP, uniqueEmail } from "../support/graphqlClient";
+import { startTestServer, TEST_JWT_SECRET } from "../support/testServer";
+
+const CLIENT = { ip: "192.0.2.10", userAgent: "jest" };
+
+// The service alone, built from real parts: PostgreSQL, bcrypt, the rate limiter. bcrypt.compare is
+// watched (not replaced) to see which comparisons a login really spends.
+describe("login spends one bcrypt comparison whether or not the account exists", () => {
+  const cost = 5;
+  let prisma: PrismaClient;
+  let auth: AuthService;
+
+  beforeAll(() => {
+    const pool = createDatabasePool(process.env.TEST_DATABASE_URL!, 2, createLogger("silent"));
+    prisma = createPrismaClient(pool);
+    const accessTokens = new AccessTokens({
+      keys: SigningKeys.hmac(TEST_JWT_SECRET),
+      issuer: "test",
+      audience: "test",
+      ttlSeconds: 900,
+      clockToleranceSeconds: 5,
+    });
+    const loginRateLimiter = new LoginRateLimiter(pool, { maxFailuresPerAccount: 100, maxFailuresPerIp: 100_000, windowSeconds: 60 });
+    auth = new AuthService({ prisma, passwords: new PasswordHasher(cost), accessTokens, loginRateLimiter, refreshTokenTtlSeconds: 3600, now: Date.now });
+  });
+  afterAll(() => prisma.$disconnect());
+  afterEach(() => jest.restoreAllMocks());
+
+  test.each([
+    ["a wrong password for an existing account", true],
+    ["an email that has no account", false],
+  ])("%s: exactly one comparison, against a hash of the configured cost", async (_name, accountExists) => {
+    const email = uniqueEmail("timing");
+    if (accountExists) await auth.signup({ email, password: PASSWORD, name: "Timing" }, CLIENT);
+    const compare = jest.spyOn(bcrypt, "compare");
+
+    await expect(auth.login({ email, password: "not the password" }, CLIENT)).rejects.toMatchObject({ reason: "INVALID_CREDENTIALS" });
+
+    expect(compare).toHaveBeenCalledTimes(1);
+    const [password, hash] = compare.mock.calls[0] as unknown as [string, string];
+    expect(password).toBe("not the password");
+    expect(bcrypt.getRounds(hash)).toBe(cost);
+  });
+});
+
+describe("login input is bounded before any work", () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startTestServer();
+  });
+  afterAll(() => app.stop());
+  afterEach(() => jest.restoreAllMocks());
+
+  test.each([
+    ["email", { email: `${"a".repeat(60_000)}@example.com`, password: PASSWORD }],
+    ["email", { email: "nul\u0000byte@example.com", password: PASSWORD }],
+    ["password", { email: uniqueEmail(), password: "p".repeat(60_000) }],
+  ])("an absurd %s is BAD_USER_INPUT naming the field, without a bcrypt comparison", async (field, input) => {
+    const compare = jest.spyOn(bcrypt, "compare");
+    const response = await graphql(app.url, LOGIN, { input });
+    expect(response.status).toBe(200);
+    expect(response.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
+    expect(compare).not.toHaveBeenCalled();
+  });
+
+  test("an email with a NUL byte is refused at signup too (PostgreSQL would fail on it)", async () => {
+    const response = await graphql(app.url, SIGNUP, { input: { email: "nul\u0000byte@example.com", password: PASSWORD, name: "Nul" } });
+    expect(response.errors![0]!.extensions).toEqual({ code: "BAD_USER_INPUT", field: "email", reason: "INVALID" });
+  });
+});

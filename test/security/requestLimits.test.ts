@@ -1,0 +1,201 @@
+import type { RunningApp } from "../../src/app";
+import { graphql, ME, signUp } from "../support/graphqlClient";
+import { startTestServer } from "../support/testServer";
+
+/** `n` copies of `unit`, spaced, for operations of a chosen size. */
+const repeat = (unit: string, n: number) => Array.from({ length: n }, (_, i) => unit.replaceAll("#", String(i))).join(" ");
+
+async function expectRefused(app: RunningApp, query: string, code: string, message: RegExp, token?: string) {
+  const response = await graphql(app.url, query, undefined, { token });
+  expect(response.status).toBe(400);
+  expect(response.data).toBeUndefined();
+  expect(response.errors!.some((error) => error.extensions?.code === code && message.test(error.message))).toBe(true);
+}
+
+describe("operation limits (graphql-armor rules and graphql-js maxTokens), defaults", () => {
+  let app: RunningApp;
+  let token: string;
+  beforeAll(async () => {
+    app = await startTestServer();
+    token = (await signUp(app.url)).accessToken;
+  });
+  afterAll(() => app.stop());
+
+  test("more than 15 aliases are refused; 15 pass", async () => {
+    expect((await graphql(app.url, `{ ${repeat("a#: me { id }", 15)} }`, undefined, { token })).errors).toBeUndefined();
+    await expectRefused(app, `{ ${repeat("a#: me { id }", 16)} }`, "GRAPHQL_VALIDATION_FAILED", /Aliases limit of 15 exceeded, found 16/, token);
+  });
+
+  test("more than 10 directives are refused; 10 pass", async () => {
+    expect((await graphql(app.url, `{ ${repeat("__typename @include(if: true)", 10)} }`)).errors).toBeUndefined();
+    await expectRefused(app, `{ ${repeat("__typename @include(if: true)", 11)} }`, "GRAPHQL_VALIDATION_FAILED", /Directives limit of 10 exceeded, found 11/);
+  });
+
+  test("a document over 1000 tokens is not even parsed", async () => {
+    await expectRefused(app, `{ ${repeat("__typename", 1000)} }`, "GRAPHQL_PARSE_FAILED", /contains more th.. 1000 tokens/);
+  });
+
+  test("deep nesting is refused by its depth, whatever the fields", async () => {
+    const deep = `{ ${"me { ".repeat(30)}id${" }".repeat(30)} }`;
+    await expectRefused(app, deep, "GRAPHQL_VALIDATION_FAILED", /Query depth limit of 8 exceeded, found 31/, token);
+  });
+
+  test("a normal operation is well within every limit", async () => {
+    const response = await graphql(app.url, ME, undefined, { token });
+    expect(response.errors).toBeUndefined();
+  });
+});
+
+describe("operation limits are settings", () => {
+  test("depth and cost limits apply as configured", async () => {
+    const app = await startTestServer({ GRAPHQL_MAX_DEPTH: "1", GRAPHQL_MAX_COST: "10" });
+    try {
+      // Limits are checked before anyone is authenticated: no token needed to be refused.
+      await expectRefused(app, "{ me { id } }", "GRAPHQL_VALIDATION_FAILED", /Query depth limit of 1 exceeded, found 2/);
+      await expectRefused(app, `{ ${repeat("__typename", 11)} }`, "GRAPHQL_VALIDATION_FAILED", /Query Cost limit of 10 exceeded/);
+      expect((await graphql(app.url, "{ __typename }")).errors).toBeUndefined();
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+test.each([
+  ["GRAPHQL_MAX_DEPTH", "0", /GRAPHQL_MAX_DEPTH must be a whole number from 1/],
+  ["GRAPHQL_MAX_TOKENS", "lots", /GRAPHQL_MAX_TOKENS must be a whole number/],
+  ["LOGIN_MAX_FAILURES_PER_ACCOUNT", "-1", /LOGIN_MAX_FAILURES_PER_ACCOUNT must be a whole number/],
+  ["LOGIN_FAILURE_WINDOW", "forever", /LOGIN_FAILURE_WINDOW must be a duration/],
+])("%s=%s stops start-up with a clear message", async (name, value, message) => {
+  await expect(async () => startTestServer({ [name]: value })).rejects.toThrow(message);
+});
+
+describe("HTTP", () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startTestServer({ MAX_BODY_BYTES: "5000" });
+  });
+  afterAll(() => app.stop());
+
+  test("a body over MAX_BODY_BYTES is refused with 413 and a clear error, declared or streamed", async () => {
+    const body = JSON.stringify({ query: "{ __typename }", variables: { pad: "x".repeat(10_000) } });
+    const declared = await fetch(app.url, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toBe("The request body is larger than 5000 bytes.");
+
+    // No Content-Length: the server counts while reading.
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(body));
+        controller.close();
+      },
+    });
+    const streamed = await fetch(app.url, { method: "POST", headers: { "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    expect(streamed.status).toBe(413);
+  });
+
+  test("CSRF prevention: a GET or a form-like POST without a preflight header is refused", async () => {
+    const url = `${app.url}?query=${encodeURIComponent("{ __typename }")}`;
+    const get = await fetch(url);
+    expect(get.status).toBe(400);
+    expect(await get.text()).toMatch(/Cross-Site Request Forgery/);
+
+    const formPost = await fetch(app.url, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ query: "{ __typename }" }) });
+    expect(formPost.status).toBe(400);
+    expect(await formPost.text()).toMatch(/Cross-Site Request Forgery/);
+
+    const withHeader = await fetch(url, { headers: { "apollo-require-preflight": "true" } });
+    expect(withHeader.status).toBe(200);
+  });
+
+  test("a subscription, which this API does not offer, is BAD_REQUEST with the reason, not an internal error", async () => {
+    const response = await graphql(app.url, "subscription { me { id } }");
+    expect(response.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/subscription/), extensions: { code: "BAD_REQUEST" } })]);
+  });
+
+  test("a mutation over GET is refused", async () => {
+    const url = `${app.url}?query=${encodeURIComponent("mutation { logout }")}`;
+    const response = await fetch(url, { headers: { "apollo-require-preflight": "true" } });
+    expect(response.status).toBe(405);
+  });
+});
+
+describe("CORS", () => {
+  const preflight = (app: RunningApp, origin: string) =>
+    fetch(app.url, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type, authorization" },
+    });
+
+  test("development: pages on localhost, any port, may call; other origins get no CORS headers", async () => {
+    const app = await startTestServer();
+    try {
+      const local = await preflight(app, "http://localhost:5173");
+      expect(local.status).toBe(204);
+      expect(local.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
+      expect(local.headers.get("access-control-allow-headers")).toMatch(/authorization/);
+
+      const post = await fetch(app.url, { method: "POST", headers: { origin: "http://127.0.0.1:8080", "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+      expect(post.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8080");
+      expect(post.headers.get("access-control-expose-headers")).toBe("x-request-id");
+
+      const evil = await preflight(app, "https://evil.example");
+      expect(evil.status).toBe(403);
+      expect(evil.headers.get("access-control-allow-origin")).toBeNull();
+
+      const evilPost = await fetch(app.url, { method: "POST", headers: { origin: "https://evil.example", "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+      expect(evilPost.headers.get("access-control-allow-origin")).toBeNull();
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test("production: closed by default; CORS_ORIGINS opens exactly the origins listed", async () => {
+    const closed = await startTestServer({ NODE_ENV: "production" });
+    const open = await startTestServer({ NODE_ENV: "production", CORS_ORIGINS: "https://app.example.com" });
+    try {
+      expect((await preflight(closed, "http://localhost:3000")).status).toBe(403);
+      const allowed = await preflight(open, "https://app.example.com");
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+      expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
+      expect((await preflight(open, "https://app.example.com.evil.example")).status).toBe(403);
+      expect((await preflight(open, "http://app.example.com")).status).toBe(403);
+    } finally {
+      await Promise.all([closed.stop(), open.stop()]);
+    }
+  });
+
+  test.each(["app.example.com", "https://app.example.com/path", "ftp://x.example"])("CORS_ORIGINS=%s stops start-up", async (value) => {
+    await expect(async () => startTestServer({ CORS_ORIGINS: value })).rejects.toThrow(/CORS_ORIGINS must be/);
+  });
+});
+
+describe("production defaults", () => {
+  const INTROSPECTION = "{ __schema { queryType { name } } }";
+
+  test("introspection, the Sandbox landing page and field suggestions are off", async () => {
+    const app = await startTestServer({ NODE_ENV: "production" });
+    try {
+      await expectRefused(app, INTROSPECTION, "GRAPHQL_VALIDATION_FAILED", /introspection/i);
+      const landing = await fetch(app.url, { headers: { accept: "text/html" } });
+      expect(await landing.text()).not.toMatch(/<html/i);
+      const typo = await graphql(app.url, "{ mee }");
+      expect(typo.status).toBe(400);
+      expect(typo.text).not.toMatch(/Did you mean/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test("INTROSPECTION and LANDING_PAGE turn them back on", async () => {
+    const app = await startTestServer({ NODE_ENV: "production", INTROSPECTION: "true", LANDING_PAGE: "true" });
+    try {
+      const response = await graphql(app.url, INTROSPECTION);
+      expect(response.data!.__schema.queryType.name).toBe("Query");
+      const landing = await fetch(app.url, { headers: { accept: "text/html" } });
+      expect(await landing.text()).toMatch(/<html/i);
+    } finally {
+      await app.stop();
+    }
+  });
+});
