@@ -1,6 +1,6 @@
 import pg from "pg";
 import { startChildServer, type ChildServer } from "./support/childServer";
-import { CHANGE_PASSWORD, graphql, logIn, LOGOUT, LOGOUT_ALL, ME, PASSWORD, signUp, type AuthPayload } from "./support/graphqlClient";
+import { CHANGE_PASSWORD, graphql, LOGIN, logIn, LOGOUT, LOGOUT_ALL, ME, PASSWORD, signUp, type AuthPayload } from "./support/graphqlClient";
 
 // Two API processes on one PostgreSQL, each with its auth cache on: what one process changes,
 // the other must honour at once, although it answered the same token from memory a moment ago.
@@ -10,7 +10,9 @@ describe("two server processes on one PostgreSQL", () => {
   let db: pg.Client;
 
   beforeAll(async () => {
-    [a, b] = await Promise.all([startChildServer(), startChildServer()]);
+    // Per account as by default; per address out of the way, as every suite logs in from 127.0.0.1.
+    const env = { LOGIN_MAX_FAILURES_PER_ACCOUNT: "5", LOGIN_MAX_FAILURES_PER_IP: "100000" };
+    [a, b] = await Promise.all([startChildServer(env), startChildServer(env)]);
     db = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
     await db.connect();
   });
@@ -81,6 +83,16 @@ describe("two server processes on one PostgreSQL", () => {
       const me = await graphql(server.url, ME, undefined, { token: change.data!.changePassword.accessToken });
       expect(me.data!.me.id).toBe(account.user.id);
     }
+  });
+
+  test("failed logins count across both processes", async () => {
+    const account = await signUp(a.url);
+    const attempt = async (server: ChildServer, password: string) =>
+      (await graphql(server.url, LOGIN, { input: { email: account.user.email, password } })).errors?.[0]?.extensions?.code;
+    // LOGIN_MAX_FAILURES_PER_ACCOUNT is 5 in the children: 3 failures on A and 2 on B use it up.
+    for (const server of [a, b, a, b, a]) expect(await attempt(server, "not the password")).toBe("UNAUTHENTICATED");
+    expect(await attempt(b, PASSWORD)).toBe("TOO_MANY_REQUESTS");
+    expect(await attempt(a, PASSWORD)).toBe("TOO_MANY_REQUESTS");
   });
 
   // There is no mutation for these yet; an operator's SQL must be honoured just the same.

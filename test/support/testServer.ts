@@ -21,6 +21,8 @@ export function startTestServer(env: Record<string, string> = {}, now?: () => nu
     MIGRATE_ON_START: "false",
     // The lowest cost bcrypt allows keeps the suite fast; the cost itself is a setting.
     BCRYPT_COST: "4",
+    // Quiet even when a test sets NODE_ENV=production; tests that read the logs pass a logger.
+    LOG_LEVEL: "silent",
     // Every suite logs in from 127.0.0.1 against one database; the per-address limit has its own
     // tests (test/security/loginRateLimit.test.ts), which set it and use distinct addresses.
     LOGIN_MAX_FAILURES_PER_IP: "100000",
