@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runLoad } from "./load";
-import { PROJECT_ROOT, startServerProcess } from "./serverProcess";
+import { PROJECT_ROOT, startServerProcess, stopAllServers } from "./serverProcess";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ME = JSON.stringify({ query: "query Me { me { id email name role createdAt } }" });
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     fs.copyFileSync(path.join(profileDir, file), path.join(PROJECT_ROOT, "bench", "me.cpuprofile"));
     printTopFunctions(loadWindow(JSON.parse(fs.readFileSync(path.join(profileDir, file), "utf8")) as Profile));
   } finally {
+    await stopAllServers();
     fs.rmSync(dataDir, { recursive: true, force: true });
     fs.rmSync(profileDir, { recursive: true, force: true });
   }

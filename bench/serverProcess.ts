@@ -11,6 +11,19 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Stops every server this process started and has not stopped yet: a failed run leaves none behind. */
+export async function stopAllServers(): Promise<void> {
+  await Promise.all(
+    [...running].map((child) => {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      return exited;
+    }),
+  );
+}
+
 /**
  * Starts a server process and resolves once its stdout says where it listens: either the API's
  * "GraphQL API ready" log line or a ceiling server's {"port": N}. The rest of stdout (the API's
@@ -20,7 +33,13 @@ export function startServerProcess(args: string[], env: Record<string, string>):
   const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  running.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      running.delete(child);
+      resolve();
+    }),
+  );
   return new Promise((resolve, reject) => {
     let pending = "";
     let ready = false;

@@ -35,7 +35,11 @@ export function exitGracefullyOnSignals(logger: Logger, timeoutSeconds: number, 
   return () => stopping;
 }
 
-/** process.exit does not wait for stdout; a pipe that is momentarily full would lose the last lines. */
+/**
+ * process.exit does not wait for stdout; a pipe that is momentarily full would lose the last
+ * lines. A stdout that is gone (the reader died) must not keep the process alive, though.
+ */
 function exitAfterLogs(logger: Logger, code: number): void {
+  setTimeout(() => process.exit(code), 1_000).unref();
   logger.flush(() => process.exit(code));
 }
