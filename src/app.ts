@@ -12,6 +12,7 @@ import { SessionService } from "./auth/sessionService";
 import { SessionStateCache } from "./auth/sessionStateCache";
 import { SessionStateReader } from "./auth/sessionStateReader";
 import { SigningKeys } from "./auth/signingKeys";
+import { VerifiedAccessTokens } from "./auth/verifiedAccessTokens";
 import type { Config } from "./config";
 import { AuthChangeListener } from "./db/authChangeListener";
 import { startEmbeddedPostgres } from "./db/embeddedPostgres";
@@ -143,7 +144,18 @@ function createServices(
       reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
       now,
     }),
-    authenticator: new RequestAuthenticator(sessionStates, accessTokens, now),
+    authenticator: new RequestAuthenticator(sessionStates, verifiedOnce(config, accessTokens, now), now),
     now,
   };
+}
+
+/** Access tokens verified once per process while they last; off with the auth cache (AUTH_CACHE_MAX_ENTRIES=0). */
+function verifiedOnce(config: Config, accessTokens: AccessTokens, now: () => number): AccessTokens | VerifiedAccessTokens {
+  if (config.authCacheMaxEntries === 0) return accessTokens;
+  return new VerifiedAccessTokens(accessTokens, {
+    maxEntries: config.authCacheMaxEntries,
+    ttlMs: config.accessTokenTtlSeconds * 1000,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    now,
+  });
 }

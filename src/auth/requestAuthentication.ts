@@ -1,6 +1,6 @@
 import { AuthFailure, AuthenticationError } from "../errors";
 import type { User } from "../generated/prisma/client";
-import type { AccessTokens } from "./accessTokens";
+import type { AccessTokenClaims } from "./accessTokens";
 import type { SessionStateReader } from "./sessionStateReader";
 
 /** The caller of an authenticated request: the user and the session their token belongs to. */
@@ -19,7 +19,7 @@ export interface Caller {
 export class RequestAuthenticator {
   constructor(
     private readonly sessions: SessionStateReader,
-    private readonly accessTokens: AccessTokens,
+    private readonly accessTokens: { verify(token: string): AccessTokenClaims },
     private readonly now: () => number = Date.now,
   ) {}
 
