@@ -92,7 +92,9 @@ function printTopFunctions(profile: Profile): void {
     const where = url.replace(`file://${PROJECT_ROOT}/`, "");
     const key = `${functionName || "(anonymous)"} ${where}:${lineNumber + 1}`;
     selfByFunction.set(key, (selfByFunction.get(key) ?? 0) + 1);
-    const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(where)?.[1] ?? (where.startsWith("dist/") ? "our code (dist/)" : where.startsWith("node:") ? "node core" : functionName || "(other)");
+    const pkg =
+      /node_modules\/((@[^/]+\/)?[^/]+)/.exec(where)?.[1] ??
+      (where.startsWith("dist/") ? "our code (dist/)" : where.startsWith("node:") ? "node core" : where.startsWith("wasm://") ? "WebAssembly (Prisma's query compiler)" : functionName || "(other)");
     selfByPackage.set(pkg, (selfByPackage.get(pkg) ?? 0) + 1);
   }
   const total = profile.samples.length;
