@@ -3,20 +3,20 @@ import type { SessionStateCache } from "../auth/sessionStateCache";
 import type { Logger } from "../logger";
 
 /** The channel that prisma/migrations/*_auth_change_notifications publishes on. */
-export const AUTH_CHANGES_CHANNEL = "auth_changes";
+const AUTH_CHANGES_CHANNEL = "auth_changes";
 /** Lets an operator (and the tests) find each process's listener connection in pg_stat_activity. */
 export function listenerApplicationName(pid = process.pid): string {
   return `auth-change-listener pid ${pid}`;
 }
 
+/** The first wait before reconnecting; it doubles after each failure, up to the maximum. */
+const FIRST_RETRY_DELAY_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 30_000;
 
 export interface AuthChangeListenerOptions {
   connectionString: string;
   cache: SessionStateCache;
   logger: Logger;
-  /** First wait before reconnecting; doubles after each failure up to 30 s. */
-  retryDelayMs?: number;
 }
 
 /**
@@ -29,12 +29,10 @@ export interface AuthChangeListenerOptions {
 export class AuthChangeListener {
   private client: pg.Client | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelayMs: number;
+  private retryDelayMs = FIRST_RETRY_DELAY_MS;
   private stopped = false;
 
-  constructor(private readonly options: AuthChangeListenerOptions) {
-    this.retryDelayMs = options.retryDelayMs ?? 1_000;
-  }
+  constructor(private readonly options: AuthChangeListenerOptions) {}
 
   get isListening(): boolean {
     return this.options.cache.isEnabled;
@@ -89,7 +87,7 @@ export class AuthChangeListener {
       return;
     }
     this.client = client;
-    this.retryDelayMs = this.options.retryDelayMs ?? 1_000;
+    this.retryDelayMs = FIRST_RETRY_DELAY_MS;
     // Only now, with LISTEN in place, is every later change sure to be heard.
     cache.enable();
     logger.info("auth change listener connected; cache on");
