@@ -42,17 +42,17 @@ describe("request logs", () => {
     const { accessToken, refreshToken, user } = login.data!.login;
     const me = await graphql(app.url, ME, undefined, { token: accessToken });
     const wrongPassword = await graphql(app.url, LOGIN, { input: { email, password: "wrong password 123" } });
+    const { user: signedUp } = signup.data!.signup;
+    expect(signedUp.id).toBe(user.id);
 
-    expect(await lineFor(signup.headers.get("x-request-id"))).toMatchObject({ operation: "Signup", status: 200, outcome: "ok" });
-    expect(await lineFor(login.headers.get("x-request-id"))).toMatchObject({ operation: "Login", outcome: "ok" });
+    expect(await lineFor(signup.headers.get("x-request-id"))).toMatchObject({ operation: "Signup", status: 200, outcome: "ok", userId: user.id });
+    expect(await lineFor(login.headers.get("x-request-id"))).toMatchObject({ operation: "Login", outcome: "ok", userId: user.id });
     const meLine = await lineFor(me.headers.get("x-request-id"));
     expect(meLine).toMatchObject({ method: "POST", path: "/graphql", operation: "Me", userId: user.id, status: 200, outcome: "ok" });
     expect(typeof meLine.durationMs).toBe("number");
-    expect(await lineFor(wrongPassword.headers.get("x-request-id"))).toMatchObject({
-      operation: "Login",
-      outcome: "error",
-      errorCodes: ["UNAUTHENTICATED"],
-    });
+    const refused = await lineFor(wrongPassword.headers.get("x-request-id"));
+    expect(refused).toMatchObject({ operation: "Login", outcome: "error", errorCodes: ["UNAUTHENTICATED"] });
+    expect(refused).not.toHaveProperty("userId");
 
     const { passwordHash } = await app.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
     for (const secret of [PASSWORD, "wrong password 123", accessToken, signup.data!.signup.accessToken, refreshToken, signup.data!.signup.refreshToken, passwordHash]) {
