@@ -9,16 +9,23 @@ import { deriveRotationKey } from "./auth/refreshTokens";
 import { RequestAuthenticator } from "./auth/requestAuthentication";
 import { scheduleSessionCleanup } from "./auth/sessionCleanup";
 import { SessionService } from "./auth/sessionService";
+import { SessionStateCache } from "./auth/sessionStateCache";
+import { SessionStateReader } from "./auth/sessionStateReader";
 import { SigningKeys } from "./auth/signingKeys";
+import { VerifiedAccessTokens } from "./auth/verifiedAccessTokens";
 import type { Config } from "./config";
+import { AuthChangeListener } from "./db/authChangeListener";
 import { startEmbeddedPostgres } from "./db/embeddedPostgres";
+import { committedMigrations } from "./db/migrationStatus";
 import { applyMigrations } from "./db/migrations";
 import { createDatabasePool, createPrismaClient } from "./db/prismaClient";
 import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
 import type { Services } from "./graphql/context";
+import { closeGracefully } from "./http/gracefulClose";
 import { createHttpServer } from "./http/httpServer";
 import { GRAPHQL_PATH } from "./http/paths";
+import { Readiness } from "./http/readiness";
 import type { Logger } from "./logger";
 import { readOrCreateSecretFile } from "./secretFile";
 
@@ -28,6 +35,11 @@ export interface RunningApp {
   port: number;
   databaseUrl: string;
   prisma: PrismaClient;
+  /**
+   * Graceful shutdown: report unready, stop accepting, let in-flight requests finish (at most
+   * SHUTDOWN_TIMEOUT), then close the change listener, the Prisma pool and the embedded
+   * PostgreSQL, in that order, so that no request loses its database mid-way.
+   */
   stop(): Promise<void>;
 }
 
@@ -42,17 +54,26 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir);
   const databaseUrl = config.databaseUrl ?? embedded!.url;
   if (embedded) logger.info({ dataDir: config.dataDir }, "embedded PostgreSQL started");
+  let listener: AuthChangeListener | undefined;
   try {
     if (config.migrateOnStart) await applyMigrations(databaseUrl);
     const pool = createDatabasePool(databaseUrl, config.databasePoolSize, logger);
     const prisma = createPrismaClient(pool);
     const jwtSecret = config.jwtSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, "jwt-secret")));
+    const cache =
+      config.authCacheMaxEntries > 0
+        ? new SessionStateCache({ maxEntries: config.authCacheMaxEntries, ttlMs: config.authCacheTtlSeconds * 1000, now })
+        : undefined;
+    listener = cache && new AuthChangeListener({ connectionString: databaseUrl, cache, logger });
+    await listener?.start();
     const signingKeys = signingKeysFor(config, jwtSecret);
-    const services = createServices(config, prisma, pool, jwtSecret, signingKeys, now);
+    const sessionStates = new SessionStateReader(prisma, cache);
+    const services = createServices(config, prisma, pool, sessionStates, jwtSecret, signingKeys, now);
+    const readiness = new Readiness(prisma, committedMigrations(), listener, logger);
     const stopSessionCleanup = scheduleSessionCleanup(prisma, config.sessionCleanupIntervalSeconds, now, logger);
     const apollo = createApolloServer(config, logger);
     await apollo.start();
-    const server = createHttpServer({ config, apollo, services, signingKeys, logger });
+    const server = createHttpServer({ config, apollo, services, signingKeys, logger, readiness });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, resolve);
@@ -65,17 +86,19 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
       databaseUrl,
       prisma,
       async stop() {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        readiness.startDraining();
+        const drained = await closeGracefully(server, config.shutdownTimeoutSeconds * 1000);
+        if (!drained) logger.warn({ timeoutSeconds: config.shutdownTimeoutSeconds }, "shutdown timeout: open requests were cut");
         stopSessionCleanup();
         await apollo.stop();
+        await listener?.stop();
         await prisma.$disconnect();
         await embedded?.stop();
+        if (embedded) logger.info("embedded PostgreSQL stopped");
       },
     };
   } catch (error) {
+    await listener?.stop();
     await embedded?.stop();
     throw error;
   }
@@ -91,6 +114,7 @@ function createServices(
   config: Config,
   prisma: PrismaClient,
   pool: pg.Pool,
+  sessionStates: SessionStateReader,
   jwtSecret: string,
   keys: SigningKeys,
   now: () => number,
@@ -103,7 +127,7 @@ function createServices(
     clockToleranceSeconds: config.clockToleranceSeconds,
     now,
   });
-  const passwords = new PasswordHasher(config.bcryptCost);
+  const passwords = new PasswordHasher(config.bcryptCost, config.bcryptConcurrency);
   const loginRateLimiter = new LoginRateLimiter(pool, {
     maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
     maxFailuresPerIp: config.loginMaxFailuresPerIp,
@@ -120,7 +144,18 @@ function createServices(
       reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
       now,
     }),
-    authenticator: new RequestAuthenticator(prisma, accessTokens, now),
+    authenticator: new RequestAuthenticator(sessionStates, verifiedOnce(config, accessTokens, now), now),
     now,
   };
+}
+
+/** Access tokens verified once per process while they last; off with the auth cache (AUTH_CACHE_MAX_ENTRIES=0). */
+function verifiedOnce(config: Config, accessTokens: AccessTokens, now: () => number): AccessTokens | VerifiedAccessTokens {
+  if (config.authCacheMaxEntries === 0) return accessTokens;
+  return new VerifiedAccessTokens(accessTokens, {
+    maxEntries: config.authCacheMaxEntries,
+    ttlMs: config.accessTokenTtlSeconds * 1000,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    now,
+  });
 }

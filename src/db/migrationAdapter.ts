@@ -28,14 +28,42 @@ function relabelNameColumns(result: unknown): unknown {
   return result;
 }
 
+type Adapter = Awaited<ReturnType<PrismaPg["connect"]>>;
+
+/**
+ * adapter-pg 6.19 runs a migration script by splitting it at every ";" and sending the pieces
+ * one by one, which cuts a function body such as `$$ BEGIN ...; END $$` apart (the
+ * auth_change_notifications migration has one). PostgreSQL itself accepts a whole script as one
+ * simple query, and runs it as one implicit transaction: all of it applies or none does, as
+ * with Prisma's native engine.
+ */
+function runScriptsWhole(adapter: Adapter, pool: pg.Pool): Adapter {
+  adapter.executeScript = async (script: string) => {
+    try {
+      await pool.query(script);
+    } catch (error) {
+      (adapter as unknown as { onError(error: unknown): never }).onError(error);
+    }
+  };
+  return adapter;
+}
+
 /**
  * The driver adapter for the Prisma CLI (prisma.config.ts). Its shadow database, which
- * `migrate diff --from-migrations` replays the migrations into, gets the same fix; upstream's
+ * `migrate diff --from-migrations` replays the migrations into, gets the same fixes; upstream's
  * shadow connection would use a plain pg.Pool.
  */
 export class MigrationAdapterFactory extends PrismaPg {
+  private readonly pool: pg.Pool;
+
   constructor(private readonly connectionString: string) {
-    super(new NameAsTextPool({ connectionString, max: 2 }), { disposeExternalPool: true });
+    const pool = new NameAsTextPool({ connectionString, max: 2 });
+    super(pool, { disposeExternalPool: true });
+    this.pool = pool;
+  }
+
+  override async connect() {
+    return runScriptsWhole(await super.connect(), this.pool);
   }
 
   override async connectToShadowDb() {
@@ -45,9 +73,8 @@ export class MigrationAdapterFactory extends PrismaPg {
     await admin.query(`CREATE DATABASE "${database}"`);
     const url = new URL(this.connectionString);
     url.pathname = `/${database}`;
-    const shadow = await new PrismaPg(new NameAsTextPool({ connectionString: url.toString(), max: 2 }), {
-      disposeExternalPool: true,
-    }).connect();
+    const shadowPool = new NameAsTextPool({ connectionString: url.toString(), max: 2 });
+    const shadow = runScriptsWhole(await new PrismaPg(shadowPool, { disposeExternalPool: true }).connect(), shadowPool);
     const disposeShadow = shadow.dispose.bind(shadow);
     shadow.dispose = async () => {
       await disposeShadow();

@@ -10,6 +10,7 @@ import type { Logger } from "../logger";
 import type { GraphQLContext } from "./context";
 import { formatError, withRequestIdOnMaskedErrors } from "./errorFormatting";
 import { operationLimitRules, parseLimits } from "./operationLimits";
+import { requestLogPlugin } from "./requestLogPlugin";
 import { resolvers } from "./resolvers";
 
 const SCHEMA_FILE = path.resolve(__dirname, "..", "..", "schema.graphql");
@@ -60,12 +61,15 @@ export function createApolloServer(config: Config, logger: Logger): ApolloServer
     csrfPrevention: true,
     validationRules: operationLimitRules(config.operationLimits),
     parseOptions: parseLimits(config.operationLimits),
+    // Shutdown is main.ts's: Apollo's own signal handler would stop it before in-flight requests finish.
+    stopOnTerminationSignals: false,
     plugins: [
       config.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: SANDBOX_DOCUMENT, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
       logUnexpectedErrors(logger),
       requestIdOnMaskedErrors,
+      requestLogPlugin(),
     ],
   });
 }

@@ -6,6 +6,7 @@ import type { SessionService } from "../auth/sessionService";
 import type { User } from "../generated/prisma/client";
 import { authorizationHeader } from "../http/authorizationHeader";
 import { readRefreshTokenCookie } from "../http/refreshTokenCookie";
+import type { RequestLogFields } from "../http/requestLog";
 
 export interface Services {
   auth: AuthService;
@@ -18,6 +19,8 @@ export interface GraphQLContext {
   requestId: string;
   client: ClientInfo;
   services: Services;
+  /** Fields for this request's log line (operation, user id, error codes). */
+  log: RequestLogFields;
   /**
    * The caller, from `Authorization: Bearer <token>`, loaded at most once per request and only
    * when a resolver asks. Throws UNAUTHENTICATED (with a reason) when there is no valid token, so
@@ -32,15 +35,26 @@ export interface GraphQLContext {
   responseCookies: string[];
 }
 
-export function buildContext(services: Services, request: IncomingMessage, requestId: string, client: ClientInfo): GraphQLContext {
+export function buildContext(
+  services: Services,
+  request: IncomingMessage,
+  requestId: string,
+  client: ClientInfo,
+  log: RequestLogFields,
+): GraphQLContext {
   let caller: Promise<Caller> | undefined;
   // async: a refused header (two of them) rejects only the fields that need a caller.
   const loadCaller = () =>
-    (caller ??= (async () => services.authenticator.callerFromAuthorizationHeader(authorizationHeader(request)))());
+    (caller ??= (async () => {
+      const found = await services.authenticator.callerFromAuthorizationHeader(authorizationHeader(request));
+      log.userId = found.user.id;
+      return found;
+    })());
   return {
     requestId,
     client,
     services,
+    log,
     caller: loadCaller,
     currentUser: async () => (await loadCaller()).user,
     refreshTokenCookie: readRefreshTokenCookie(request.headers.cookie),

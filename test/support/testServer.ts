@@ -1,15 +1,15 @@
 import { startApp, type RunningApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
-import { createLogger } from "../../src/logger";
+import { createLogger, type Logger } from "../../src/logger";
 
 /** The JWT secret of test servers, so that tests can forge tokens the way an attacker would. */
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
 
 /**
  * Starts the real server, in this process, on a free port, against the test run's database.
- * `env` overrides variables exactly as a user would set them.
+ * `env` overrides variables exactly as a user would set them; `logger` lets a test read the logs.
  */
-export function startTestServer(env: Record<string, string> = {}, now?: () => number): Promise<RunningApp> {
+export function startTestServer(env: Record<string, string> = {}, now?: () => number, logger?: Logger): Promise<RunningApp> {
   const databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl) throw new Error("TEST_DATABASE_URL is unset: run the tests with `npm test`.");
   const config = loadConfig({
@@ -21,10 +21,12 @@ export function startTestServer(env: Record<string, string> = {}, now?: () => nu
     MIGRATE_ON_START: "false",
     // The lowest cost bcrypt allows keeps the suite fast; the cost itself is a setting.
     BCRYPT_COST: "4",
+    // Quiet even when a test sets NODE_ENV=production; tests that read the logs pass a logger.
+    LOG_LEVEL: "silent",
     // Every suite logs in from 127.0.0.1 against one database; the per-address limit has its own
     // tests (test/security/loginRateLimit.test.ts), which set it and use distinct addresses.
     LOGIN_MAX_FAILURES_PER_IP: "100000",
     ...env,
   });
-  return startApp(config, { logger: createLogger(config.logLevel), now });
+  return startApp(config, { logger: logger ?? createLogger(config.logLevel), now });
 }

@@ -1,0 +1,62 @@
+import autocannon from "autocannon";
+import { rssMb } from "./serverProcess";
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  body: string;
+  /** Per-connection Authorization values, handed out round-robin; none for anonymous calls. */
+  authorizations?: string[];
+  /** A response counts as an error unless this says it is the expected answer. */
+  isExpected: (body: string) => boolean;
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  /** Connection errors, timeouts, non-2xx answers and unexpected bodies (GraphQL errors come with 200). */
+  errors: number;
+}
+
+/** Drives `url` with autocannon (in this process, separate from the server's). */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  let next = 0;
+  const result = await autocannon({
+    url: options.url,
+    method: "POST",
+    connections: options.connections,
+    duration: options.durationSeconds,
+    headers: { "content-type": "application/json" },
+    body: options.body,
+    setupClient: options.authorizations
+      ? (client) => {
+          const authorization = options.authorizations![next++ % options.authorizations!.length]!;
+          client.setHeaders({ "content-type": "application/json", authorization });
+        }
+      : undefined,
+    verifyBody: (body) => options.isExpected(String(body ?? "")),
+  });
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts + result.non2xx + result.mismatches,
+  };
+}
+
+/** Samples a process's RSS every 250 ms until stopped; returns the peak and every sample. */
+export function sampleRss(pid: number): { stop(): { peakMb: number; samples: number[] } } {
+  const samples: number[] = [rssMb(pid)];
+  const timer = setInterval(() => samples.push(rssMb(pid)), 250);
+  return {
+    stop() {
+      clearInterval(timer);
+      samples.push(rssMb(pid));
+      return { peakMb: Math.max(...samples), samples };
+    },
+  };
+}

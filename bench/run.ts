@@ -1,0 +1,166 @@
+// `npm run bench`: the API in production mode on a throw-away embedded PostgreSQL, driven from
+// this process with autocannon; the ceilings in processes of their own. A benchmark, not a test:
+// numbers depend on the machine and on whatever else runs on it. See bench/README.md.
+//
+//   BENCH_DURATION=10  seconds per scenario      BENCH_SOAK=60  seconds of the RSS soak
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runLoad, sampleRss, type LoadResult } from "./load";
+import { PROJECT_ROOT, startServerProcess, stopAllServers, type ServerProcess } from "./serverProcess";
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const SOAK = Number(process.env.BENCH_SOAK ?? 60);
+const LOGIN_CONNECTIONS = 8;
+const SEEDED_USERS = 32;
+const PASSWORD = "correct horse battery staple";
+
+const ME = JSON.stringify({ query: "query Me { me { id email name role createdAt } }" });
+const isMe = (body: string) => body.startsWith('{"data":{"me":{');
+const isLogin = (body: string) => body.startsWith('{"data":{"login":{');
+
+interface Row extends LoadResult {
+  scenario: string;
+  connections: number;
+  peakRssMb: number;
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-bench-"));
+  fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as its own system user
+  const apiEnv = {
+    NODE_ENV: "production",
+    JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
+    DATA_DIR: dataDir,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    LOG_LEVEL: "info",
+    // The login scenarios measure hashing, so the login limits (which count attempts in flight)
+    // must not turn the flood away; they are measured by their own tests.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: "1000",
+    LOGIN_MAX_FAILURES_PER_IP: "100000",
+  };
+  const rows: Row[] = [];
+  const measure = async (scenario: string, server: ServerProcess, load: () => Promise<LoadResult>, connections: number) => {
+    const rss = sampleRss(server.pid);
+    const result = await load();
+    const row = { scenario, connections, ...result, peakRssMb: rss.stop().peakMb };
+    rows.push(row);
+    console.log(formatRow(row));
+    return row;
+  };
+  let soak: { startMb: number; endMb: number; peakMb: number; seconds: number } | undefined;
+
+  console.log(`scenarios of ${DURATION}s, soak of ${SOAK}s, ${os.cpus().length} CPUs (shared: expect noise)\n`);
+  console.log(formatHeader());
+  try {
+    // Before: the same build with the auth cache off, every request reading PostgreSQL.
+    let api = await startServerProcess(["dist/main.js"], { ...apiEnv, AUTH_CACHE_MAX_ENTRIES: "0" });
+    let tokens = await seed(api.origin);
+    const meLoad = (server: ServerProcess, connections: number, seconds = DURATION) => () =>
+      runLoad({ url: `${server.origin}/graphql`, connections, durationSeconds: seconds, body: ME, authorizations: tokens, isExpected: isMe });
+    await measure("me, cache off (before)", api, meLoad(api, 32), 32);
+    await api.stop();
+
+    api = await startServerProcess(["dist/main.js"], apiEnv);
+    tokens = await seed(api.origin);
+    await measure("me", api, meLoad(api, 1), 1);
+    const me32 = await measure("me", api, meLoad(api, 32), 32);
+    // The ceilings right after `me` at the same concurrency: the machine is shared, and minutes
+    // apart its spare capacity can differ by half.
+    for (const kind of ["apollo", "http"] as const) {
+      const ceiling = await startServerProcess(["--import", "tsx", "bench/ceilingServer.ts", kind], { NODE_ENV: "production" });
+      const body = kind === "apollo" ? JSON.stringify({ query: "{ hello }" }) : "{}";
+      const isExpected = (answer: string) => answer.includes('"hello":"world"');
+      const name = kind === "apollo" ? "ceiling: bare Apollo Server 5" : "ceiling: bare node:http";
+      await measure(name, ceiling, () => runLoad({ url: `${ceiling.origin}/graphql`, connections: 32, durationSeconds: DURATION, body, isExpected }), 32);
+      await ceiling.stop();
+    }
+    await measure("me", api, meLoad(api, 128), 128);
+
+    const loginBody = JSON.stringify({
+      query: "mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }",
+      variables: { input: { email: seedEmail(0), password: PASSWORD } },
+    });
+    const loginLoad = (server: ServerProcess) => () =>
+      runLoad({ url: `${server.origin}/graphql`, connections: LOGIN_CONNECTIONS, durationSeconds: DURATION, body: loginBody, isExpected: isLogin });
+    await measure("login (bcrypt cost 12)", api, loginLoad(api), LOGIN_CONNECTIONS);
+
+    const flood = loginLoad(api)();
+    const meUnderFlood = await measure("me during a login flood", api, meLoad(api, 32), 32);
+    const floodResult = await flood;
+    rows.push({ scenario: "  the flood itself (login)", connections: LOGIN_CONNECTIONS, ...floodResult, peakRssMb: meUnderFlood.peakRssMb });
+    console.log(formatRow(rows[rows.length - 1]!));
+
+    const rss = sampleRss(api.pid);
+    const soakRow = await measure(`me, ${SOAK}s soak`, api, meLoad(api, 32, SOAK), 32);
+    const samples = rss.stop().samples;
+    const fifth = Math.max(1, Math.floor(samples.length / 5));
+    soak = {
+      startMb: median(samples.slice(0, fifth)),
+      endMb: median(samples.slice(-fifth)),
+      peakMb: soakRow.peakRssMb,
+      seconds: SOAK,
+    };
+    await api.stop();
+
+    const apollo32 = rows.find((row) => row.scenario === "ceiling: bare Apollo Server 5")!;
+    const targets = {
+      meShareOfApolloCeiling: { value: round(me32.requestsPerSecond / apollo32.requestsPerSecond), target: ">= 0.5" },
+      meP99DuringFloodOverP99Alone: { value: round(meUnderFlood.p99Ms / Math.max(me32.p99Ms, 1)), target: "<= 3" },
+      errors: { value: rows.reduce((sum, row) => sum + row.errors, 0), target: "0" },
+      soakRss: { value: soak, target: "flat: end within 10% of start" },
+    };
+    console.log("\ntargets:");
+    for (const [name, { value, target }] of Object.entries(targets)) console.log(`  ${name}: ${JSON.stringify(value)} (target ${target})`);
+    fs.writeFileSync(
+      path.join(PROJECT_ROOT, "bench", "results.json"),
+      JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, durationSeconds: DURATION, rows, targets }, null, 2) + "\n",
+    );
+    console.log("\nwritten to bench/results.json");
+  } finally {
+    await stopAllServers();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const seedEmail = (i: number) => `bench-user-${i}@example.com`;
+
+/** Signs up SEEDED_USERS users (or logs them in, when they exist) and returns their Authorization values. */
+async function seed(origin: string): Promise<string[]> {
+  return Promise.all(
+    Array.from({ length: SEEDED_USERS }, async (_, i) => {
+      const input = { email: seedEmail(i), password: PASSWORD };
+      const ask = async (query: string, variables: unknown) => {
+        const response = await fetch(`${origin}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+        return (await response.json()) as { data?: Record<string, { accessToken: string }>; errors?: unknown };
+      };
+      const signup = await ask("mutation($input: SignupInput!) { signup(input: $input) { accessToken } }", { input: { ...input, name: `Bench ${i}` } });
+      const login = signup.data?.signup ? undefined : await ask("mutation($input: LoginInput!) { login(input: $input) { accessToken } }", { input });
+      const payload = signup.data?.signup ?? login?.data?.login;
+      if (!payload) throw new Error(`could not seed ${input.email}: ${JSON.stringify(login ?? signup)}`);
+      return `Bearer ${payload.accessToken}`;
+    }),
+  );
+}
+
+function formatHeader(): string {
+  return `${"scenario".padEnd(32)} ${"conns".padStart(5)} ${"req/s".padStart(8)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)} ${"errors".padStart(6)} ${"peak RSS MB".padStart(11)}`;
+}
+
+function formatRow(row: Row): string {
+  return `${row.scenario.padEnd(32)} ${String(row.connections).padStart(5)} ${String(row.requestsPerSecond).padStart(8)} ${String(row.p50Ms).padStart(7)} ${String(row.p99Ms).padStart(7)} ${String(row.errors).padStart(6)} ${String(row.peakRssMb).padStart(11)}`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+export interface ServerProcess {
+  origin: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Stops every server this process started and has not stopped yet: a failed run leaves none behind. */
+export async function stopAllServers(): Promise<void> {
+  await Promise.all(
+    [...running].map((child) => {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      return exited;
+    }),
+  );
+}
+
+/**
+ * Starts a server process and resolves once its stdout says where it listens: either the API's
+ * "GraphQL API ready" log line or a ceiling server's {"port": N}. The rest of stdout (the API's
+ * request log) is read and dropped, as a log shipper would.
+ */
+export function startServerProcess(args: string[], env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
+  running.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      running.delete(child);
+      resolve();
+    }),
+  );
+  return new Promise((resolve, reject) => {
+    let pending = "";
+    let ready = false;
+    const onData = (chunk: Buffer) => {
+      if (ready) return;
+      pending += chunk.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        if (!line.startsWith("{")) continue;
+        const entry = JSON.parse(line) as { msg?: string; url?: string; port?: number };
+        const origin = entry.msg === "GraphQL API ready" ? new URL(entry.url!).origin : entry.port ? `http://127.0.0.1:${entry.port}` : undefined;
+        if (!origin) continue;
+        ready = true;
+        resolve({
+          origin,
+          pid: child.pid!,
+          child,
+          async stop() {
+            child.kill("SIGTERM");
+            await exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on("data", onData);
+    void exited.then(() => reject(new Error(`${args.join(" ")} exited before it was ready:\n${stderr}`)));
+  });
+}
+
+/** Resident set size of a process in MB, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Math.round((kb / 1024) * 10) / 10;
+}

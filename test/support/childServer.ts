@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { TEST_JWT_SECRET } from "./testServer";
+
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+export interface ChildServer {
+  url: string;
+  /** The server's base address, for /healthz and /readyz. */
+  origin: string;
+  process: ChildProcess;
+  /** Every JSON log line the process has written so far. */
+  logs: Array<Record<string, unknown>>;
+  /** Resolves with the exit code once the process has exited and its output is read. */
+  exited: Promise<number | null>;
+  /** Sends the signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `src/main.ts` in a process of its own, exactly as `npm run dev` would, and resolves once
+ * it logs that it is ready. By default it uses the test run's PostgreSQL; `env` overrides anything.
+ */
+export function startChildServer(env: Record<string, string | undefined> = {}): Promise<ChildServer> {
+  const { NODE_OPTIONS: _jestOnly, ...inherited } = process.env;
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...inherited,
+      NODE_ENV: "production",
+      DATABASE_URL: process.env.TEST_DATABASE_URL,
+      JWT_SECRET: TEST_JWT_SECRET,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      MIGRATE_ON_START: "false",
+      BCRYPT_COST: "4",
+      LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = "";
+  // "close", not "exit": only then has every line the process wrote been read.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    child.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
+    child.stdout!.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split("\n");
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        if (!line.startsWith("{")) continue;
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry.msg === "GraphQL API ready") {
+          const url = String(entry.url);
+          resolve({
+            url,
+            origin: new URL(url).origin,
+            process: child,
+            logs,
+            exited,
+            stop(signal = "SIGTERM") {
+              if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+              return exited;
+            },
+          });
+        }
+      }
+    });
+    void exited.then((code) => reject(new Error(`server exited (${code}) before it was ready:\n${stderr}`)));
+  });
+}
