@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import jwt from "jsonwebtoken";
 import { AuthFailure, AuthenticationError } from "../errors";
 import type { SigningKeys } from "./signingKeys";
@@ -48,7 +49,8 @@ export class AccessTokens {
     const expiresAt = issuedAt + this.options.ttlSeconds;
     const { kid, algorithm, key } = this.options.keys.signing;
     const token = jwt.sign(
-      { sub: claims.userId, sid: claims.sessionId, ver: claims.tokenVersion, iat: issuedAt, exp: expiresAt },
+      // jti (RFC 9068): every token is unique, even two issued for one session in the same second.
+      { sub: claims.userId, sid: claims.sessionId, ver: claims.tokenVersion, iat: issuedAt, exp: expiresAt, jti: crypto.randomUUID() },
       key,
       {
         algorithm,
