@@ -1,12 +1,11 @@
 // `npm run bench:profile`: the `me` path under load with `node --cpu-prof`, and the functions that
 // take the most CPU, by self time. Writes the full profile to bench/me.cpuprofile (git-ignored)
 // for Chrome DevTools or speedscope.
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runLoad } from "./load";
-import { PROJECT_ROOT, startServerProcess, stopAllServers } from "./serverProcess";
+import { PROJECT_ROOT, productionServerEnv, startServerProcess, stopAllServers } from "./serverProcess";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ME = JSON.stringify({ query: "query Me { me { id email name role createdAt } }" });
@@ -25,17 +24,11 @@ interface ProfileNode {
 }
 
 async function main(): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-profile-"));
-  fs.chmodSync(dataDir, 0o755);
+  const { dataDir, env } = productionServerEnv("profile");
   const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-cpuprofile-"));
   try {
     const api = await startServerProcess(["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "dist/main.js"], {
-      NODE_ENV: "production",
-      JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
-      DATA_DIR: dataDir,
-      HOST: "127.0.0.1",
-      PORT: "0",
-      LOG_LEVEL: "info",
+      ...env,
       ...(process.env.AUTH_CACHE_MAX_ENTRIES ? { AUTH_CACHE_MAX_ENTRIES: process.env.AUTH_CACHE_MAX_ENTRIES } : {}),
     });
     const signup = await fetch(`${api.origin}/graphql`, {

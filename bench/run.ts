@@ -3,12 +3,11 @@
 // numbers depend on the machine and on whatever else runs on it. See bench/README.md.
 //
 //   BENCH_DURATION=10  seconds per scenario      BENCH_SOAK=60  seconds of the RSS soak
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runLoad, sampleRss, type LoadResult } from "./load";
-import { PROJECT_ROOT, startServerProcess, stopAllServers, type ServerProcess } from "./serverProcess";
+import { PROJECT_ROOT, productionServerEnv, startServerProcess, stopAllServers, type ServerProcess } from "./serverProcess";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const SOAK = Number(process.env.BENCH_SOAK ?? 60);
@@ -27,15 +26,9 @@ interface Row extends LoadResult {
 }
 
 async function main(): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-bench-"));
-  fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as its own system user
+  const { dataDir, env } = productionServerEnv("bench");
   const apiEnv = {
-    NODE_ENV: "production",
-    JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
-    DATA_DIR: dataDir,
-    HOST: "127.0.0.1",
-    PORT: "0",
-    LOG_LEVEL: "info",
+    ...env,
     // The login scenarios measure hashing, so the login limits (which count attempts in flight)
     // must not turn the flood away; they are measured by their own tests.
     LOGIN_MAX_FAILURES_PER_ACCOUNT: "1000",

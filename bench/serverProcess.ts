@@ -1,8 +1,28 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+/**
+ * The API as it runs in production, on an embedded PostgreSQL in a fresh temp folder (mode 755:
+ * as root, PostgreSQL runs as its own system user, which must be able to enter it).
+ */
+export function productionServerEnv(purpose: string): { dataDir: string; env: Record<string, string> } {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `auth-api-${purpose}-`));
+  fs.chmodSync(dataDir, 0o755);
+  const env = {
+    NODE_ENV: "production",
+    JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
+    DATA_DIR: dataDir,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    LOG_LEVEL: "info",
+  };
+  return { dataDir, env };
+}
 
 export interface ServerProcess {
   origin: string;
