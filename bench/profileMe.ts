@@ -5,7 +5,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runLoad } from "./load";
-import { PROJECT_ROOT, productionServerEnv, startServerProcess, stopAllServers } from "./serverProcess";
+import { PROJECT_ROOT } from "../src/projectRoot";
+import { productionServerEnv, startServerProcess, stopAllServers } from "./serverProcess";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ME = JSON.stringify({ query: "query Me { me { id email name role createdAt } }" });

@@ -7,7 +7,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runLoad, sampleRss, type LoadResult } from "./load";
-import { PROJECT_ROOT, productionServerEnv, startServerProcess, stopAllServers, type ServerProcess } from "./serverProcess";
+import { PROJECT_ROOT } from "../src/projectRoot";
+import { productionServerEnv, startServerProcess, stopAllServers, type ServerProcess } from "./serverProcess";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const SOAK = Number(process.env.BENCH_SOAK ?? 60);

@@ -3,8 +3,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+import readline from "node:readline";
+import { PROJECT_ROOT } from "../src/projectRoot";
 
 /**
  * The API as it runs in production, on an embedded PostgreSQL in a fresh temp folder (mode 755:
@@ -61,31 +61,23 @@ export function startServerProcess(args: string[], env: Record<string, string>):
     }),
   );
   return new Promise((resolve, reject) => {
-    let pending = "";
     let ready = false;
-    const onData = (chunk: Buffer) => {
-      if (ready) return;
-      pending += chunk.toString();
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) {
-        if (!line.startsWith("{")) continue;
-        const entry = JSON.parse(line) as { msg?: string; url?: string; port?: number };
-        const origin = entry.msg === "GraphQL API ready" ? new URL(entry.url!).origin : entry.port ? `http://127.0.0.1:${entry.port}` : undefined;
-        if (!origin) continue;
-        ready = true;
-        resolve({
-          origin,
-          pid: child.pid!,
-          child,
-          async stop() {
-            child.kill("SIGTERM");
-            await exited;
-          },
-        });
-      }
-    };
-    child.stdout!.on("data", onData);
+    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (ready || !line.startsWith("{")) return;
+      const entry = JSON.parse(line) as { msg?: string; url?: string; port?: number };
+      const origin = entry.msg === "GraphQL API ready" ? new URL(entry.url!).origin : entry.port ? `http://127.0.0.1:${entry.port}` : undefined;
+      if (!origin) return;
+      ready = true;
+      resolve({
+        origin,
+        pid: child.pid!,
+        child,
+        async stop() {
+          child.kill("SIGTERM");
+          await exited;
+        },
+      });
+    });
     void exited.then(() => reject(new Error(`${args.join(" ")} exited before it was ready:\n${stderr}`)));
   });
 }

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ConfigError, loadConfig } from "../src/config";
+import { PROJECT_ROOT } from "../src/projectRoot";
 
 const run = promisify(execFile);
 
@@ -49,9 +50,8 @@ describe("configuration", () => {
   });
 
   test("the server refuses to start in production without a secret, and says why", async () => {
-    const root = path.resolve(__dirname, "..");
-    const started = run(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "src/main.ts"], {
-      cwd: root,
+    const started = run(process.execPath, [path.join(PROJECT_ROOT, "node_modules/tsx/dist/cli.mjs"), "src/main.ts"], {
+      cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH, NODE_ENV: "production", DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none" },
     });
     await expect(started).rejects.toMatchObject({

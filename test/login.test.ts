@@ -1,13 +1,8 @@
-import type { RunningApp } from "../src/app";
-import { startTestServer } from "./support/testServer";
+import { startTestServer, useTestServer } from "./support/testServer";
 import { graphql, LOGIN, PASSWORD, signUp, uniqueEmail } from "./support/graphqlClient";
 
 describe("login", () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startTestServer();
-  });
-  afterAll(() => app.stop());
+  const app = useTestServer();
 
   test("wrong password and unknown email look the same", async () => {
     const { user } = await signUp(app.url);

@@ -1,7 +1,6 @@
-import type { RunningApp } from "../src/app";
 import { run, type Finished } from "./support/childProcess";
 import { PASSWORD, signUp, uniqueEmail } from "./support/graphqlClient";
-import { startTestServer } from "./support/testServer";
+import { useTestServer } from "./support/testServer";
 
 /** `npm run example`, exactly as README.md gives it, with the arguments after `--`. */
 function runExample(args: string[]): Promise<Finished> {
@@ -9,11 +8,7 @@ function runExample(args: string[]): Promise<Finished> {
 }
 
 describe("npm run example (examples/node-client)", () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startTestServer();
-  });
-  afterAll(() => app.stop());
+  const app = useTestServer();
 
   test("tells the whole story against a real server: refused, signed up, me, refreshed, logged out, refused", async () => {
     const email = uniqueEmail("story");

@@ -1,15 +1,11 @@
 import pg from "pg";
 import type { RunningApp } from "../src/app";
-import { startTestServer } from "./support/testServer";
+import { startTestServer, useTestServer } from "./support/testServer";
 
 describe("health and readiness probes", () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startTestServer();
-  });
-  afterAll(() => app.stop());
+  const app = useTestServer();
 
-  const probe = async (server: RunningApp, path: string) => {
+  const probe = async (server: Pick<RunningApp, "url">, path: string) => {
     const response = await fetch(new URL(path, server.url));
     return { status: response.status, type: response.headers.get("content-type"), body: (await response.json()) as Record<string, unknown> };
   };

@@ -3,11 +3,12 @@ import path from "node:path";
 import { buildSchema, parse, validate } from "graphql";
 import type { RunningApp } from "../src/app";
 import { AuthFailure, ErrorCode } from "../src/errors";
-import { REPO_ROOT, run } from "./support/childProcess";
+import { PROJECT_ROOT } from "../src/projectRoot";
+import { run } from "./support/childProcess";
 import { uniqueEmail } from "./support/graphqlClient";
 import { startTestServer } from "./support/testServer";
 
-const README = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+const README = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
 
 /** The text of the `## heading` section, up to the next `## ` heading. */
 function section(heading: string): string {
@@ -63,7 +64,7 @@ describe("README.md", () => {
   });
 
   test("every query and mutation of schema.graphql has its own section, with valid GraphQL and a curl command", () => {
-    const schema = buildSchema(fs.readFileSync(path.join(REPO_ROOT, "schema.graphql"), "utf8"));
+    const schema = buildSchema(fs.readFileSync(path.join(PROJECT_ROOT, "schema.graphql"), "utf8"));
     const operations = [...Object.keys(schema.getQueryType()!.getFields()), ...Object.keys(schema.getMutationType()!.getFields())];
     const documented = section("Operations").split("\n### ").slice(1);
     expect(documented.map((text) => /^`(\w+)`/.exec(text)?.[1]).sort()).toEqual(operations.sort());
@@ -81,7 +82,7 @@ describe("README.md", () => {
   });
 
   test("every environment variable that src/config.ts reads is in the Configuration table with its default", () => {
-    const source = fs.readFileSync(path.join(REPO_ROOT, "src", "config.ts"), "utf8");
+    const source = fs.readFileSync(path.join(PROJECT_ROOT, "src", "config.ts"), "utf8");
     const variables = new Set([...source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)|\(env, "([A-Z][A-Z0-9_]+)"/g)].map((match) => match[1] ?? match[2]));
     expect(variables.size).toBeGreaterThan(15);
     const rows = new Map(

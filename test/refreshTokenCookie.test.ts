@@ -1,5 +1,4 @@
-import type { RunningApp } from "../src/app";
-import { startTestServer } from "./support/testServer";
+import { useTestServer } from "./support/testServer";
 import { graphql, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, signUp } from "./support/graphqlClient";
 
 const LOGIN_WITH_COOKIE = LOGIN.replace("login(input: $input)", "login(input: $input, refreshTokenDelivery: COOKIE)");
@@ -13,11 +12,7 @@ function refreshCookie(headers: Headers) {
 }
 
 describe("refresh token in an HttpOnly cookie, for browsers", () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startTestServer();
-  });
-  afterAll(() => app.stop());
+  const app = useTestServer();
 
   test("login, refresh and logout keep the refresh token out of page scripts' reach", async () => {
     const { user } = await signUp(app.url);

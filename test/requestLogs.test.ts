@@ -1,27 +1,16 @@
-import { Writable } from "node:stream";
 import type { RunningApp } from "../src/app";
-import { createLogger } from "../src/logger";
+import { captureLogs } from "./support/capturedLogs";
 import { startTestServer } from "./support/testServer";
 import { graphql, LOGIN, ME, PASSWORD, SIGNUP, uniqueEmail } from "./support/graphqlClient";
 
 describe("request logs", () => {
   let app: RunningApp;
-  let logText = "";
-  const lines = () =>
-    logText
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const logs = captureLogs("debug");
+  const lines = logs.lines;
   const requestLine = (requestId: string | null) => lines().filter((line) => line.msg === "request" && line.requestId === requestId);
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logText += chunk.toString();
-        done();
-      },
-    });
-    app = await startTestServer({}, undefined, createLogger("debug", sink));
+    app = await startTestServer({}, undefined, logs.logger);
   });
   afterAll(() => app.stop());
 
@@ -56,7 +45,7 @@ describe("request logs", () => {
 
     const { passwordHash } = await app.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
     for (const secret of [PASSWORD, "wrong password 123", accessToken, signup.data!.signup.accessToken, refreshToken, signup.data!.signup.refreshToken, passwordHash]) {
-      expect(logText).not.toContain(secret);
+      expect(logs.text()).not.toContain(secret);
     }
   });
 

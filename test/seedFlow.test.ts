@@ -1,14 +1,9 @@
-import type { RunningApp } from "../src/app";
-import { startTestServer } from "./support/testServer";
+import { useTestServer } from "./support/testServer";
 import { graphql, LOGIN, ME, PASSWORD, SIGNUP, uniqueEmail } from "./support/graphqlClient";
 
 // The story from ../shared/SEED-how-jwts-are-used.md: "See my info" without and with a token.
 describe("the See my info story", () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startTestServer();
-  });
-  afterAll(() => app.stop());
+  const app = useTestServer();
 
   test("me without a token asks the client to log in", async () => {
     const response = await graphql(app.url, ME);

@@ -1,7 +1,7 @@
 import type { RunningApp } from "../src/app";
 import { deleteEndedSessions } from "../src/auth/sessionCleanup";
 import { createIsolatedDatabase } from "./support/isolatedDatabase";
-import { startTestServer } from "./support/testServer";
+import { startTestServer, useTestServer } from "./support/testServer";
 import {
   CHANGE_PASSWORD,
   graphql,
@@ -18,11 +18,7 @@ import {
 } from "./support/graphqlClient";
 
 describe("sessions", () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startTestServer();
-  });
-  afterAll(() => app.stop());
+  const app = useTestServer();
 
   const me = (token: string) => graphql(app.url, ME, undefined, { token });
   const refresh = (token: string) => graphql(app.url, REFRESH, { token });

@@ -1,13 +1,8 @@
-import type { RunningApp } from "../src/app";
-import { startTestServer } from "./support/testServer";
+import { useTestServer } from "./support/testServer";
 import { graphql, PASSWORD, SIGNUP, uniqueEmail } from "./support/graphqlClient";
 
 describe("signup", () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startTestServer();
-  });
-  afterAll(() => app.stop());
+  const app = useTestServer();
 
   test("a taken email, in any letter case, gives a clear error and still one user", async () => {
     const email = uniqueEmail("taken");

@@ -3,12 +3,12 @@ import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { RunningApp } from "../src/app";
 import { launchChromium } from "./support/browser";
-import { REPO_ROOT } from "./support/childProcess";
+import { PROJECT_ROOT } from "../src/projectRoot";
 import { PASSWORD, signUp } from "./support/graphqlClient";
 import { startTestServer } from "./support/testServer";
 import { startWebDemo, type WebDemo } from "./support/webDemo";
 
-const SCREENSHOTS = path.join(REPO_ROOT, "test-output");
+const SCREENSHOTS = path.join(PROJECT_ROOT, "test-output");
 const MINUTE = 60_000;
 
 // The story from ../shared/SEED-how-jwts-are-used.md, clicked through in a real browser: the page

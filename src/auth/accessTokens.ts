@@ -11,6 +11,11 @@ export interface AccessTokenClaims {
   tokenVersion: number;
 }
 
+/** The claims of a token that passed every check, with its `exp` (seconds since the epoch). */
+export interface VerifiedClaims extends AccessTokenClaims {
+  expiresAtSeconds: number;
+}
+
 export interface SignedAccessToken {
   token: string;
   expiresAt: Date;
@@ -69,7 +74,7 @@ export class AccessTokens {
    * of our own claims. Returns the claims or throws AuthenticationError with reason TOKEN_EXPIRED
    * or TOKEN_INVALID.
    */
-  verify(token: string): AccessTokenClaims {
+  verify(token: string): VerifiedClaims {
     if (token.length > MAX_TOKEN_LENGTH) throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
     const nowSeconds = Math.floor(this.now() / 1000);
     const verificationKey = this.options.keys.verificationKey(jwt.decode(token, { complete: true })?.header.kid);
@@ -101,6 +106,11 @@ export class AccessTokens {
       UUID.test(payload.sid) &&
       Number.isSafeInteger(payload.ver);
     if (!wellFormed) throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
-    return { userId: payload.sub!, sessionId: payload.sid as string, tokenVersion: payload.ver as number };
+    return {
+      userId: payload.sub!,
+      sessionId: payload.sid as string,
+      tokenVersion: payload.ver as number,
+      expiresAtSeconds: payload.exp!,
+    };
   }
 }

@@ -6,7 +6,7 @@ import { validateEmail, validateName, validateNewPassword, validatePasswordLengt
 import type { LoginRateLimiter } from "./loginRateLimiter";
 import type { PasswordHasher } from "./passwordHashing";
 import type { Caller } from "./requestAuthentication";
-import { newSession, tokenPair, type AuthResult } from "./sessions";
+import { newSession, sessionEnded, tokenPair, type AuthResult } from "./sessions";
 
 export interface SignupInput {
   email: string;
@@ -76,12 +76,13 @@ export class AuthService {
     if (!user || !passwordMatches) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
     await loginRateLimiter.recordSuccess(email, client.ip);
 
+    // The cost was raised since this hash was made; the password is at hand only now.
+    const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : undefined;
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, this.deps.now());
-    const created = await prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } });
-    if (passwords.needsRehash(user.passwordHash)) {
-      // The cost was raised since this hash was made; the password is at hand only now.
-      await prisma.user.update({ where: { id: user.id }, data: { passwordHash: await passwords.hash(input.password) } });
-    }
+    const [created] = await prisma.$transaction([
+      prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } }),
+      ...(upgradedHash ? [prisma.user.update({ where: { id: user.id }, data: { passwordHash: upgradedHash } })] : []),
+    ]);
     return tokenPair(this.deps.accessTokens, user, created.id, session);
   }
 
@@ -104,7 +105,7 @@ export class AuthService {
     const [, updatedUser, created] = await prisma.$transaction([
       prisma.session.updateMany({
         where: { userId: user.id, revokedAt: null },
-        data: { revokedAt: new Date(now()), revokedReason: "PASSWORD_CHANGED" },
+        data: sessionEnded("PASSWORD_CHANGED", now()),
       }),
       prisma.user.update({ where: { id: user.id }, data: { passwordHash, tokenVersion: { increment: 1 } } }),
       prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } }),

@@ -4,7 +4,7 @@ import type { Prisma, PrismaClient, Session } from "../generated/prisma/client";
 import type { AccessTokens } from "./accessTokens";
 import { hashRefreshToken, successorRefreshToken } from "./refreshTokens";
 import type { Caller } from "./requestAuthentication";
-import { tokenPair, type AuthResult } from "./sessions";
+import { sessionEnded, tokenPair, type AuthResult } from "./sessions";
 
 export interface SessionServiceDeps {
   prisma: PrismaClient;
@@ -75,7 +75,7 @@ export class SessionService {
       return this.newestOfFamily(tx, token, presented, session);
     }
 
-    await tx.session.update({ where: { id: session.id }, data: { revokedAt: new Date(now), revokedReason: "REUSE_DETECTED" } });
+    await tx.session.update({ where: { id: session.id }, data: sessionEnded("REUSE_DETECTED", now) });
     return { failure: AuthFailure.REFRESH_TOKEN_REUSED };
   }
 
@@ -107,7 +107,7 @@ export class SessionService {
   async logout(caller: Caller): Promise<void> {
     await this.deps.prisma.session.updateMany({
       where: { id: caller.sessionId, revokedAt: null },
-      data: { revokedAt: new Date(this.deps.now()), revokedReason: "LOGOUT" },
+      data: sessionEnded("LOGOUT", this.deps.now()),
     });
   }
 
@@ -117,7 +117,7 @@ export class SessionService {
     await prisma.$transaction([
       prisma.session.updateMany({
         where: { userId: caller.user.id, revokedAt: null },
-        data: { revokedAt: new Date(now()), revokedReason: "LOGOUT_ALL" },
+        data: sessionEnded("LOGOUT_ALL", now()),
       }),
       prisma.user.update({ where: { id: caller.user.id }, data: { tokenVersion: { increment: 1 } } }),
     ]);
@@ -136,7 +136,7 @@ export class SessionService {
     if (!UUID.test(sessionId)) throw new InputError("id", "This is not a session id.");
     const { count } = await this.deps.prisma.session.updateMany({
       where: { id: sessionId, userId: caller.user.id, revokedAt: null },
-      data: { revokedAt: new Date(this.deps.now()), revokedReason: "REVOKED" },
+      data: sessionEnded("REVOKED", this.deps.now()),
     });
     if (count === 0) throw new InputError("id", "You have no active session with this id.", "NOT_FOUND");
   }

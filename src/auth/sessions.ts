@@ -21,6 +21,14 @@ export interface NewSession {
 
 const USER_AGENT_MAX_LENGTH = 512;
 
+/** Why a session ended (Session.revokedReason). */
+export type SessionEndReason = "LOGOUT" | "LOGOUT_ALL" | "PASSWORD_CHANGED" | "REVOKED" | "REUSE_DETECTED";
+
+/** The update that ends a session: every token of it fails from the next request on. */
+export function sessionEnded(reason: SessionEndReason, now: number) {
+  return { revokedAt: new Date(now), revokedReason: reason };
+}
+
 /** A session row to be created with the user (signup) or for an existing user (login). */
 export function newSession(client: ClientInfo, refreshTokenTtlSeconds: number, now: number): NewSession {
   const refreshToken = generateRefreshToken();

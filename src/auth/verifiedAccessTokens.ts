@@ -1,7 +1,6 @@
-import jwt from "jsonwebtoken";
 import { LruCache } from "../cache/lruCache";
 import { AuthFailure, AuthenticationError } from "../errors";
-import type { AccessTokenClaims, AccessTokens } from "./accessTokens";
+import type { AccessTokens, VerifiedClaims } from "./accessTokens";
 
 export interface VerifiedAccessTokensOptions {
   maxEntries: number;
@@ -21,7 +20,7 @@ export interface VerifiedAccessTokensOptions {
  * class's business: the caller checks that on every request.
  */
 export class VerifiedAccessTokens {
-  private readonly verified: LruCache<string, { claims: AccessTokenClaims; expiresAtSeconds: number }>;
+  private readonly verified: LruCache<string, VerifiedClaims>;
   private readonly now: () => number;
 
   constructor(
@@ -33,19 +32,17 @@ export class VerifiedAccessTokens {
   }
 
   /** The claims of a valid token; throws AuthenticationError (TOKEN_EXPIRED, TOKEN_INVALID) as AccessTokens.verify does. */
-  verify(token: string): AccessTokenClaims {
+  verify(token: string): VerifiedClaims {
     const hit = this.verified.get(token);
     if (hit) {
       if (Math.floor(this.now() / 1000) > hit.expiresAtSeconds + this.options.clockToleranceSeconds) {
         this.verified.delete(token);
         throw new AuthenticationError(AuthFailure.TOKEN_EXPIRED);
       }
-      return hit.claims;
+      return hit;
     }
     const claims = this.accessTokens.verify(token);
-    // Verified just now, so its payload can be read without checking again; verify requires exp.
-    const { exp } = jwt.decode(token) as jwt.JwtPayload;
-    this.verified.set(token, { claims, expiresAtSeconds: exp! });
+    this.verified.set(token, claims);
     return claims;
   }
 }

@@ -1,8 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { PrismaClient } from "../generated/prisma/client";
+import { PROJECT_ROOT } from "../projectRoot";
 
-const MIGRATIONS_DIR = path.resolve(__dirname, "..", "..", "prisma", "migrations");
+const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma", "migrations");
 
 /** The migrations this build was written for: the folders in prisma/migrations/. */
 export function committedMigrations(): string[] {

@@ -1,9 +1,8 @@
 import { execFile } from "node:child_process";
-import path from "node:path";
 import { promisify } from "node:util";
+import { PROJECT_ROOT } from "../projectRoot";
 
 const run = promisify(execFile);
-const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 /**
  * Applies the committed migrations in prisma/migrations/ with `prisma migrate deploy` (the

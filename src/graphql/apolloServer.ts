@@ -7,13 +7,14 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import type { Config } from "../config";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
+import { PROJECT_ROOT } from "../projectRoot";
 import type { GraphQLContext } from "./context";
 import { formatError, withRequestIdOnMaskedErrors } from "./errorFormatting";
 import { operationLimitRules, parseLimits } from "./operationLimits";
 import { requestLogPlugin } from "./requestLogPlugin";
 import { resolvers } from "./resolvers";
 
-const SCHEMA_FILE = path.resolve(__dirname, "..", "..", "schema.graphql");
+const SCHEMA_FILE = path.join(PROJECT_ROOT, "schema.graphql");
 
 /** What Apollo Sandbox opens with in development: the story of the product in one operation. */
 const SANDBOX_DOCUMENT = `# 1. Run "Signup" (or "Login"), copy accessToken.

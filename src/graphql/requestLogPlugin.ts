@@ -1,12 +1,12 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { unwrapResolverError } from "@apollo/server/errors";
-import { AppError } from "../errors";
 import type { GraphQLContext } from "./context";
 
 /**
- * Adds to the request's log line the operation's name (or its type, when anonymous), its error
- * codes and, for a signup or login, whose account it was (when the answer holds `user { id }`):
- * the caller's id, when there is one, is added as the request authenticates (context.ts).
+ * Adds to the request's log line the operation's name (or its type, when anonymous), the error
+ * codes the client was sent and, for a signup or login, whose account it was (when the answer
+ * holds `user { id }`): the caller's id, when there is one, is added as the request
+ * authenticates (context.ts). The codes are read from the formatted answer, so the log says
+ * exactly what the client saw (src/graphql/errorFormatting.ts decides it, once).
  */
 export function requestLogPlugin(): ApolloServerPlugin<GraphQLContext> {
   return {
@@ -16,16 +16,12 @@ export function requestLogPlugin(): ApolloServerPlugin<GraphQLContext> {
           contextValue.log.operation = operationName ?? operation?.operation;
         },
         async willSendResponse({ operation, response, contextValue }) {
-          if (operation?.operation !== "mutation" || contextValue.log.userId || response.body.kind !== "single") return;
-          contextValue.log.userId = userIdIn(response.body.singleResult.data);
-        },
-        async didEncounterErrors({ errors, contextValue }) {
-          const codes = errors.map((error) => {
-            const original = unwrapResolverError(error);
-            if (original instanceof AppError) return original.code;
-            return typeof error.extensions?.code === "string" ? error.extensions.code : "INTERNAL_SERVER_ERROR";
-          });
-          contextValue.log.errorCodes = [...new Set(codes)];
+          if (response.body.kind !== "single") return;
+          const { data, errors } = response.body.singleResult;
+          if (errors?.length) {
+            contextValue.log.errorCodes = [...new Set(errors.map((error) => String(error.extensions?.code ?? "INTERNAL_SERVER_ERROR")))];
+          }
+          if (operation?.operation === "mutation" && !contextValue.log.userId) contextValue.log.userId = userIdIn(data);
         },
       };
     },

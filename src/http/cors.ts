@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { sendJsonError } from "./jsonResponse";
 
 /** What a browser may send cross-origin: Apollo's CSRF header and the token header among them. */
 const ALLOWED_HEADERS = "content-type, authorization, apollo-require-preflight, x-apollo-operation-name";
@@ -32,9 +33,7 @@ export function applyCors(request: IncomingMessage, response: ServerResponse, al
     response.setHeader("access-control-max-age", PREFLIGHT_MAX_AGE);
     response.end();
   } else {
-    response.statusCode = 403;
-    response.setHeader("content-type", "application/json; charset=utf-8");
-    response.end(JSON.stringify({ errors: [{ message: "This origin may not call the API.", extensions: { code: "FORBIDDEN" } }] }));
+    sendJsonError(response, 403, "This origin may not call the API.", { code: "FORBIDDEN" });
   }
   return true;
 }

@@ -8,6 +8,7 @@ import type { Logger } from "../logger";
 import { clientInfo } from "./clientInfo";
 import { applyCors } from "./cors";
 import { JWKS_CACHE_CONTROL, JWKS_PATH } from "./jwks";
+import { sendJson, sendJsonError } from "./jsonResponse";
 import { GRAPHQL_PATH } from "./paths";
 import type { Readiness } from "./readiness";
 import { logWhenDone, withoutRedaction, type RequestLogFields } from "./requestLog";
@@ -44,11 +45,11 @@ export function createHttpServer(deps: HttpServerDeps): http.Server {
     logWhenDone(requestLogger, request, response, requestId, log);
     route(deps, request, response, requestId, log).catch((error: unknown) => {
       if (error instanceof HttpError) {
-        sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: "BAD_REQUEST", requestId } }] });
+        sendJsonError(response, error.status, error.message, { code: "BAD_REQUEST", requestId });
         return;
       }
       deps.logger.error({ requestId, err: error }, "request failed");
-      sendJson(response, 500, { errors: [{ message: "Internal server error.", extensions: { code: "INTERNAL_SERVER_ERROR", requestId } }] });
+      sendJsonError(response, 500, "Internal server error.", { code: "INTERNAL_SERVER_ERROR", requestId });
     });
   });
   // Slow-loris protection: a client gets this long to send its headers and whole request.
@@ -82,7 +83,7 @@ async function route(
     return;
   }
   if (url.pathname !== GRAPHQL_PATH) {
-    sendJson(response, 404, { errors: [{ message: `Not found. GraphQL is served at ${GRAPHQL_PATH}.` }] });
+    sendJsonError(response, 404, `Not found. GraphQL is served at ${GRAPHQL_PATH}.`);
     return;
   }
   const httpGraphQLRequest: HTTPGraphQLRequest = {
@@ -143,14 +144,4 @@ async function readBody(request: IncomingMessage, limit: number): Promise<unknow
   } catch {
     throw new HttpError(400, "The request body is not valid JSON.");
   }
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  if (response.headersSent) {
-    response.destroy();
-    return;
-  }
-  response.statusCode = status;
-  response.setHeader("content-type", "application/json; charset=utf-8");
-  response.end(JSON.stringify(body));
 }

@@ -1,13 +1,8 @@
-import type { RunningApp } from "../../src/app";
 import { graphql, LOGIN, PASSWORD, SIGNUP, signUp, uniqueEmail } from "../support/graphqlClient";
-import { startTestServer } from "../support/testServer";
+import { useTestServer } from "../support/testServer";
 
 describe("concurrent and failed writes", () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startTestServer();
-  });
-  afterAll(() => app.stop());
+  const app = useTestServer();
 
   test("20 parallel signups with one email: one account, 19 EMAIL_TAKEN, no stray session or token", async () => {
     const email = uniqueEmail("race");

@@ -1,26 +1,19 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
-import pino from "pino";
 import { startApp, type RunningApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../src/db/embeddedPostgres";
 import { applyMigrations } from "../../src/db/migrations";
 import { graphql, LOGIN, ME, PASSWORD, signUp, type AuthPayload } from "../support/graphqlClient";
+import { captureLogs } from "../support/capturedLogs";
 import { TEST_JWT_SECRET } from "../support/testServer";
 
 // A PostgreSQL of its own, so that breaking and stopping it disturbs no other suite.
 describe("database faults, in production mode", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-outage-"));
   fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as its own system user when we are root
-  const logLines: Array<Record<string, unknown>> = [];
-  const logSink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split("\n")) if (line) logLines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const logs = captureLogs("info");
   let db: EmbeddedPostgres;
   let app: RunningApp;
   let account: AuthPayload;
@@ -37,7 +30,7 @@ describe("database faults, in production mode", () => {
       MIGRATE_ON_START: "false",
       BCRYPT_COST: "4",
     });
-    app = await startApp(config, { logger: pino({ level: "info" }, logSink) });
+    app = await startApp(config, { logger: logs.logger });
     account = await signUp(app.url);
   }, 120_000);
   afterAll(async () => {
@@ -56,7 +49,7 @@ describe("database faults, in production mode", () => {
         { message: "Internal server error.", path: ["me"], locations: expect.any(Array), extensions: { code: "INTERNAL_SERVER_ERROR", requestId } },
       ]);
       expect(response.text).not.toMatch(/renamed_for_test|does not exist|prisma|select |"User"|stack|\.ts:\d+/i);
-      const logged = logLines.find((line) => line.requestId === requestId);
+      const logged = logs.lines().find((line) => line.requestId === requestId);
       expect(logged).toBeDefined();
       expect(JSON.stringify(logged)).toMatch(/column/i);
     } finally {
@@ -96,7 +89,7 @@ describe("database faults, in production mode", () => {
       expect(response.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres|prisma/i);
     }
     // Pooled connections cut by the shutdown were reported, not thrown: no crash.
-    expect(logLines.some((line) => line.msg === "idle database connection lost")).toBe(true);
+    expect(logs.lines().some((line) => line.msg === "idle database connection lost")).toBe(true);
     // The process is up and says so.
     expect((await fetch(new URL("/healthz", app.url))).status).toBe(200);
 

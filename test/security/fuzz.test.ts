@@ -2,7 +2,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import type { RunningApp } from "../../src/app";
 import { CHANGE_PASSWORD, LOGIN, ME, MY_SESSIONS, REFRESH, REVOKE_SESSION, signUp, SIGNUP } from "../support/graphqlClient";
-import { startTestServer } from "../support/testServer";
+import { useTestServer } from "../support/testServer";
 
 // Thousands of random and malformed requests, all to 127.0.0.1, from a fixed seed so that a
 // failure can be replayed. Every answer must be a 4xx or a GraphQL error that is not an
@@ -117,7 +117,7 @@ const GENERATORS: Array<(random: Random, context: FuzzContext) => FuzzRequest> =
 ];
 
 /** Runs `count` random requests, `CONCURRENCY` at a time; returns every answer that breaks the rules. */
-async function fuzz(app: RunningApp, random: Random, context: FuzzContext, count: number): Promise<string[]> {
+async function fuzz(app: Pick<RunningApp, "url">, random: Random, context: FuzzContext, count: number): Promise<string[]> {
   const origin = new URL(app.url).origin;
   const violations: string[] = [];
   let issued = 0;
@@ -144,11 +144,7 @@ function heapAfterGc(gc: () => void): number {
 }
 
 describe("fuzzing", () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startTestServer();
-  });
-  afterAll(() => app.stop());
+  const app = useTestServer();
 
   test("thousands of random and malformed requests: no 5xx, no internal error, no leak, still serving", async () => {
     v8.setFlagsFromString("--expose-gc");

@@ -1,5 +1,4 @@
 import bcrypt from "bcrypt";
-import type { RunningApp } from "../../src/app";
 import { AccessTokens } from "../../src/auth/accessTokens";
 import { AuthService } from "../../src/auth/authService";
 import { LoginRateLimiter } from "../../src/auth/loginRateLimiter";
@@ -9,7 +8,7 @@ import { createDatabasePool, createPrismaClient } from "../../src/db/prismaClien
 import type { PrismaClient } from "../../src/generated/prisma/client";
 import { createLogger } from "../../src/logger";
 import { graphql, LOGIN, PASSWORD, SIGNUP, uniqueEmail } from "../support/graphqlClient";
-import { startTestServer, TEST_JWT_SECRET } from "../support/testServer";
+import { useTestServer, TEST_JWT_SECRET } from "../support/testServer";
 
 const CLIENT = { ip: "192.0.2.10", userAgent: "jest" };
 
@@ -54,11 +53,7 @@ describe("login spends one bcrypt comparison whether or not the account exists",
 });
 
 describe("login input is bounded before any work", () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startTestServer();
-  });
-  afterAll(() => app.stop());
+  const app = useTestServer();
   afterEach(() => jest.restoreAllMocks());
 
   test.each([

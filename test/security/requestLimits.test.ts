@@ -1,6 +1,6 @@
 import type { RunningApp } from "../../src/app";
 import { graphql, ME, signUp } from "../support/graphqlClient";
-import { startTestServer } from "../support/testServer";
+import { startTestServer, useTestServer } from "../support/testServer";
 
 /** `n` copies of `unit`, spaced, for operations of a chosen size. */
 const repeat = (unit: string, n: number) => Array.from({ length: n }, (_, i) => unit.replaceAll("#", String(i))).join(" ");
@@ -70,11 +70,7 @@ test.each([
 });
 
 describe("HTTP", () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startTestServer({ MAX_BODY_BYTES: "5000" });
-  });
-  afterAll(() => app.stop());
+  const app = useTestServer({ MAX_BODY_BYTES: "5000" });
 
   test("a body over MAX_BODY_BYTES is refused with 413 and a clear error, declared or streamed", async () => {
     const body = JSON.stringify({ query: "{ __typename }", variables: { pad: "x".repeat(10_000) } });

@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
-
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+import { PROJECT_ROOT } from "../../src/projectRoot";
 
 export interface Finished {
   code: number | null;
@@ -21,7 +19,7 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 /** Runs a command in the repository to its end and collects what it printed. */
 export function run(command: string, args: string[], env = childEnv()): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));

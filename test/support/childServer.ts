@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
+import readline from "node:readline";
+import { PROJECT_ROOT } from "../../src/projectRoot";
+import { childEnv } from "./childProcess";
 import { TEST_JWT_SECRET } from "./testServer";
-
-const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 export interface ChildServer {
   url: string;
@@ -22,11 +22,10 @@ export interface ChildServer {
  * it logs that it is ready. By default it uses the test run's PostgreSQL; `env` overrides anything.
  */
 export function startChildServer(env: Record<string, string | undefined> = {}): Promise<ChildServer> {
-  const { NODE_OPTIONS: _jestOnly, ...inherited } = process.env;
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: PROJECT_ROOT,
     env: {
-      ...inherited,
+      ...childEnv(),
       NODE_ENV: "production",
       DATABASE_URL: process.env.TEST_DATABASE_URL,
       JWT_SECRET: TEST_JWT_SECRET,
@@ -44,31 +43,24 @@ export function startChildServer(env: Record<string, string | undefined> = {}): 
   // "close", not "exit": only then has every line the process wrote been read.
   const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    let buffered = "";
     child.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split("\n");
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        if (!line.startsWith("{")) continue;
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
-        if (entry.msg === "GraphQL API ready") {
-          const url = String(entry.url);
-          resolve({
-            url,
-            origin: new URL(url).origin,
-            process: child,
-            logs,
-            exited,
-            stop(signal = "SIGTERM") {
-              if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-              return exited;
-            },
-          });
-        }
-      }
+    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (!line.startsWith("{")) return;
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      if (entry.msg !== "GraphQL API ready") return;
+      const url = String(entry.url);
+      resolve({
+        url,
+        origin: new URL(url).origin,
+        process: child,
+        logs,
+        exited,
+        stop(signal = "SIGTERM") {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return exited;
+        },
+      });
     });
     void exited.then((code) => reject(new Error(`server exited (${code}) before it was ready:\n${stderr}`)));
   });

@@ -30,3 +30,27 @@ export function startTestServer(env: Record<string, string> = {}, now?: () => nu
   });
   return startApp(config, { logger: logger ?? createLogger(config.logLevel), now });
 }
+
+/**
+ * A test server for the whole `describe` block it is called in: started before its first test,
+ * stopped after its last. Read its `url` and `prisma` inside tests, once it has started.
+ */
+export function useTestServer(env: Record<string, string> = {}, now?: () => number): Pick<RunningApp, "url" | "prisma"> {
+  let app: RunningApp | undefined;
+  beforeAll(async () => {
+    app = await startTestServer(env, now);
+  });
+  afterAll(() => app?.stop());
+  const started = () => {
+    if (!app) throw new Error("The test server is not started yet: use it inside a test or a hook.");
+    return app;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get prisma() {
+      return started().prisma;
+    },
+  };
+}

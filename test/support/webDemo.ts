@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { childEnv, REPO_ROOT, run, stop } from "./childProcess";
+import { PROJECT_ROOT } from "../../src/projectRoot";
+import { childEnv, run, stop } from "./childProcess";
 
-const VITE = path.join(REPO_ROOT, "node_modules", "vite", "bin", "vite.js");
-const BUILD_DIR = path.join(REPO_ROOT, "test-output", "web-build");
+const VITE = path.join(PROJECT_ROOT, "node_modules", "vite", "bin", "vite.js");
+const BUILD_DIR = path.join(PROJECT_ROOT, "test-output", "web-build");
 
 export interface WebDemo {
   /** The page, e.g. http://127.0.0.1:41234/ */
@@ -24,7 +25,7 @@ export async function startWebDemo(apiUrl: string): Promise<WebDemo> {
   const preview = spawn(
     process.execPath,
     [VITE, "preview", "examples/web", "--outDir", BUILD_DIR, "--host", "127.0.0.1", "--port", String(port), "--strictPort"],
-    { cwd: REPO_ROOT, env: childEnv({ API_ORIGIN: new URL(apiUrl).origin }), stdio: ["ignore", "ignore", "pipe"] },
+    { cwd: PROJECT_ROOT, env: childEnv({ API_ORIGIN: new URL(apiUrl).origin }), stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
   preview.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
