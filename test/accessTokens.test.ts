@@ -2,6 +2,7 @@ import jwt from "jsonwebtoken";
 import type { RunningApp } from "../src/app";
 import { startTestServer, TEST_JWT_SECRET } from "./support/testServer";
 import { graphql, LOGIN, ME, PASSWORD, SIGNUP, signUp, uniqueEmail, type AuthPayload } from "./support/graphqlClient";
+import { expectMeRefused, serverClaims } from "./support/tokenAssertions";
 
 const ISSUER = "graphql-jwt-auth-api";
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -13,18 +14,12 @@ describe("access tokens", () => {
 
   /** A token signed with the server's secret, as the server would, with `claims` changed. */
   function forge(claims: Record<string, unknown> = {}, options: jwt.SignOptions = {}, secret = TEST_JWT_SECRET): string {
-    const now = Math.floor(Date.now() / 1000);
-    const payload = { sub: account.user.id, sid: sessionId, ver: 0, iat: now, exp: now + 600, iss: ISSUER, aud: ISSUER, ...claims };
+    const payload = serverClaims(account.user.id, sessionId, claims);
     for (const [key, value] of Object.entries(payload)) if (value === undefined) delete (payload as Record<string, unknown>)[key];
     return jwt.sign(payload, secret, { algorithm: "HS256", header: { alg: "HS256", typ: "at+jwt" }, ...options });
   }
 
-  async function expectRejected(authorization: string, reason: string) {
-    const response = await graphql(app.url, ME, undefined, { headers: { authorization } });
-    expect(response.status).toBe(200);
-    expect(response.data).toBeNull();
-    expect(response.errors![0]!.extensions).toEqual({ code: "UNAUTHENTICATED", reason });
-  }
+  const expectRejected = (authorization: string, reason: string) => expectMeRefused(app.url, authorization, reason);
 
   beforeAll(async () => {
     app = await startTestServer();

@@ -4,11 +4,10 @@ import type { RunningApp } from "../../src/app";
 import { graphql, ME, signUp, type AuthPayload } from "../support/graphqlClient";
 import { rawRequest } from "../support/rawHttp";
 import { startTestServer, TEST_JWT_SECRET } from "../support/testServer";
-import { expectMeRefused } from "../support/tokenAssertions";
+import { expectMeRefused, serverClaims } from "../support/tokenAssertions";
 
 // The classic JWT attacks (RFC 8725) that test/accessTokens.test.ts does not already cover, against
 // the default HS256 server. Every forgery is built by hand, byte by byte, as an attacker would.
-const ISSUER = "graphql-jwt-auth-api";
 const segment = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 const HEADER = { alg: "HS256", typ: "at+jwt" };
 
@@ -22,10 +21,7 @@ describe("forged and malformed access tokens (HS256)", () => {
   let account: AuthPayload;
   let sessionId: string;
 
-  const claims = (overrides: Record<string, unknown> = {}) => {
-    const now = Math.floor(Date.now() / 1000);
-    return { sub: account.user.id, sid: sessionId, ver: 0, iat: now, exp: now + 600, iss: ISSUER, aud: ISSUER, ...overrides };
-  };
+  const claims = (overrides: Record<string, unknown> = {}) => serverClaims(account.user.id, sessionId, overrides);
 
   const expectRejected = (authorization: string, reason?: string) => expectMeRefused(app.url, authorization, reason);
 

@@ -7,3 +7,11 @@ export async function expectMeRefused(url: string, authorization: string, reason
   expect(response.data).toBeNull();
   expect(response.errors![0]!.extensions).toEqual({ code: "UNAUTHENTICATED", reason });
 }
+
+const ISSUER = "graphql-jwt-auth-api";
+
+/** The claims the test server puts in an access token for this session, with `overrides` applied. */
+export function serverClaims(userId: string, sessionId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return { sub: userId, sid: sessionId, ver: 0, iat: now, exp: now + 600, iss: ISSUER, aud: ISSUER, ...overrides };
+}
