@@ -7,12 +7,10 @@ import readline from "node:readline";
 import { PROJECT_ROOT } from "../src/projectRoot";
 
 /**
- * The API as it runs in production, on an embedded PostgreSQL in a fresh temp folder (mode 755:
- * as root, PostgreSQL runs as its own system user, which must be able to enter it).
+ * The API as it runs in production, on an embedded PostgreSQL in a fresh temp folder.
  */
 export function productionServerEnv(purpose: string): { dataDir: string; env: Record<string, string> } {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `auth-api-${purpose}-`));
-  fs.chmodSync(dataDir, 0o755);
   const env = {
     NODE_ENV: "production",
     JWT_SECRET: crypto.randomBytes(48).toString("base64url"),

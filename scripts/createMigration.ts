@@ -16,7 +16,6 @@ async function main(): Promise<void> {
     throw new Error("Usage: npm run db:migration -- <name_in_snake_case>");
   }
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "migration-"));
-  fs.chmodSync(scratch, 0o755);
   // `migrate diff --from-migrations` needs the lock file, even before the first migration.
   const lock = path.join("prisma", "migrations", "migration_lock.toml");
   if (!fs.existsSync(lock)) {

@@ -19,7 +19,6 @@ function healthzOnNewConnection(url: string): Promise<string> {
 
 describe("WEB_CONCURRENCY=2 with the embedded PostgreSQL", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-cluster-"));
-  fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as its own system user
   let server: ChildServer | undefined;
   afterAll(async () => {
     await server?.stop("SIGKILL");

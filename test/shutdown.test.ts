@@ -33,7 +33,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("shutdown on SIGTERM, with the embedded PostgreSQL", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-shutdown-"));
-  fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as its own system user
   const env = { DATABASE_URL: "", DATA_DIR: dataDir, MIGRATE_ON_START: "true" };
   let server: ChildServer | undefined;
   afterAll(async () => {

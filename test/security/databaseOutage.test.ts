@@ -12,7 +12,6 @@ import { TEST_JWT_SECRET } from "../support/testServer";
 // A PostgreSQL of its own, so that breaking and stopping it disturbs no other suite.
 describe("database faults, in production mode", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-outage-"));
-  fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as its own system user when we are root
   const logs = captureLogs("info");
   let db: EmbeddedPostgres;
   let app: RunningApp;

@@ -7,10 +7,8 @@ import { applyMigrations } from "../../src/db/migrations";
 export default async function globalSetup(): Promise<void> {
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    // A fresh cluster per run, in the temp folder: the clone's own folder may sit under a home
-    // directory that the `postgres` system user (used when running as root) cannot enter.
+    // A fresh cluster per run, thrown away at the end.
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-test-"));
-    fs.chmodSync(dataDir, 0o755);
     const db = await startEmbeddedPostgres(dataDir);
     (globalThis as { testDatabase?: TestDatabase }).testDatabase = {
       async stop() {
