@@ -88,12 +88,21 @@ function printTopFunctions(profile: Profile): void {
     selfByFunction.set(key, (selfByFunction.get(key) ?? 0) + 1);
     const pkg =
       /node_modules\/((@[^/]+\/)?[^/]+)/.exec(where)?.[1] ??
-      (where.startsWith("dist/") ? "our code (dist/)" : where.startsWith("node:") ? "node core" : where.startsWith("wasm://") ? "WebAssembly (Prisma's query compiler)" : functionName || "(other)");
+      (where.startsWith("dist/")
+        ? "our code (dist/)"
+        : where.startsWith("node:")
+          ? "node core"
+          : where.startsWith("wasm://")
+            ? "WebAssembly (Prisma's query compiler)"
+            : functionName || "(other)");
     selfByPackage.set(pkg, (selfByPackage.get(pkg) ?? 0) + 1);
   }
   const total = profile.samples.length;
   const top = (map: Map<string, number>, n: number) =>
-    [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, count]) => `  ${((100 * count) / total).toFixed(1).padStart(5)}%  ${key}`);
+    [...map.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([key, count]) => `  ${((100 * count) / total).toFixed(1).padStart(5)}%  ${key}`);
   console.log("\nself time by package:");
   console.log(top(selfByPackage, 15).join("\n"));
   console.log("\nself time by function:");

@@ -52,8 +52,17 @@ async function main(): Promise<void> {
     // Before: the same build with the auth cache off, every request reading PostgreSQL.
     let api = await startServerProcess(["dist/main.js"], { ...apiEnv, AUTH_CACHE_MAX_ENTRIES: "0" });
     let tokens = await seed(api.origin);
-    const meLoad = (server: ServerProcess, connections: number, seconds = DURATION) => () =>
-      runLoad({ url: `${server.origin}/graphql`, connections, durationSeconds: seconds, body: ME, authorizations: tokens, isExpected: isMe });
+    const meLoad =
+      (server: ServerProcess, connections: number, seconds = DURATION) =>
+      () =>
+        runLoad({
+          url: `${server.origin}/graphql`,
+          connections,
+          durationSeconds: seconds,
+          body: ME,
+          authorizations: tokens,
+          isExpected: isMe,
+        });
     await measure("me, cache off (before)", api, meLoad(api, 32), 32);
     await api.stop();
 
@@ -68,7 +77,12 @@ async function main(): Promise<void> {
       const body = kind === "apollo" ? JSON.stringify({ query: "{ hello }" }) : "{}";
       const isExpected = (answer: string) => answer.includes('"hello":"world"');
       const name = kind === "apollo" ? "ceiling: bare Apollo Server 5" : "ceiling: bare node:http";
-      await measure(name, ceiling, () => runLoad({ url: `${ceiling.origin}/graphql`, connections: 32, durationSeconds: DURATION, body, isExpected }), 32);
+      await measure(
+        name,
+        ceiling,
+        () => runLoad({ url: `${ceiling.origin}/graphql`, connections: 32, durationSeconds: DURATION, body, isExpected }),
+        32,
+      );
       await ceiling.stop();
     }
     await measure("me", api, meLoad(api, 128), 128);
@@ -78,13 +92,24 @@ async function main(): Promise<void> {
       variables: { input: { email: seedEmail(0), password: PASSWORD } },
     });
     const loginLoad = (server: ServerProcess) => () =>
-      runLoad({ url: `${server.origin}/graphql`, connections: LOGIN_CONNECTIONS, durationSeconds: DURATION, body: loginBody, isExpected: isLogin });
+      runLoad({
+        url: `${server.origin}/graphql`,
+        connections: LOGIN_CONNECTIONS,
+        durationSeconds: DURATION,
+        body: loginBody,
+        isExpected: isLogin,
+      });
     await measure("login (bcrypt cost 12)", api, loginLoad(api), LOGIN_CONNECTIONS);
 
     const flood = loginLoad(api)();
     const meUnderFlood = await measure("me during a login flood", api, meLoad(api, 32), 32);
     const floodResult = await flood;
-    rows.push({ scenario: "  the flood itself (login)", connections: LOGIN_CONNECTIONS, ...floodResult, peakRssMb: meUnderFlood.peakRssMb });
+    rows.push({
+      scenario: "  the flood itself (login)",
+      connections: LOGIN_CONNECTIONS,
+      ...floodResult,
+      peakRssMb: meUnderFlood.peakRssMb,
+    });
     console.log(formatRow(rows[rows.length - 1]!));
 
     const rss = sampleRss(api.pid);
@@ -127,11 +152,19 @@ async function seed(origin: string): Promise<string[]> {
     Array.from({ length: SEEDED_USERS }, async (_, i) => {
       const input = { email: seedEmail(i), password: PASSWORD };
       const ask = async (query: string, variables: unknown) => {
-        const response = await fetch(`${origin}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+        const response = await fetch(`${origin}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query, variables }),
+        });
         return (await response.json()) as { data?: Record<string, { accessToken: string }>; errors?: unknown };
       };
-      const signup = await ask("mutation($input: SignupInput!) { signup(input: $input) { accessToken } }", { input: { ...input, name: `Bench ${i}` } });
-      const login = signup.data?.signup ? undefined : await ask("mutation($input: LoginInput!) { login(input: $input) { accessToken } }", { input });
+      const signup = await ask("mutation($input: SignupInput!) { signup(input: $input) { accessToken } }", {
+        input: { ...input, name: `Bench ${i}` },
+      });
+      const login = signup.data?.signup
+        ? undefined
+        : await ask("mutation($input: LoginInput!) { login(input: $input) { accessToken } }", { input });
       const payload = signup.data?.signup ?? login?.data?.login;
       if (!payload) throw new Error(`could not seed ${input.email}: ${JSON.stringify(login ?? signup)}`);
       return `Bearer ${payload.accessToken}`;

@@ -63,7 +63,8 @@ export function startServerProcess(args: string[], env: Record<string, string>):
     readline.createInterface({ input: child.stdout! }).on("line", (line) => {
       if (ready || !line.startsWith("{")) return;
       const entry = JSON.parse(line) as { msg?: string; url?: string; port?: number };
-      const origin = entry.msg === "GraphQL API ready" ? new URL(entry.url!).origin : entry.port ? `http://127.0.0.1:${entry.port}` : undefined;
+      const origin =
+        entry.msg === "GraphQL API ready" ? new URL(entry.url!).origin : entry.port ? `http://127.0.0.1:${entry.port}` : undefined;
       if (!origin) return;
       ready = true;
       resolve({

@@ -95,9 +95,7 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, "utf8") < MIN_JWT_SECRET_BYTES) {
-    throw new ConfigError(
-      `JWT_SECRET is too short: it must be at least ${MIN_JWT_SECRET_BYTES} bytes (try \`openssl rand -base64 48\`).`,
-    );
+    throw new ConfigError(`JWT_SECRET is too short: it must be at least ${MIN_JWT_SECRET_BYTES} bytes (try \`openssl rand -base64 48\`).`);
   }
   return {
     env: nodeEnv,
@@ -156,7 +154,9 @@ function privateKeys(value: string | undefined, algorithm: JwtAlgorithm): string
     return [];
   }
   if (raw === undefined) {
-    throw new ConfigError(`JWT_PRIVATE_KEYS is required with JWT_ALGORITHM=${algorithm}: PEM private keys, newest first, or the path of a file holding them.`);
+    throw new ConfigError(
+      `JWT_PRIVATE_KEYS is required with JWT_ALGORITHM=${algorithm}: PEM private keys, newest first, or the path of a file holding them.`,
+    );
   }
   let text = raw;
   if (!raw.includes("-----BEGIN")) {
@@ -176,7 +176,10 @@ function origins(value: string | undefined, production: boolean): string[] {
   const raw = nonEmpty(value);
   // Development: any page served from this machine; production: no browser origin until configured.
   if (raw === undefined) return production ? [] : ["http://localhost:*", "http://127.0.0.1:*"];
-  const list = raw.split(",").map((entry) => entry.trim()).filter(Boolean);
+  const list = raw
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   for (const origin of list) {
     if (origin !== "*" && !/^https?:\/\/[^/\s:]+(:(\d+|\*))?$/i.test(origin)) {
       throw new ConfigError(`CORS_ORIGINS must be * or a comma-separated list like https://app.example.com (got "${origin}").`);
@@ -230,9 +233,7 @@ function duration(env: Env, name: string, fallback: string, min: number, max: nu
   const match = /^(\d+)\s*([smhd]?)$/.exec(raw);
   const seconds = match ? Number(match[1]) * (UNIT_SECONDS[match[2] || "s"] ?? 1) : NaN;
   if (!(seconds >= min && seconds <= max)) {
-    throw new ConfigError(
-      `${name} must be a duration like 900, 90s, 15m, 12h or 30d, from ${min}s to ${max}s (got "${raw}").`,
-    );
+    throw new ConfigError(`${name} must be a duration like 900, 90s, 15m, 12h or 30d, from ${min}s to ${max}s (got "${raw}").`);
   }
   return seconds;
 }

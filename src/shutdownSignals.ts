@@ -15,10 +15,13 @@ export function exitGracefullyOnSignals(logger: Logger, timeoutSeconds: number, 
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
-    setTimeout(() => {
-      logger.error("shutdown did not finish in time; exiting");
-      exitAfterLogs(logger, 1);
-    }, timeoutSeconds * 1000 + SHUTDOWN_GRACE_MS).unref();
+    setTimeout(
+      () => {
+        logger.error("shutdown did not finish in time; exiting");
+        exitAfterLogs(logger, 1);
+      },
+      timeoutSeconds * 1000 + SHUTDOWN_GRACE_MS,
+    ).unref();
     stop().then(
       () => {
         logger.info("stopped");

@@ -26,7 +26,13 @@ describe("WEB_CONCURRENCY=2 with the embedded PostgreSQL", () => {
   });
 
   test("one PostgreSQL, two workers sharing the port and each other's revocations, and an orderly stop", async () => {
-    server = await startChildServer({ WEB_CONCURRENCY: "2", DATABASE_URL: "", DATA_DIR: dataDir, MIGRATE_ON_START: "true", LOG_LEVEL: "debug" });
+    server = await startChildServer({
+      WEB_CONCURRENCY: "2",
+      DATABASE_URL: "",
+      DATA_DIR: dataDir,
+      MIGRATE_ON_START: "true",
+      LOG_LEVEL: "debug",
+    });
     expect(server.logs.find((line) => line.msg === "GraphQL API ready")).toMatchObject({ workers: 2 });
 
     // Connections are spread over the workers; the request log says which worker answered.

@@ -6,15 +6,17 @@ describe("a concurrency limit", () => {
     let running = 0;
     let peak = 0;
     const started: number[] = [];
-    const task = (id: number, fail = false) => async () => {
-      started.push(id);
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      running--;
-      if (fail) throw new Error(`task ${id} failed`);
-      return id;
-    };
+    const task =
+      (id: number, fail = false) =>
+      async () => {
+        started.push(id);
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running--;
+        if (fail) throw new Error(`task ${id} failed`);
+        return id;
+      };
     const results = await Promise.allSettled([1, 2, 3, 4, 5, 6].map((id) => limit.run(task(id, id === 2))));
     expect(peak).toBe(2);
     expect(started).toEqual([1, 2, 3, 4, 5, 6]);

@@ -1,6 +1,17 @@
 import pg from "pg";
 import { startChildServer, type ChildServer } from "./support/childServer";
-import { CHANGE_PASSWORD, graphql, LOGIN, logIn, LOGOUT, LOGOUT_ALL, ME, PASSWORD, signUp, type AuthPayload } from "./support/graphqlClient";
+import {
+  CHANGE_PASSWORD,
+  graphql,
+  LOGIN,
+  logIn,
+  LOGOUT,
+  LOGOUT_ALL,
+  ME,
+  PASSWORD,
+  signUp,
+  type AuthPayload,
+} from "./support/graphqlClient";
 
 // Two API processes on one PostgreSQL, each with its auth cache on: what one process changes,
 // the other must honour at once, although it answered the same token from memory a moment ago.
@@ -74,7 +85,12 @@ describe("two server processes on one PostgreSQL", () => {
     const account = await signUp(a.url);
     const laptop = await logIn(a.url, account.user.email);
     await warmBoth(laptop);
-    const change = await graphql(b.url, CHANGE_PASSWORD, { input: { currentPassword: PASSWORD, newPassword: "a brand new passphrase" } }, { token: account.accessToken });
+    const change = await graphql(
+      b.url,
+      CHANGE_PASSWORD,
+      { input: { currentPassword: PASSWORD, newPassword: "a brand new passphrase" } },
+      { token: account.accessToken },
+    );
     expect(change.errors).toBeUndefined();
     await expectSessionEnded(a, laptop.accessToken);
     await expectSessionEnded(b, laptop.accessToken);

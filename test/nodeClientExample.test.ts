@@ -20,7 +20,9 @@ describe("npm run example (examples/node-client)", () => {
     expect(steps[0]).toMatch(/^1\. Ask `me` without a token\n {3}refused: UNAUTHENTICATED \(NOT_AUTHENTICATED\) "You must be logged in\."/);
     expect(steps[1]).toContain(`2. Sign up as ${email} (or log in, when that account exists)\n   signed up: Ada <${email}>, role USER`);
     expect(steps[2]).toContain(`me: Ada <${email}>`);
-    expect(steps[3]).toMatch(/^4\. Exchange the refresh token.*\n {3}access token …\S{8} valid until \S+\n {3}refresh token …\S{8} valid until/);
+    expect(steps[3]).toMatch(
+      /^4\. Exchange the refresh token.*\n {3}access token …\S{8} valid until \S+\n {3}refresh token …\S{8} valid until/,
+    );
     expect(steps[4]).toContain(`me: Ada <${email}>`);
     expect(steps[5]).toContain("6. Log out\n   logged out");
     expect(steps[6]).toMatch(/^7\. Ask `me` with the same access token\n {3}refused: UNAUTHENTICATED \(SESSION_ENDED\)/);

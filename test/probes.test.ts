@@ -7,7 +7,11 @@ describe("health and readiness probes", () => {
 
   const probe = async (server: Pick<RunningApp, "url">, path: string) => {
     const response = await fetch(new URL(path, server.url));
-    return { status: response.status, type: response.headers.get("content-type"), body: (await response.json()) as Record<string, unknown> };
+    return {
+      status: response.status,
+      type: response.headers.get("content-type"),
+      body: (await response.json()) as Record<string, unknown>,
+    };
   };
 
   test("GET /healthz: the process is alive", async () => {
@@ -30,7 +34,9 @@ describe("health and readiness probes", () => {
       const { status, body } = await probe(unmigrated, "/readyz");
       expect(status).toBe(503);
       expect(body).toMatchObject({ status: "not ready", reason: "migrations pending" });
-      expect(body.pendingMigrations).toEqual(expect.arrayContaining([expect.stringMatching(/_init$/), expect.stringMatching(/_auth_change_notifications$/)]));
+      expect(body.pendingMigrations).toEqual(
+        expect.arrayContaining([expect.stringMatching(/_init$/), expect.stringMatching(/_auth_change_notifications$/)]),
+      );
     } finally {
       await unmigrated.stop();
       await admin.query(`DROP DATABASE "${name}"`);

@@ -83,7 +83,9 @@ describe("README.md", () => {
 
   test("every environment variable that src/config.ts reads is in the Configuration table with its default", () => {
     const source = fs.readFileSync(path.join(PROJECT_ROOT, "src", "config.ts"), "utf8");
-    const variables = new Set([...source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)|\(env, "([A-Z][A-Z0-9_]+)"/g)].map((match) => match[1] ?? match[2]));
+    const variables = new Set(
+      [...source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)|\(env, "([A-Z][A-Z0-9_]+)"/g)].map((match) => match[1] ?? match[2]),
+    );
     expect(variables.size).toBeGreaterThan(15);
     const rows = new Map(
       section("Configuration")

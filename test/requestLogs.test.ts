@@ -34,7 +34,12 @@ describe("request logs", () => {
     const { user: signedUp } = signup.data!.signup;
     expect(signedUp.id).toBe(user.id);
 
-    expect(await lineFor(signup.headers.get("x-request-id"))).toMatchObject({ operation: "Signup", status: 200, outcome: "ok", userId: user.id });
+    expect(await lineFor(signup.headers.get("x-request-id"))).toMatchObject({
+      operation: "Signup",
+      status: 200,
+      outcome: "ok",
+      userId: user.id,
+    });
     expect(await lineFor(login.headers.get("x-request-id"))).toMatchObject({ operation: "Login", outcome: "ok", userId: user.id });
     const meLine = await lineFor(me.headers.get("x-request-id"));
     expect(meLine).toMatchObject({ method: "POST", path: "/graphql", operation: "Me", userId: user.id, status: 200, outcome: "ok" });
@@ -44,7 +49,15 @@ describe("request logs", () => {
     expect(refused).not.toHaveProperty("userId");
 
     const { passwordHash } = await app.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
-    for (const secret of [PASSWORD, "wrong password 123", accessToken, signup.data!.signup.accessToken, refreshToken, signup.data!.signup.refreshToken, passwordHash]) {
+    for (const secret of [
+      PASSWORD,
+      "wrong password 123",
+      accessToken,
+      signup.data!.signup.accessToken,
+      refreshToken,
+      signup.data!.signup.refreshToken,
+      passwordHash,
+    ]) {
       expect(logs.text()).not.toContain(secret);
     }
   });

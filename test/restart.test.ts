@@ -9,7 +9,14 @@ import { graphql, LOGIN, ME, PASSWORD, SIGNUP, uniqueEmail } from "./support/gra
 // The zero-configuration path of a fresh clone: no DATABASE_URL, no JWT_SECRET.
 describe("with no configuration at all", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-data-"));
-  const config = loadConfig({ NODE_ENV: "development", DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", BCRYPT_COST: "4", LOG_LEVEL: "silent" });
+  const config = loadConfig({
+    NODE_ENV: "development",
+    DATA_DIR: dataDir,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    BCRYPT_COST: "4",
+    LOG_LEVEL: "silent",
+  });
   const logger = createLogger("silent");
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 

@@ -41,8 +41,10 @@ describe("the See my info story", () => {
   });
 
   test("each token loads its own user, never another one", async () => {
-    const first = (await graphql(app.url, SIGNUP, { input: { email: uniqueEmail("first"), password: PASSWORD, name: "First" } })).data!.signup;
-    const second = (await graphql(app.url, SIGNUP, { input: { email: uniqueEmail("second"), password: PASSWORD, name: "Second" } })).data!.signup;
+    const first = (await graphql(app.url, SIGNUP, { input: { email: uniqueEmail("first"), password: PASSWORD, name: "First" } })).data!
+      .signup;
+    const second = (await graphql(app.url, SIGNUP, { input: { email: uniqueEmail("second"), password: PASSWORD, name: "Second" } })).data!
+      .signup;
 
     const [meFirst, meSecond] = await Promise.all([
       graphql(app.url, ME, undefined, { token: first.accessToken }),

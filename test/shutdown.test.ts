@@ -43,7 +43,10 @@ describe("shutdown on SIGTERM, with the embedded PostgreSQL", () => {
   test("in-flight requests finish, PostgreSQL stops cleanly, and a restart has every row", async () => {
     server = await startChildServer({ ...env, SHUTDOWN_TIMEOUT: "20s" });
     const account = await signUp(server.url);
-    const inFlight = startRequest(server.url, JSON.stringify({ query: LOGIN, variables: { input: { email: account.user.email, password: PASSWORD } } }));
+    const inFlight = startRequest(
+      server.url,
+      JSON.stringify({ query: LOGIN, variables: { input: { email: account.user.email, password: PASSWORD } } }),
+    );
     await sleep(300); // the server has the headers: the request is in flight
 
     server.process.kill("SIGTERM");

@@ -22,7 +22,10 @@ describe("access tokens verified before", () => {
     for (let i = 0; i < 3; i++) expect((await me(`Bearer ${account.accessToken}`)).data!.me.id).toBe(account.user.id);
     clockOffsetMs = 16 * 60_000;
     try {
-      expect((await me(`Bearer ${account.accessToken}`)).errors![0]!.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "TOKEN_EXPIRED" });
+      expect((await me(`Bearer ${account.accessToken}`)).errors![0]!.extensions).toEqual({
+        code: "UNAUTHENTICATED",
+        reason: "TOKEN_EXPIRED",
+      });
     } finally {
       clockOffsetMs = 0;
     }

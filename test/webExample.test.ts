@@ -88,7 +88,9 @@ describe("the See my info page (examples/web) in Chromium", () => {
     // Sixteen minutes later on the API's clock, the 15-minute access token has expired.
     apiClockAhead = 16 * MINUTE;
     await seeMyInfo();
-    await activity().getByText(/^refreshToken: new access token/).waitFor();
+    await activity()
+      .getByText(/^refreshToken: new access token/)
+      .waitFor();
     await activity().getByText(`me: Grace Hopper <${user.email}>`).nth(1).waitFor();
     expect(operations).toEqual(["Me", "Login", "Me", "Me", "RefreshToken", "Me"]);
     expect(await myInfo().textContent()).toContain(user.email);

@@ -10,7 +10,10 @@ export function clientInfo(request: IncomingMessage, trustProxyHops: number): Cl
   let ip = request.socket.remoteAddress ?? null;
   const forwarded = request.headers["x-forwarded-for"];
   if (trustProxyHops > 0 && typeof forwarded === "string") {
-    const hops = forwarded.split(",").map((entry) => entry.trim()).filter(Boolean);
+    const hops = forwarded
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean);
     ip = hops[hops.length - trustProxyHops] ?? hops[0] ?? ip;
   }
   return { ip, userAgent: request.headers["user-agent"] ?? null };

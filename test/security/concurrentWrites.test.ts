@@ -15,7 +15,9 @@ describe("concurrent and failed writes", () => {
     expect(losers).toHaveLength(19);
     for (const loser of losers) {
       expect(loser.status).toBe(200);
-      expect(loser.errors).toEqual([expect.objectContaining({ extensions: { code: "BAD_USER_INPUT", field: "email", reason: "EMAIL_TAKEN" } })]);
+      expect(loser.errors).toEqual([
+        expect.objectContaining({ extensions: { code: "BAD_USER_INPUT", field: "email", reason: "EMAIL_TAKEN" } }),
+      ]);
     }
     const users = await app.prisma.user.findMany({ where: { email }, include: { sessions: { include: { refreshTokens: true } } } });
     expect(users).toHaveLength(1);

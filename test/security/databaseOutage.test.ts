@@ -45,7 +45,12 @@ describe("database faults, in production mode", () => {
       expect(response.status).toBe(200);
       const requestId = response.headers.get("x-request-id");
       expect(response.errors).toEqual([
-        { message: "Internal server error.", path: ["me"], locations: expect.any(Array), extensions: { code: "INTERNAL_SERVER_ERROR", requestId } },
+        {
+          message: "Internal server error.",
+          path: ["me"],
+          locations: expect.any(Array),
+          extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
+        },
       ]);
       expect(response.text).not.toMatch(/renamed_for_test|does not exist|prisma|select |"User"|stack|\.ts:\d+/i);
       const logged = logs.lines().find((line) => line.requestId === requestId);

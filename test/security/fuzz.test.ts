@@ -58,13 +58,25 @@ function mutated(random: Random, text: string): string {
 
 function randomValue(random: Random, depth = 0): unknown {
   switch (random.int(depth > 2 ? 5 : 7)) {
-    case 0: return null;
-    case 1: return random.int(1e9) - 5e8;
-    case 2: return random.next() < 0.5;
-    case 3: return randomString(random, 40);
-    case 4: return "x".repeat(random.int(60_000));
-    case 5: return Array.from({ length: random.int(4) }, () => randomValue(random, depth + 1));
-    default: return { email: randomValue(random, depth + 1), password: randomValue(random, depth + 1), name: randomValue(random, depth + 1), [randomString(random, 8)]: 1 };
+    case 0:
+      return null;
+    case 1:
+      return random.int(1e9) - 5e8;
+    case 2:
+      return random.next() < 0.5;
+    case 3:
+      return randomString(random, 40);
+    case 4:
+      return "x".repeat(random.int(60_000));
+    case 5:
+      return Array.from({ length: random.int(4) }, () => randomValue(random, depth + 1));
+    default:
+      return {
+        email: randomValue(random, depth + 1),
+        password: randomValue(random, depth + 1),
+        name: randomValue(random, depth + 1),
+        [randomString(random, 8)]: 1,
+      };
   }
 }
 
@@ -84,34 +96,115 @@ interface FuzzContext {
 
 const GENERATORS: Array<(random: Random, context: FuzzContext) => FuzzRequest> = [
   // Bad JSON.
-  (random) => ({ method: "POST", headers: JSON_TYPE, path: "/graphql", body: random.pick(["{", "[", "{\"query\":", "nul", "\"\\u12\"", "{\"query\": \"{ me }\",}", randomString(random, 200)]) }),
+  (random) => ({
+    method: "POST",
+    headers: JSON_TYPE,
+    path: "/graphql",
+    body: random.pick(["{", "[", '{"query":', "nul", '"\\u12"', '{"query": "{ me }",}', randomString(random, 200)]),
+  }),
   // Well-formed JSON of the wrong shape or types.
-  (random) => ({ method: "POST", headers: JSON_TYPE, path: "/graphql", body: JSON.stringify(random.pick([null, 42, "query", [], [{ query: "{ __typename }" }], { query: randomValue(random), variables: randomValue(random), operationName: randomValue(random) }])) }),
+  (random) => ({
+    method: "POST",
+    headers: JSON_TYPE,
+    path: "/graphql",
+    body: JSON.stringify(
+      random.pick([
+        null,
+        42,
+        "query",
+        [],
+        [{ query: "{ __typename }" }],
+        { query: randomValue(random), variables: randomValue(random), operationName: randomValue(random) },
+      ]),
+    ),
+  }),
   // Valid operations with random variables: wrong types, huge strings, unknown fields, odd characters.
-  (random) => ({ method: "POST", headers: JSON_TYPE, path: "/graphql", body: JSON.stringify({ query: random.pick([SIGNUP, LOGIN]), variables: { input: randomValue(random) } }) }),
+  (random) => ({
+    method: "POST",
+    headers: JSON_TYPE,
+    path: "/graphql",
+    body: JSON.stringify({ query: random.pick([SIGNUP, LOGIN]), variables: { input: randomValue(random) } }),
+  }),
   // The session operations, as a signed-in caller, with random arguments.
   (random, { accessToken }) => ({
     method: "POST",
     headers: { ...JSON_TYPE, authorization: `Bearer ${accessToken}` },
     path: "/graphql",
-    body: JSON.stringify({ query: random.pick([REFRESH, CHANGE_PASSWORD, MY_SESSIONS, REVOKE_SESSION]), variables: { id: randomValue(random), token: randomValue(random), input: randomValue(random) } }),
+    body: JSON.stringify({
+      query: random.pick([REFRESH, CHANGE_PASSWORD, MY_SESSIONS, REVOKE_SESSION]),
+      variables: { id: randomValue(random), token: randomValue(random), input: randomValue(random) },
+    }),
   }),
   // Valid operations, slightly broken.
-  (random) => ({ method: "POST", headers: JSON_TYPE, path: "/graphql", body: JSON.stringify({ query: mutated(random, random.pick([SIGNUP, LOGIN, ME])) }) }),
+  (random) => ({
+    method: "POST",
+    headers: JSON_TYPE,
+    path: "/graphql",
+    body: JSON.stringify({ query: mutated(random, random.pick([SIGNUP, LOGIN, ME])) }),
+  }),
   // Unknown fields and arguments.
-  (random) => ({ method: "POST", headers: JSON_TYPE, path: "/graphql", body: JSON.stringify({ query: random.pick(["{ users { passwordHash } }", "{ me { passwordHash } }", "{ me(id: 1) { id } }", "mutation { deleteEverything }", "subscription { me { id } }", "{ __type(name: \"User\") { fields { name } } }"]) }) }),
+  (random) => ({
+    method: "POST",
+    headers: JSON_TYPE,
+    path: "/graphql",
+    body: JSON.stringify({
+      query: random.pick([
+        "{ users { passwordHash } }",
+        "{ me { passwordHash } }",
+        "{ me(id: 1) { id } }",
+        "mutation { deleteEverything }",
+        "subscription { me { id } }",
+        '{ __type(name: "User") { fields { name } } }',
+      ]),
+    }),
+  }),
   // Deep nesting and long documents.
   (random) => {
     const depth = 1 + random.int(400);
-    return { method: "POST", headers: JSON_TYPE, path: "/graphql", body: JSON.stringify({ query: `{ ${"me { ".repeat(depth)}id${" }".repeat(depth)} }` }) };
+    return {
+      method: "POST",
+      headers: JSON_TYPE,
+      path: "/graphql",
+      body: JSON.stringify({ query: `{ ${"me { ".repeat(depth)}id${" }".repeat(depth)} }` }),
+    };
   },
   // Huge string literals inside the document.
-  (random) => ({ method: "POST", headers: JSON_TYPE, path: "/graphql", body: JSON.stringify({ query: `mutation { login(input: {email: "${"a".repeat(random.int(90_000))}", password: "x"}) { accessToken } }` }) }),
+  (random) => ({
+    method: "POST",
+    headers: JSON_TYPE,
+    path: "/graphql",
+    body: JSON.stringify({
+      query: `mutation { login(input: {email: "${"a".repeat(random.int(90_000))}", password: "x"}) { accessToken } }`,
+    }),
+  }),
   // Other methods, paths, content types and headers.
   (random) => ({
     method: random.pick(["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "POST"]),
-    headers: { "content-type": random.pick(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "application/json; charset=latin1", "application/graphql"]), authorization: random.pick(["Bearer", "Bearer a.b.c", `Bearer ${"A".repeat(9000)}`, "Basic Zm9vOmJhcg==", randomString(random, 50).replace(/[^\x20-\x7e]/g, "")]) },
-    path: random.pick(["/graphql", "/graphql?query=%7B__typename%7D", "/graphql?query=%ZZ", "/", "/.well-known/jwks.json", "/healthz", "/graphql/../etc/passwd"]),
+    headers: {
+      "content-type": random.pick([
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "application/json; charset=latin1",
+        "application/graphql",
+      ]),
+      authorization: random.pick([
+        "Bearer",
+        "Bearer a.b.c",
+        `Bearer ${"A".repeat(9000)}`,
+        "Basic Zm9vOmJhcg==",
+        randomString(random, 50).replace(/[^\x20-\x7e]/g, ""),
+      ]),
+    },
+    path: random.pick([
+      "/graphql",
+      "/graphql?query=%7B__typename%7D",
+      "/graphql?query=%ZZ",
+      "/",
+      "/.well-known/jwks.json",
+      "/healthz",
+      "/graphql/../etc/passwd",
+    ]),
     body: random.pick([undefined, "x", JSON.stringify({ query: "{ __typename }" })]),
   }),
 ];
@@ -126,7 +219,11 @@ async function fuzz(app: Pick<RunningApp, "url">, random: Random, context: FuzzC
       issued++;
       const request = random.pick(GENERATORS)(random, context);
       const bodyAllowed = request.method !== "GET" && request.method !== "HEAD";
-      const response = await fetch(origin + request.path, { method: request.method, headers: request.headers, body: bodyAllowed ? request.body : undefined });
+      const response = await fetch(origin + request.path, {
+        method: request.method,
+        headers: request.headers,
+        body: bodyAllowed ? request.body : undefined,
+      });
       const text = await response.text();
       const described = `${request.method} ${request.path} ${String(request.body).slice(0, 120)} -> ${response.status} ${text.slice(0, 200)}`;
       if (response.status >= 500) violations.push(described);
@@ -160,7 +257,11 @@ describe("fuzzing", () => {
     expect(after - before).toBeLessThan(MAX_HEAP_GROWTH_BYTES);
 
     const { accessToken, user } = await signUp(app.url);
-    const me = await fetch(app.url, { method: "POST", headers: { ...JSON_TYPE, authorization: `Bearer ${accessToken}` }, body: JSON.stringify({ query: ME }) });
+    const me = await fetch(app.url, {
+      method: "POST",
+      headers: { ...JSON_TYPE, authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({ query: ME }),
+    });
     expect(((await me.json()) as { data: { me: { id: string } } }).data.me.id).toBe(user.id);
   }, 240_000);
 });

@@ -30,7 +30,14 @@ describe("login spends one bcrypt comparison whether or not the account exists",
       clockToleranceSeconds: 5,
     });
     const loginRateLimiter = new LoginRateLimiter(pool, { maxFailuresPerAccount: 100, maxFailuresPerIp: 100_000, windowSeconds: 60 });
-    auth = new AuthService({ prisma, passwords: new PasswordHasher(cost), accessTokens, loginRateLimiter, refreshTokenTtlSeconds: 3600, now: Date.now });
+    auth = new AuthService({
+      prisma,
+      passwords: new PasswordHasher(cost),
+      accessTokens,
+      loginRateLimiter,
+      refreshTokenTtlSeconds: 3600,
+      now: Date.now,
+    });
   });
   afterAll(() => prisma.$disconnect());
   afterEach(() => jest.restoreAllMocks());

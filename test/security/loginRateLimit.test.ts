@@ -81,7 +81,8 @@ describe("login brute-force limits (counters in PostgreSQL)", () => {
   test("IPv6 addresses count by their /64 network: rotating through one subscriber's block does not help", async () => {
     const network = freshIp().split(":").slice(0, 4).join(":");
     const inNetwork = (i: number) => `${network}:${i.toString(16)}:0:0:${(i * 7).toString(16)}`;
-    for (let i = 1; i <= 6; i++) expect(outcome(await login(app, uniqueEmail("v6"), "wrong password", inNetwork(i)))).toBe("INVALID_CREDENTIALS");
+    for (let i = 1; i <= 6; i++)
+      expect(outcome(await login(app, uniqueEmail("v6"), "wrong password", inNetwork(i)))).toBe("INVALID_CREDENTIALS");
     const { user } = await signUp(app.url);
     expect(outcome(await login(app, user.email, PASSWORD, inNetwork(99)))).toBe("TOO_MANY_REQUESTS");
     expect(outcome(await login(app, user.email, PASSWORD, freshIp()))).toBe("OK");
@@ -103,8 +104,12 @@ describe("login brute-force limits (counters in PostgreSQL)", () => {
 
   test("50 password guesses aliased in one operation: each one counts, the limit holds", async () => {
     const { user } = await signUp(app.url);
-    const guesses = Array.from({ length: 50 }, (_, i) => `g${i}: login(input: {email: "${user.email}", password: "guess number ${i}"}) { accessToken }`);
-    const spray = () => graphql(app.url, `mutation Spray { ${guesses.join("\n")} }`, undefined, { headers: { "x-forwarded-for": freshIp() } });
+    const guesses = Array.from(
+      { length: 50 },
+      (_, i) => `g${i}: login(input: {email: "${user.email}", password: "guess number ${i}"}) { accessToken }`,
+    );
+    const spray = () =>
+      graphql(app.url, `mutation Spray { ${guesses.join("\n")} }`, undefined, { headers: { "x-forwarded-for": freshIp() } });
     // Mutation fields run one after another, and login is non-null: the first failure ends the
     // operation, so one operation is one counted guess (never 50 for the price of one)...
     for (let i = 0; i < 3; i++) {
@@ -134,7 +139,12 @@ describe("login brute-force limits (counters in PostgreSQL)", () => {
   test("changePassword's current-password check counts against the same account limit", async () => {
     const { user, accessToken } = await signUp(app.url);
     const change = (currentPassword: string) =>
-      graphql(app.url, CHANGE_PASSWORD, { input: { currentPassword, newPassword: "a brand new password" } }, { token: accessToken, headers: { "x-forwarded-for": freshIp() } });
+      graphql(
+        app.url,
+        CHANGE_PASSWORD,
+        { input: { currentPassword, newPassword: "a brand new password" } },
+        { token: accessToken, headers: { "x-forwarded-for": freshIp() } },
+      );
     for (let i = 0; i < 3; i++) expect((await change("wrong password")).errors![0]!.extensions!.reason).toBe("WRONG_PASSWORD");
     expect((await change(PASSWORD)).errors![0]!.extensions!.code).toBe("TOO_MANY_REQUESTS");
     expect(outcome(await login(app, user.email, PASSWORD, freshIp()))).toBe("TOO_MANY_REQUESTS");

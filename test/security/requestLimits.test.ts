@@ -23,12 +23,23 @@ describe("operation limits (graphql-armor rules and graphql-js maxTokens), defau
 
   test("more than 15 aliases are refused; 15 pass", async () => {
     expect((await graphql(app.url, `{ ${repeat("a#: me { id }", 15)} }`, undefined, { token })).errors).toBeUndefined();
-    await expectRefused(app, `{ ${repeat("a#: me { id }", 16)} }`, "GRAPHQL_VALIDATION_FAILED", /Aliases limit of 15 exceeded, found 16/, token);
+    await expectRefused(
+      app,
+      `{ ${repeat("a#: me { id }", 16)} }`,
+      "GRAPHQL_VALIDATION_FAILED",
+      /Aliases limit of 15 exceeded, found 16/,
+      token,
+    );
   });
 
   test("more than 10 directives are refused; 10 pass", async () => {
     expect((await graphql(app.url, `{ ${repeat("__typename @include(if: true)", 10)} }`)).errors).toBeUndefined();
-    await expectRefused(app, `{ ${repeat("__typename @include(if: true)", 11)} }`, "GRAPHQL_VALIDATION_FAILED", /Directives limit of 10 exceeded, found 11/);
+    await expectRefused(
+      app,
+      `{ ${repeat("__typename @include(if: true)", 11)} }`,
+      "GRAPHQL_VALIDATION_FAILED",
+      /Directives limit of 10 exceeded, found 11/,
+    );
   });
 
   test("a document over 1000 tokens is not even parsed", async () => {
@@ -76,7 +87,9 @@ describe("HTTP", () => {
     const body = JSON.stringify({ query: "{ __typename }", variables: { pad: "x".repeat(10_000) } });
     const declared = await fetch(app.url, { method: "POST", headers: { "content-type": "application/json" }, body });
     expect(declared.status).toBe(413);
-    expect(((await declared.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toBe("The request body is larger than 5000 bytes.");
+    expect(((await declared.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toBe(
+      "The request body is larger than 5000 bytes.",
+    );
 
     // No Content-Length: the server counts while reading.
     const stream = new ReadableStream({
@@ -85,7 +98,12 @@ describe("HTTP", () => {
         controller.close();
       },
     });
-    const streamed = await fetch(app.url, { method: "POST", headers: { "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    const streamed = await fetch(app.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     expect(streamed.status).toBe(413);
   });
 
@@ -95,7 +113,11 @@ describe("HTTP", () => {
     expect(get.status).toBe(400);
     expect(await get.text()).toMatch(/Cross-Site Request Forgery/);
 
-    const formPost = await fetch(app.url, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ query: "{ __typename }" }) });
+    const formPost = await fetch(app.url, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ query: "{ __typename }" }),
+    });
     expect(formPost.status).toBe(400);
     expect(await formPost.text()).toMatch(/Cross-Site Request Forgery/);
 
@@ -105,7 +127,9 @@ describe("HTTP", () => {
 
   test("a subscription, which this API does not offer, is BAD_REQUEST with the reason, not an internal error", async () => {
     const response = await graphql(app.url, "subscription { me { id } }");
-    expect(response.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/subscription/), extensions: { code: "BAD_REQUEST" } })]);
+    expect(response.errors).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/subscription/), extensions: { code: "BAD_REQUEST" } }),
+    ]);
   });
 
   test("a mutation over GET is refused", async () => {
@@ -130,7 +154,11 @@ describe("CORS", () => {
       expect(local.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
       expect(local.headers.get("access-control-allow-headers")).toMatch(/authorization/);
 
-      const post = await fetch(app.url, { method: "POST", headers: { origin: "http://127.0.0.1:8080", "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+      const post = await fetch(app.url, {
+        method: "POST",
+        headers: { origin: "http://127.0.0.1:8080", "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ __typename }" }),
+      });
       expect(post.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8080");
       expect(post.headers.get("access-control-expose-headers")).toBe("x-request-id");
 
@@ -138,7 +166,11 @@ describe("CORS", () => {
       expect(evil.status).toBe(403);
       expect(evil.headers.get("access-control-allow-origin")).toBeNull();
 
-      const evilPost = await fetch(app.url, { method: "POST", headers: { origin: "https://evil.example", "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+      const evilPost = await fetch(app.url, {
+        method: "POST",
+        headers: { origin: "https://evil.example", "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ __typename }" }),
+      });
       expect(evilPost.headers.get("access-control-allow-origin")).toBeNull();
     } finally {
       await app.stop();

@@ -41,7 +41,12 @@ export const SIGNUP = /* GraphQL */ `
       accessTokenExpiresAt
       refreshToken
       refreshTokenExpiresAt
-      user { id email name role }
+      user {
+        id
+        email
+        name
+        role
+      }
     }
   }
 `;
@@ -53,14 +58,25 @@ export const LOGIN = /* GraphQL */ `
       accessTokenExpiresAt
       refreshToken
       refreshTokenExpiresAt
-      user { id email name role }
+      user {
+        id
+        email
+        name
+        role
+      }
     }
   }
 `;
 
 export const ME = /* GraphQL */ `
   query Me {
-    me { id email name role createdAt }
+    me {
+      id
+      email
+      name
+      role
+      createdAt
+    }
   }
 `;
 
@@ -89,27 +105,56 @@ export const REFRESH = /* GraphQL */ `
       accessTokenExpiresAt
       refreshToken
       refreshTokenExpiresAt
-      user { id email }
+      user {
+        id
+        email
+      }
     }
   }
 `;
 
-export const LOGOUT = /* GraphQL */ `mutation Logout { logout }`;
-export const LOGOUT_ALL = /* GraphQL */ `mutation LogoutAll { logoutAll }`;
+export const LOGOUT = /* GraphQL */ `
+  mutation Logout {
+    logout
+  }
+`;
+export const LOGOUT_ALL = /* GraphQL */ `
+  mutation LogoutAll {
+    logoutAll
+  }
+`;
 
 export const CHANGE_PASSWORD = /* GraphQL */ `
   mutation ChangePassword($input: ChangePasswordInput!) {
-    changePassword(input: $input) { accessToken refreshToken user { id } }
+    changePassword(input: $input) {
+      accessToken
+      refreshToken
+      user {
+        id
+      }
+    }
   }
 `;
 
 export const MY_SESSIONS = /* GraphQL */ `
   query MySessions {
-    mySessions { id createdAt lastUsedAt expiresAt userAgent ip current }
+    mySessions {
+      id
+      createdAt
+      lastUsedAt
+      expiresAt
+      userAgent
+      ip
+      current
+    }
   }
 `;
 
-export const REVOKE_SESSION = /* GraphQL */ `mutation RevokeSession($id: ID!) { revokeSession(id: $id) }`;
+export const REVOKE_SESSION = /* GraphQL */ `
+  mutation RevokeSession($id: ID!) {
+    revokeSession(id: $id)
+  }
+`;
 
 /** Logs an existing user in and returns the payload. */
 export async function logIn(url: string, email: string, password = PASSWORD, headers: Record<string, string> = {}) {
