@@ -1,33 +1,20 @@
 import type { AddressInfo } from "node:net";
-import path from "node:path";
-import type pg from "pg";
-import { AccessTokens } from "./auth/accessTokens";
-import { AuthService } from "./auth/authService";
-import { LoginRateLimiter } from "./auth/loginRateLimiter";
-import { PasswordHasher } from "./auth/passwordHashing";
-import { deriveRotationKey } from "./auth/refreshTokens";
-import { RequestAuthenticator } from "./auth/requestAuthentication";
-import { scheduleSessionCleanup } from "./auth/sessionCleanup";
-import { SessionService } from "./auth/sessionService";
-import { SessionStateCache } from "./auth/sessionStateCache";
-import { SessionStateReader } from "./auth/sessionStateReader";
-import { SigningKeys } from "./auth/signingKeys";
-import { VerifiedAccessTokens } from "./auth/verifiedAccessTokens";
+import { AuthCache } from "./auth/sessions/authCache";
+import { AuthChangeListener } from "./auth/sessions/authChangeListener";
+import { scheduleSessionCleanup } from "./auth/sessions/sessionCleanup";
+import { SigningKeys } from "./auth/tokens/signingKeys";
 import type { Config } from "./config";
-import { AuthChangeListener } from "./db/authChangeListener";
-import { startEmbeddedPostgres } from "./db/embeddedPostgres";
 import { committedMigrations } from "./db/migrationStatus";
-import { applyMigrations } from "./db/migrations";
 import { createDatabasePool, createPrismaClient } from "./db/prismaClient";
 import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
-import type { Services } from "./graphql/context";
 import { closeGracefully } from "./http/gracefulClose";
 import { createHttpServer } from "./http/httpServer";
 import { GRAPHQL_PATH } from "./http/paths";
 import { Readiness } from "./http/readiness";
 import type { Logger } from "./logger";
-import { readOrCreateSecretFile } from "./secretFile";
+import { prepareDatabase } from "./prepareDatabase";
+import { createServices } from "./services";
 
 export interface RunningApp {
   /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
@@ -51,39 +38,33 @@ export interface AppOptions {
 
 /** Config -> database -> services -> HTTP server, listening. `stop()` undoes it in reverse. */
 export async function startApp(config: Config, { logger, now = Date.now }: AppOptions): Promise<RunningApp> {
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir);
-  const databaseUrl = config.databaseUrl ?? embedded!.url;
-  if (embedded) logger.info({ dataDir: config.dataDir }, "embedded PostgreSQL started");
+  const database = await prepareDatabase(config.database, config.jwt.secret, logger);
+  const { embedded } = database;
   let listener: AuthChangeListener | undefined;
   try {
-    if (config.migrateOnStart) await applyMigrations(databaseUrl);
-    const pool = createDatabasePool(databaseUrl, config.databasePoolSize, logger);
+    const pool = createDatabasePool(database.url, config.database.poolSize, logger);
     const prisma = createPrismaClient(pool);
-    const jwtSecret = config.jwtSecret ?? (await readOrCreateSecretFile(path.join(config.dataDir, "jwt-secret")));
-    const cache =
-      config.authCacheMaxEntries > 0
-        ? new SessionStateCache({ maxEntries: config.authCacheMaxEntries, ttlMs: config.authCacheTtlSeconds * 1000, now })
-        : undefined;
-    listener = cache && new AuthChangeListener({ connectionString: databaseUrl, cache, logger });
+    const { maxEntries, ttlSeconds } = config.authCache;
+    const authCache = maxEntries > 0 ? new AuthCache({ maxEntries, ttlMs: ttlSeconds * 1000, now }) : undefined;
+    listener = authCache && new AuthChangeListener({ connectionString: database.url, cache: authCache, logger });
     await listener?.start();
-    const signingKeys = signingKeysFor(config, jwtSecret);
-    const sessionStates = new SessionStateReader(prisma, cache);
-    const services = createServices(config, prisma, pool, sessionStates, jwtSecret, signingKeys, now);
+    const signingKeys = SigningKeys.fromConfig(config.jwt, database.jwtSecret);
+    const services = createServices({ config, prisma, pool, jwtSecret: database.jwtSecret, signingKeys, authCache, now });
     const readiness = new Readiness(prisma, committedMigrations(), listener, logger);
-    const stopSessionCleanup = scheduleSessionCleanup(prisma, config.sessionCleanupIntervalSeconds, now, logger);
-    const apollo = createApolloServer(config, logger);
+    const stopSessionCleanup = scheduleSessionCleanup(prisma, config.sessions.cleanupIntervalSeconds, now, logger);
+    const apollo = createApolloServer(config.http, logger);
     await apollo.start();
-    const server = createHttpServer({ config, apollo, services, signingKeys, logger, readiness });
+    const server = createHttpServer({ config: config.http, apollo, services, signingKeys, logger, readiness, now });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(config.port, config.host, resolve);
+      server.listen(config.http.port, config.http.host, resolve);
     });
     const { port } = server.address() as AddressInfo;
-    const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+    const host = config.http.host === "0.0.0.0" || config.http.host === "::" ? "localhost" : config.http.host;
     return {
       url: `http://${host}:${port}${GRAPHQL_PATH}`,
       port,
-      databaseUrl,
+      databaseUrl: database.url,
       prisma,
       async stop() {
         readiness.startDraining();
@@ -102,60 +83,4 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
     await embedded?.stop();
     throw error;
   }
-}
-
-/** ES256/RS256: the configured private keys. HS256: the server secret signs access tokens too. */
-function signingKeysFor(config: Config, jwtSecret: string): SigningKeys {
-  if (config.jwtAlgorithm === "HS256") return SigningKeys.hmac(jwtSecret);
-  return SigningKeys.asymmetric(config.jwtAlgorithm, config.jwtPrivateKeys);
-}
-
-function createServices(
-  config: Config,
-  prisma: PrismaClient,
-  pool: pg.Pool,
-  sessionStates: SessionStateReader,
-  jwtSecret: string,
-  keys: SigningKeys,
-  now: () => number,
-): Services {
-  const accessTokens = new AccessTokens({
-    keys,
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    ttlSeconds: config.accessTokenTtlSeconds,
-    clockToleranceSeconds: config.clockToleranceSeconds,
-    now,
-  });
-  const passwords = new PasswordHasher(config.bcryptCost, config.bcryptConcurrency);
-  const loginRateLimiter = new LoginRateLimiter(pool, {
-    maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
-    maxFailuresPerIp: config.loginMaxFailuresPerIp,
-    windowSeconds: config.loginFailureWindowSeconds,
-  });
-  const refreshTokenTtlSeconds = config.refreshTokenTtlSeconds;
-  return {
-    auth: new AuthService({ prisma, passwords, accessTokens, loginRateLimiter, refreshTokenTtlSeconds, now }),
-    sessions: new SessionService({
-      prisma,
-      accessTokens,
-      rotationKey: deriveRotationKey(jwtSecret),
-      refreshTokenTtlSeconds,
-      reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
-      now,
-    }),
-    authenticator: new RequestAuthenticator(sessionStates, verifiedOnce(config, accessTokens, now), now),
-    now,
-  };
-}
-
-/** Access tokens verified once per process while they last; off with the auth cache (AUTH_CACHE_MAX_ENTRIES=0). */
-function verifiedOnce(config: Config, accessTokens: AccessTokens, now: () => number): AccessTokens | VerifiedAccessTokens {
-  if (config.authCacheMaxEntries === 0) return accessTokens;
-  return new VerifiedAccessTokens(accessTokens, {
-    maxEntries: config.authCacheMaxEntries,
-    ttlMs: config.accessTokenTtlSeconds * 1000,
-    clockToleranceSeconds: config.clockToleranceSeconds,
-    now,
-  });
 }

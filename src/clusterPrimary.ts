@@ -1,10 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
-import path from "node:path";
 import type { Config } from "./config";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embeddedPostgres";
-import { applyMigrations } from "./db/migrations";
 import type { Logger } from "./logger";
-import { readOrCreateSecretFile } from "./secretFile";
+import { prepareDatabase, type PreparedDatabase } from "./prepareDatabase";
 import { exitGracefullyOnSignals } from "./shutdownSignals";
 
 /** What a worker tells the primary once it listens. */
@@ -26,9 +23,9 @@ export interface WorkerReady {
  */
 export async function runClusterPrimary(config: Config, logger: Logger): Promise<void> {
   // As in a single process, signals are handled from the start (see main.ts).
-  let prepared: Promise<EmbeddedPostgres | undefined> | undefined;
+  let prepared: Promise<PreparedDatabase> | undefined;
   const stopping = exitGracefullyOnSignals(logger, config.shutdownTimeoutSeconds, async () => {
-    const embedded = await prepared!.catch(() => undefined);
+    const embedded = (await prepared!.catch(() => undefined))?.embedded;
     const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined && !worker.isDead());
     await Promise.all(
       workers.map((worker) => {
@@ -40,11 +37,12 @@ export async function runClusterPrimary(config: Config, logger: Logger): Promise
     await embedded?.stop();
     if (embedded) logger.info("embedded PostgreSQL stopped");
   });
-  prepared = prepareDatabase(config);
-  const embedded = await prepared;
+  // Once, before any worker starts: N workers must not race to start PostgreSQL, migrate or make the secret.
+  prepared = prepareDatabase(config.database, config.jwt.secret, logger);
+  const database = await prepared;
   if (stopping()) return;
 
-  const workerEnv = { DATABASE_URL: config.databaseUrl ?? embedded!.url, MIGRATE_ON_START: "false" };
+  const workerEnv = { DATABASE_URL: database.url, MIGRATE_ON_START: "false" };
   const ready = new Set<number>();
   cluster.on("message", (worker: Worker, message: WorkerReady) => {
     if (typeof message?.ready !== "string" || ready.has(worker.id)) return;
@@ -65,18 +63,4 @@ export async function runClusterPrimary(config: Config, logger: Logger): Promise
     cluster.fork(workerEnv);
   });
   for (let i = 0; i < config.webConcurrency; i++) cluster.fork(workerEnv);
-}
-
-/** What must exist once, before any worker starts: the embedded PostgreSQL (when no DATABASE_URL), the migrations, the development JWT secret. */
-async function prepareDatabase(config: Config): Promise<EmbeddedPostgres | undefined> {
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir);
-  try {
-    if (config.migrateOnStart) await applyMigrations(config.databaseUrl ?? embedded!.url);
-    // Made here once, so that N workers do not all race to create it.
-    if (!config.jwtSecret) await readOrCreateSecretFile(path.join(config.dataDir, "jwt-secret"));
-    return embedded;
-  } catch (error) {
-    await embedded?.stop();
-    throw error;
-  }
 }

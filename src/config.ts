@@ -3,22 +3,67 @@ import os from "node:os";
 import path from "node:path";
 
 /**
- * Every environment variable the server reads, parsed and validated once at start-up.
- * README.md lists the same variables with the same defaults; keep the two in step.
+ * Every environment variable the server reads, parsed and validated once at start-up, in groups
+ * that match the parts of the program that use them. docs/configuration.md lists the same
+ * variables with the same defaults and ranges; keep the two in step.
  */
 export interface Config {
   env: "development" | "production" | "test";
-  port: number;
-  host: string;
+  logLevel: string;
+  /** API processes to run under node:cluster; 1 runs the server in this process. */
+  webConcurrency: number;
+  /** On SIGTERM/SIGINT, how long in-flight requests get to finish before their connections are cut. */
+  shutdownTimeoutSeconds: number;
+  database: DatabaseConfig;
+  http: HttpConfig;
+  jwt: JwtConfig;
+  sessions: SessionConfig;
+  passwords: PasswordConfig;
+  loginLimits: LoginLimitsConfig;
+  authCache: AuthCacheConfig;
+}
+
+export interface DatabaseConfig {
   /** Unset: start the embedded PostgreSQL under `dataDir`. */
-  databaseUrl: string | undefined;
+  url: string | undefined;
   /** Embedded PostgreSQL data and the development JWT secret live here. */
   dataDir: string;
-  /** Unset outside production: a random one is made and kept in `dataDir`. */
-  jwtSecret: string | undefined;
-  jwtIssuer: string;
-  jwtAudience: string;
+  poolSize: number;
+  /** Apply committed migrations at start-up; turn off when a release step does it. */
+  migrateOnStart: boolean;
+}
+
+export interface HttpConfig {
+  port: number;
+  host: string;
+  /** Largest accepted request body. */
+  maxBodyBytes: number;
+  /** Proxies in front of the server whose X-Forwarded-For entries are trusted; 0 trusts none. */
+  trustProxyHops: number;
+  /** Browser origins allowed to call the API (CORS); `*` allows any. */
+  corsOrigins: string[];
+  /** Apollo Sandbox on GET /graphql; on by default outside production. */
+  landingPage: boolean;
+  introspection: boolean;
+  /** Largest accepted GraphQL operation, by shape. */
+  operationLimits: OperationLimits;
+}
+
+export interface JwtConfig {
+  /** HS256 (the secret below) or ES256/RS256 (the private keys below, newest first). */
+  algorithm: JwtAlgorithm;
+  /** Unset outside production: a random one is made and kept in `database.dataDir`. */
+  secret: string | undefined;
+  /** PEM private keys for ES256/RS256, newest first: the first signs, all of them verify. */
+  privateKeys: string[];
+  issuer: string;
+  audience: string;
   accessTokenTtlSeconds: number;
+  /** Leeway when checking `exp`, `nbf` and `iat`, for clocks that drift between machines. */
+  clockToleranceSeconds: number;
+}
+
+export interface SessionConfig {
   refreshTokenTtlSeconds: number;
   /**
    * How long a just-used refresh token still returns the same successor instead of counting as
@@ -26,43 +71,28 @@ export interface Config {
    */
   refreshTokenReuseIntervalSeconds: number;
   /** How often each process deletes expired and ended sessions. */
-  sessionCleanupIntervalSeconds: number;
-  /** Leeway when checking `exp`, `nbf` and `iat`, for clocks that drift between machines. */
-  clockToleranceSeconds: number;
+  cleanupIntervalSeconds: number;
+}
+
+export interface PasswordConfig {
   bcryptCost: number;
   /** bcrypt hashes computed at once; more queue, so that hashing never takes every core. */
   bcryptConcurrency: number;
-  /** Apollo Sandbox on GET /graphql; on by default outside production. */
-  landingPage: boolean;
-  introspection: boolean;
-  /** Apply committed migrations at start-up; turn off when a release step does it. */
-  migrateOnStart: boolean;
-  databasePoolSize: number;
-  /** Largest accepted request body. */
-  maxBodyBytes: number;
-  /** Proxies in front of the server whose X-Forwarded-For entries are trusted; 0 trusts none. */
-  trustProxyHops: number;
-  logLevel: string;
-  /** Sessions and users each process keeps in memory; 0 turns the cache off. */
-  authCacheMaxEntries: number;
-  /** Longest a cached entry is trusted, as a safety net behind the database's notifications. */
-  authCacheTtlSeconds: number;
-  /** API processes to run under node:cluster; 1 runs the server in this process. */
-  webConcurrency: number;
-  /** On SIGTERM/SIGINT, how long in-flight requests get to finish before their connections are cut. */
-  shutdownTimeoutSeconds: number;
-  /** HS256 (the secret above) or ES256/RS256 (the private keys below, newest first). */
-  jwtAlgorithm: JwtAlgorithm;
-  /** PEM private keys for ES256/RS256, newest first: the first signs, all of them verify. */
-  jwtPrivateKeys: string[];
-  /** Failed logins allowed per account, and per client address, within `loginFailureWindowSeconds`. */
-  loginMaxFailuresPerAccount: number;
-  loginMaxFailuresPerIp: number;
-  loginFailureWindowSeconds: number;
-  /** Browser origins allowed to call the API (CORS); `*` allows any. */
-  corsOrigins: string[];
-  /** Largest accepted GraphQL operation, by shape. */
-  operationLimits: OperationLimits;
+}
+
+/** Failed logins allowed per account, and per client address, within `windowSeconds`. */
+export interface LoginLimitsConfig {
+  maxFailuresPerAccount: number;
+  maxFailuresPerIp: number;
+  windowSeconds: number;
+}
+
+/** The auth cache: sessions, users and verified access tokens each process keeps in memory. */
+export interface AuthCacheConfig {
+  /** 0 turns the cache off. */
+  maxEntries: number;
+  /** Longest a cached session or user is trusted, as a safety net behind the database's notifications. */
+  ttlSeconds: number;
 }
 
 export type JwtAlgorithm = "HS256" | "ES256" | "RS256";
@@ -99,43 +129,57 @@ export function loadConfig(env: Env = process.env): Config {
   }
   return {
     env: nodeEnv,
-    port: integer(env, "PORT", 4000, 0, 65535),
-    host: nonEmpty(env.HOST) ?? "0.0.0.0",
-    databaseUrl: nonEmpty(env.DATABASE_URL),
-    dataDir: path.resolve(nonEmpty(env.DATA_DIR) ?? ".data"),
-    jwtSecret,
-    jwtIssuer: nonEmpty(env.JWT_ISSUER) ?? "graphql-jwt-auth-api",
-    jwtAudience: nonEmpty(env.JWT_AUDIENCE) ?? "graphql-jwt-auth-api",
-    accessTokenTtlSeconds: duration(env, "ACCESS_TOKEN_TTL", "15m", 10, 24 * 3600),
-    refreshTokenTtlSeconds: duration(env, "REFRESH_TOKEN_TTL", "30d", 60, 365 * 24 * 3600),
-    refreshTokenReuseIntervalSeconds: duration(env, "REFRESH_TOKEN_REUSE_INTERVAL", "10s", 0, 300),
-    sessionCleanupIntervalSeconds: duration(env, "SESSION_CLEANUP_INTERVAL", "1h", 10, 7 * 24 * 3600),
-    clockToleranceSeconds: duration(env, "JWT_CLOCK_TOLERANCE", "5s", 0, 300),
-    bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),
-    bcryptConcurrency: integer(env, "BCRYPT_CONCURRENCY", Math.max(1, os.availableParallelism() - 1), 1, 64),
-    landingPage: boolean(env, "LANDING_PAGE", !production),
-    introspection: boolean(env, "INTROSPECTION", !production),
-    migrateOnStart: boolean(env, "MIGRATE_ON_START", true),
-    databasePoolSize: integer(env, "DATABASE_POOL_SIZE", 10, 1, 200),
-    maxBodyBytes: integer(env, "MAX_BODY_BYTES", 100_000, 1_000, 10_000_000),
-    trustProxyHops: integer(env, "TRUST_PROXY_HOPS", 0, 0, 10),
     logLevel: logLevel(env.LOG_LEVEL, nodeEnv),
-    authCacheMaxEntries: integer(env, "AUTH_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000),
-    authCacheTtlSeconds: duration(env, "AUTH_CACHE_TTL", "60s", 1, 24 * 3600),
     webConcurrency: integer(env, "WEB_CONCURRENCY", 1, 1, 64),
     shutdownTimeoutSeconds: duration(env, "SHUTDOWN_TIMEOUT", "10s", 0, 3600),
-    jwtAlgorithm,
-    jwtPrivateKeys,
-    loginMaxFailuresPerAccount: integer(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, 1, 1000),
-    loginMaxFailuresPerIp: integer(env, "LOGIN_MAX_FAILURES_PER_IP", 30, 1, 100_000),
-    loginFailureWindowSeconds: duration(env, "LOGIN_FAILURE_WINDOW", "15m", 1, 24 * 3600),
-    corsOrigins: origins(env.CORS_ORIGINS, production),
-    operationLimits: {
-      maxDepth: integer(env, "GRAPHQL_MAX_DEPTH", 8, 1, 100),
-      maxAliases: integer(env, "GRAPHQL_MAX_ALIASES", 15, 0, 1000),
-      maxDirectives: integer(env, "GRAPHQL_MAX_DIRECTIVES", 10, 0, 1000),
-      maxTokens: integer(env, "GRAPHQL_MAX_TOKENS", 1000, 50, 100_000),
-      maxCost: integer(env, "GRAPHQL_MAX_COST", 1000, 10, 1_000_000),
+    database: {
+      url: nonEmpty(env.DATABASE_URL),
+      dataDir: path.resolve(nonEmpty(env.DATA_DIR) ?? ".data"),
+      poolSize: integer(env, "DATABASE_POOL_SIZE", 10, 1, 200),
+      migrateOnStart: boolean(env, "MIGRATE_ON_START", true),
+    },
+    http: {
+      port: integer(env, "PORT", 4000, 0, 65535),
+      host: nonEmpty(env.HOST) ?? "0.0.0.0",
+      maxBodyBytes: integer(env, "MAX_BODY_BYTES", 100_000, 1_000, 10_000_000),
+      trustProxyHops: integer(env, "TRUST_PROXY_HOPS", 0, 0, 10),
+      corsOrigins: origins(env.CORS_ORIGINS, production),
+      landingPage: boolean(env, "LANDING_PAGE", !production),
+      introspection: boolean(env, "INTROSPECTION", !production),
+      operationLimits: {
+        maxDepth: integer(env, "GRAPHQL_MAX_DEPTH", 8, 1, 100),
+        maxAliases: integer(env, "GRAPHQL_MAX_ALIASES", 15, 0, 1000),
+        maxDirectives: integer(env, "GRAPHQL_MAX_DIRECTIVES", 10, 0, 1000),
+        maxTokens: integer(env, "GRAPHQL_MAX_TOKENS", 1000, 50, 100_000),
+        maxCost: integer(env, "GRAPHQL_MAX_COST", 1000, 10, 1_000_000),
+      },
+    },
+    jwt: {
+      algorithm: jwtAlgorithm,
+      secret: jwtSecret,
+      privateKeys: jwtPrivateKeys,
+      issuer: nonEmpty(env.JWT_ISSUER) ?? "graphql-jwt-auth-api",
+      audience: nonEmpty(env.JWT_AUDIENCE) ?? "graphql-jwt-auth-api",
+      accessTokenTtlSeconds: duration(env, "ACCESS_TOKEN_TTL", "15m", 10, 24 * 3600),
+      clockToleranceSeconds: duration(env, "JWT_CLOCK_TOLERANCE", "5s", 0, 300),
+    },
+    sessions: {
+      refreshTokenTtlSeconds: duration(env, "REFRESH_TOKEN_TTL", "30d", 60, 365 * 24 * 3600),
+      refreshTokenReuseIntervalSeconds: duration(env, "REFRESH_TOKEN_REUSE_INTERVAL", "10s", 0, 300),
+      cleanupIntervalSeconds: duration(env, "SESSION_CLEANUP_INTERVAL", "1h", 10, 7 * 24 * 3600),
+    },
+    passwords: {
+      bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),
+      bcryptConcurrency: integer(env, "BCRYPT_CONCURRENCY", Math.max(1, os.availableParallelism() - 1), 1, 64),
+    },
+    loginLimits: {
+      maxFailuresPerAccount: integer(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, 1, 1000),
+      maxFailuresPerIp: integer(env, "LOGIN_MAX_FAILURES_PER_IP", 30, 1, 100_000),
+      windowSeconds: duration(env, "LOGIN_FAILURE_WINDOW", "15m", 1, 24 * 3600),
+    },
+    authCache: {
+      maxEntries: integer(env, "AUTH_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000),
+      ttlSeconds: duration(env, "AUTH_CACHE_TTL", "60s", 1, 24 * 3600),
     },
   };
 }

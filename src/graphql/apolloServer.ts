@@ -4,7 +4,7 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { unwrapResolverError } from "@apollo/server/errors";
-import type { Config } from "../config";
+import type { HttpConfig } from "../config";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
 import { PROJECT_ROOT } from "../projectRoot";
@@ -50,7 +50,7 @@ mutation Logout {
 }
 `;
 
-export function createApolloServer(config: Config, logger: Logger): ApolloServer<GraphQLContext> {
+export function createApolloServer(config: HttpConfig, logger: Logger): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
     typeDefs: fs.readFileSync(SCHEMA_FILE, "utf8"),
     resolvers,

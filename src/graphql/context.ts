@@ -1,25 +1,35 @@
-import type { IncomingMessage } from "node:http";
-import type { AuthService } from "../auth/authService";
-import type { ClientInfo } from "../auth/clientInfo";
-import type { Caller, RequestAuthenticator } from "../auth/requestAuthentication";
-import type { SessionService } from "../auth/sessionService";
+import type { Caller, BearerCredential } from "../auth/sessions/requestAuthentication";
+import type { ClientInfo } from "../auth/sessions/sessionLifecycle";
 import type { User } from "../generated/prisma/client";
-import { authorizationHeader } from "../http/authorizationHeader";
-import { readRefreshTokenCookie } from "../http/refreshTokenCookie";
-import type { RequestLogFields } from "../http/requestLog";
+import type { Services } from "../services";
 
-export interface Services {
-  auth: AuthService;
-  sessions: SessionService;
-  authenticator: RequestAuthenticator;
-  now: () => number;
+/** What the edge (src/http) read from the request, as plain values: the GraphQL layer never sees the raw request. */
+export interface RequestValues {
+  credential: BearerCredential;
+  /** The refresh token from the request's cookie, for browser clients. */
+  refreshTokenCookie: string | undefined;
+  client: ClientInfo;
+}
+
+/** What should happen to the browser's refresh-token cookie; the edge writes the Set-Cookie header. */
+export type RefreshCookieChange = { kind: "set"; token: string; expiresAt: Date } | { kind: "clear" };
+
+/**
+ * What one request's log line says beyond HTTP, filled in while the request runs: the operation,
+ * the caller's id and the error codes. Deliberately no headers, variables or bodies: that is
+ * where tokens and passwords travel.
+ */
+export interface RequestLogFields {
+  operation?: string;
+  userId?: string;
+  errorCodes?: string[];
 }
 
 export interface GraphQLContext {
   requestId: string;
   client: ClientInfo;
   services: Services;
-  /** Fields for this request's log line (operation, user id, error codes). */
+  /** Fields for this request's log line. */
   log: RequestLogFields;
   /**
    * The caller, from `Authorization: Bearer <token>`, loaded at most once per request and only
@@ -31,33 +41,30 @@ export interface GraphQLContext {
   caller(): Promise<Caller>;
   /** The refresh token from the request's cookie, for browser clients. */
   refreshTokenCookie: string | undefined;
-  /** Set-Cookie values to send with the response. */
-  responseCookies: string[];
+  /**
+   * Resolvers set `change`; the last one wins; undefined leaves the cookie alone. A holder, not a
+   * plain field: Apollo runs each operation of a batch with a shallow copy of the context.
+   */
+  refreshCookie: { change: RefreshCookieChange | undefined };
 }
 
-export function buildContext(
-  services: Services,
-  request: IncomingMessage,
-  requestId: string,
-  client: ClientInfo,
-  log: RequestLogFields,
-): GraphQLContext {
+export function buildContext(services: Services, requestId: string, request: RequestValues, log: RequestLogFields): GraphQLContext {
   let caller: Promise<Caller> | undefined;
-  // async: a refused header (two of them) rejects only the fields that need a caller.
+  // async: a refused credential rejects only the fields that need a caller.
   const loadCaller = () =>
     (caller ??= (async () => {
-      const found = await services.authenticator.callerFromAuthorizationHeader(authorizationHeader(request));
+      const found = await services.authenticator.authenticate(request.credential);
       log.userId = found.user.id;
       return found;
     })());
   return {
     requestId,
-    client,
+    client: request.client,
     services,
     log,
     caller: loadCaller,
     currentUser: async () => (await loadCaller()).user,
-    refreshTokenCookie: readRefreshTokenCookie(request.headers.cookie),
-    responseCookies: [],
+    refreshTokenCookie: request.refreshTokenCookie,
+    refreshCookie: { change: undefined },
   };
 }

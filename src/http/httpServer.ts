@@ -1,25 +1,29 @@
 import crypto from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from "@apollo/server";
-import type { SigningKeys } from "../auth/signingKeys";
-import type { Config } from "../config";
-import { buildContext, type GraphQLContext, type Services } from "../graphql/context";
+import type { SigningKeys } from "../auth/tokens/signingKeys";
+import type { HttpConfig } from "../config";
+import { buildContext, type GraphQLContext, type RequestLogFields } from "../graphql/context";
 import type { Logger } from "../logger";
-import { clientInfo } from "./clientInfo";
+import type { Services } from "../services";
 import { applyCors } from "./cors";
 import { JWKS_CACHE_CONTROL, JWKS_PATH } from "./jwks";
 import { sendJson, sendJsonError } from "./jsonResponse";
 import { GRAPHQL_PATH } from "./paths";
 import type { Readiness } from "./readiness";
-import { logWhenDone, withoutRedaction, type RequestLogFields } from "./requestLog";
+import { setCookieHeader } from "./refreshTokenCookie";
+import { logWhenDone, withoutRedaction } from "./requestLog";
+import { readRequest } from "./requestReader";
 
 interface HttpServerDeps {
-  config: Config;
+  config: HttpConfig;
   apollo: ApolloServer<GraphQLContext>;
   services: Services;
   signingKeys: SigningKeys;
   logger: Logger;
   readiness: Readiness;
+  /** Milliseconds since the epoch, for the refresh cookie's Max-Age; tests replace it to move time. */
+  now: () => number;
 }
 
 class HttpError extends Error {
@@ -92,16 +96,14 @@ async function route(
     search: url.search,
     body: await readBody(request, deps.config.maxBodyBytes),
   };
-  const client = clientInfo(request, deps.config.trustProxyHops);
-  let context: GraphQLContext | undefined;
-  const result = await deps.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest,
-    context: async () => (context = buildContext(deps.services, request, requestId, client, log)),
-  });
+  const values = readRequest(request, deps.config.trustProxyHops);
+  const context = buildContext(deps.services, requestId, values, log);
+  const result = await deps.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => context });
   response.statusCode = result.status ?? 200;
   for (const [name, value] of result.headers) response.setHeader(name, value);
-  // Resolvers queue cookies on the context (the refresh-token cookie); Apollo knows nothing of them.
-  for (const cookie of context?.responseCookies ?? []) response.appendHeader("set-cookie", cookie);
+  // Resolvers say what should happen to the refresh-token cookie; Apollo knows nothing of cookies.
+  const cookie = context.refreshCookie.change;
+  if (cookie) response.setHeader("set-cookie", setCookieHeader(cookie, deps.now()));
   closeConnectionIfDraining(deps, response);
   if (result.body.kind === "complete") {
     response.end(result.body.string);

@@ -1,4 +1,4 @@
-import type { AuthChangeListener } from "../db/authChangeListener";
+import type { AuthChangeListener } from "../auth/sessions/authChangeListener";
 import { pendingMigrations } from "../db/migrationStatus";
 import type { PrismaClient } from "../generated/prisma/client";
 import type { Logger } from "../logger";

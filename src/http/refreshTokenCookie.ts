@@ -1,3 +1,4 @@
+import type { RefreshCookieChange } from "../graphql/context";
 import { GRAPHQL_PATH } from "./paths";
 
 /**
@@ -11,13 +12,13 @@ import { GRAPHQL_PATH } from "./paths";
  */
 export const REFRESH_TOKEN_COOKIE = "refresh_token";
 
-export function refreshTokenCookie(token: string, expiresAt: Date, now: number): string {
-  const maxAge = Math.max(0, Math.ceil((expiresAt.getTime() - now) / 1000));
-  return `${REFRESH_TOKEN_COOKIE}=${token}; Max-Age=${maxAge}; Path=${GRAPHQL_PATH}; HttpOnly; Secure; SameSite=Strict`;
-}
+const ATTRIBUTES = `Path=${GRAPHQL_PATH}; HttpOnly; Secure; SameSite=Strict`;
 
-export function expiredRefreshTokenCookie(): string {
-  return `${REFRESH_TOKEN_COOKIE}=; Max-Age=0; Path=${GRAPHQL_PATH}; HttpOnly; Secure; SameSite=Strict`;
+/** The Set-Cookie value that carries out what a resolver asked for. */
+export function setCookieHeader(change: RefreshCookieChange, now: number): string {
+  if (change.kind === "clear") return `${REFRESH_TOKEN_COOKIE}=; Max-Age=0; ${ATTRIBUTES}`;
+  const maxAge = Math.max(0, Math.ceil((change.expiresAt.getTime() - now) / 1000));
+  return `${REFRESH_TOKEN_COOKIE}=${change.token}; Max-Age=${maxAge}; ${ATTRIBUTES}`;
 }
 
 /** The refresh token from a Cookie request header, if there is one. */

@@ -1,19 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RequestLogFields } from "../graphql/context";
 import type { Logger } from "../logger";
 
 /**
- * What one request's log line says beyond HTTP, filled in while the request runs: the GraphQL
- * layer adds the operation, the caller's id and error codes. Deliberately no headers, variables
- * or bodies: that is where tokens and passwords travel.
- */
-export interface RequestLogFields {
-  operation?: string;
-  userId?: string;
-  errorCodes?: string[];
-}
-
-/**
- * The logger for request lines. They hold only the scalar fields above, never a header, variable
+ * The logger for request lines. They hold only scalar fields (RequestLogFields), never a header, variable
  * or body, so redaction has nothing to find in them, and its wildcard paths cost 4% of the CPU of
  * an authenticated request (bench/README.md). Every other log line keeps it.
  */

@@ -1,9 +1,9 @@
 import bcrypt from "bcrypt";
-import { AccessTokens } from "../../src/auth/accessTokens";
-import { AuthService } from "../../src/auth/authService";
-import { LoginRateLimiter } from "../../src/auth/loginRateLimiter";
-import { PasswordHasher } from "../../src/auth/passwordHashing";
-import { SigningKeys } from "../../src/auth/signingKeys";
+import { AccountService } from "../../src/auth/accounts/accountService";
+import { LoginRateLimiter } from "../../src/auth/accounts/loginRateLimiter";
+import { PasswordHasher } from "../../src/auth/accounts/passwordHashing";
+import { AccessTokens } from "../../src/auth/tokens/accessTokens";
+import { SigningKeys } from "../../src/auth/tokens/signingKeys";
 import { createDatabasePool, createPrismaClient } from "../../src/db/prismaClient";
 import type { PrismaClient } from "../../src/generated/prisma/client";
 import { createLogger } from "../../src/logger";
@@ -17,7 +17,7 @@ const CLIENT = { ip: "192.0.2.10", userAgent: "jest" };
 describe("login spends one bcrypt comparison whether or not the account exists", () => {
   const cost = 5;
   let prisma: PrismaClient;
-  let auth: AuthService;
+  let auth: AccountService;
 
   beforeAll(() => {
     const pool = createDatabasePool(process.env.TEST_DATABASE_URL!, 2, createLogger("silent"));
@@ -30,7 +30,7 @@ describe("login spends one bcrypt comparison whether or not the account exists",
       clockToleranceSeconds: 5,
     });
     const loginRateLimiter = new LoginRateLimiter(pool, { maxFailuresPerAccount: 100, maxFailuresPerIp: 100_000, windowSeconds: 60 });
-    auth = new AuthService({
+    auth = new AccountService({
       prisma,
       passwords: new PasswordHasher(cost),
       accessTokens,

@@ -6,7 +6,7 @@ import { rawRequest } from "../support/rawHttp";
 import { startTestServer, TEST_JWT_SECRET } from "../support/testServer";
 import { expectMeRefused, serverClaims } from "../support/tokenAssertions";
 
-// The classic JWT attacks (RFC 8725) that test/accessTokens.test.ts does not already cover, against
+// The classic JWT attacks (RFC 8725) that test/api/accessTokens.test.ts does not already cover, against
 // the default HS256 server. Every forgery is built by hand, byte by byte, as an attacker would.
 const segment = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 const HEADER = { alg: "HS256", typ: "at+jwt" };

@@ -7,13 +7,13 @@ export const accountQueries: Pick<QueryResolvers, "me"> = {
 
 export const accountMutations: Pick<MutationResolvers, "signup" | "login" | "changePassword"> = {
   signup: async (_parent, { input, refreshTokenDelivery }, context) =>
-    deliver(await context.services.auth.signup(input, context.client), refreshTokenDelivery, context),
+    deliver(await context.services.accounts.signup(input, context.client), refreshTokenDelivery, context),
 
   login: async (_parent, { input, refreshTokenDelivery }, context) =>
-    deliver(await context.services.auth.login(input, context.client), refreshTokenDelivery, context),
+    deliver(await context.services.accounts.login(input, context.client), refreshTokenDelivery, context),
 
   changePassword: async (_parent, { input, refreshTokenDelivery }, context) => {
-    const result = await context.services.auth.changePassword(await context.caller(), input, context.client);
+    const result = await context.services.accounts.changePassword(await context.caller(), input, context.client);
     return deliver(result, refreshTokenDelivery, context);
   },
 };

@@ -1,5 +1,4 @@
-import type { AuthResult } from "../../auth/sessions";
-import { expiredRefreshTokenCookie, refreshTokenCookie } from "../../http/refreshTokenCookie";
+import type { AuthResult } from "../../auth/sessions/sessionLifecycle";
 import type { GraphQLContext } from "../context";
 import type { RefreshTokenDelivery } from "../generated/resolverTypes";
 
@@ -9,11 +8,11 @@ import type { RefreshTokenDelivery } from "../generated/resolverTypes";
  */
 export function deliver(result: AuthResult, delivery: RefreshTokenDelivery | null | undefined, context: GraphQLContext) {
   if (delivery !== "COOKIE") return result;
-  context.responseCookies.push(refreshTokenCookie(result.refreshToken, result.refreshTokenExpiresAt, context.services.now()));
+  context.refreshCookie.change = { kind: "set", token: result.refreshToken, expiresAt: result.refreshTokenExpiresAt };
   return { ...result, refreshToken: null };
 }
 
 /** Logging out also removes the cookie, if the browser has one. */
 export function forgetRefreshTokenCookie(context: GraphQLContext): void {
-  if (context.refreshTokenCookie !== undefined) context.responseCookies.push(expiredRefreshTokenCookie());
+  if (context.refreshTokenCookie !== undefined) context.refreshCookie.change = { kind: "clear" };
 }

@@ -1,0 +1,100 @@
+import { LruCache } from "../../cache/lruCache";
+import type { User } from "../../generated/prisma/client";
+
+/** What the hot path needs to know about a session to accept an access token for it. */
+export interface SessionState {
+  userId: string;
+  revokedAt: Date | null;
+  expiresAt: Date;
+}
+
+export interface SessionWithUser extends SessionState {
+  user: User;
+}
+
+export interface AuthCacheOptions {
+  maxEntries: number;
+  ttlMs: number;
+  now?: () => number;
+}
+
+/**
+ * This process's copy of the sessions and users it has loaded, so that an authenticated request
+ * needs no database round trip. It is only as fresh as the invalidations it receives: the
+ * database publishes every change (./authChangeListener.ts), and while that listener is not
+ * connected the cache is off, because changes may be happening that it would never hear about.
+ * The TTL is a safety net, not the mechanism.
+ *
+ * Sessions and users are kept apart so that a change to a user drops one entry, whatever the
+ * number of that user's sessions.
+ */
+export class AuthCache {
+  private readonly sessions: LruCache<string, SessionState>;
+  private readonly users: LruCache<string, User>;
+  /**
+   * Bumped by every invalidation. A database read remembers the generation it started in and is
+   * stored only if nothing was invalidated meanwhile: a read that raced a change may hold the
+   * old row, and the notification for that change has already been spent on the empty slot.
+   * One counter for all keys is coarser than one per key, but obviously right.
+   */
+  private generation = 0;
+  private enabled = false;
+
+  constructor(options: AuthCacheOptions) {
+    this.sessions = new LruCache(options.maxEntries, options.ttlMs, options.now);
+    this.users = new LruCache(options.maxEntries, options.ttlMs, options.now);
+  }
+
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  get(sessionId: string): SessionWithUser | undefined {
+    if (!this.enabled) return undefined;
+    const session = this.sessions.get(sessionId);
+    const user = session && this.users.get(session.userId);
+    return user ? { userId: session!.userId, revokedAt: session!.revokedAt, expiresAt: session!.expiresAt, user } : undefined;
+  }
+
+  /** Take before reading from the database; hand it back to `store` with the result. */
+  readTicket(): number {
+    return this.generation;
+  }
+
+  store(ticket: number, sessionId: string, state: SessionWithUser): void {
+    if (!this.enabled || ticket !== this.generation) return;
+    this.sessions.set(sessionId, { userId: state.userId, revokedAt: state.revokedAt, expiresAt: state.expiresAt });
+    this.users.set(state.userId, state.user);
+  }
+
+  invalidateUser(userId: string): void {
+    this.generation++;
+    this.users.delete(userId);
+  }
+
+  invalidateSession(sessionId: string): void {
+    this.generation++;
+    this.sessions.delete(sessionId);
+  }
+
+  /**
+   * The listener is (again) receiving every change. Whatever is cached may have missed changes
+   * made while it was not, so the cache starts empty.
+   */
+  enable(): void {
+    this.clear();
+    this.enabled = true;
+  }
+
+  /** The listener is gone: serve nothing from memory until it is back. */
+  disable(): void {
+    this.enabled = false;
+    this.clear();
+  }
+
+  private clear(): void {
+    this.generation++;
+    this.sessions.clear();
+    this.users.clear();
+  }
+}

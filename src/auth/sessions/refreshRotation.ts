@@ -1,0 +1,103 @@
+import type { KeyObject } from "node:crypto";
+import { AuthFailure, AuthenticationError } from "../../errors";
+import type { Prisma, PrismaClient, Session } from "../../generated/prisma/client";
+import type { AccessTokens } from "../tokens/accessTokens";
+import { hashRefreshToken, successorRefreshToken } from "../tokens/refreshTokenCrypto";
+import { sessionEnded, tokenPair, type AuthResult } from "./sessionLifecycle";
+
+export interface RefreshRotationDeps {
+  prisma: PrismaClient;
+  accessTokens: AccessTokens;
+  rotationKey: KeyObject;
+  refreshTokenTtlSeconds: number;
+  reuseIntervalSeconds: number;
+  now: () => number;
+}
+
+/** The presented refresh token's row, read under a row lock. */
+interface LockedRefreshToken {
+  id: string;
+  sessionId: string;
+  expiresAt: Date;
+  spentAt: Date | null;
+  successorId: string | null;
+}
+
+type RefreshOutcome = { result: AuthResult } | { failure: AuthFailure };
+
+// Our refresh tokens are 43 base64url characters; anything else is not worth a database read.
+const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
+
+/** Refresh-token rotation: a refresh token is exchanged for a new pair, once. */
+export class RefreshRotation {
+  constructor(private readonly deps: RefreshRotationDeps) {}
+
+  /**
+   * Exchanges a refresh token for a new pair; the presented token is spent. A spent token that
+   * comes back within the reuse interval gets the same successor (concurrent tabs, retries); after
+   * it, reuse is treated as theft and ends the whole session, whose tokens all stop working.
+   */
+  async refresh(token: string | undefined): Promise<AuthResult> {
+    if (!token || !REFRESH_TOKEN_SHAPE.test(token)) throw new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID);
+    const outcome = await this.deps.prisma.$transaction((tx) => this.rotate(tx, token));
+    // Failures are returned, not thrown, inside the transaction: a revocation for reuse must commit.
+    if ("failure" in outcome) throw new AuthenticationError(outcome.failure);
+    return outcome.result;
+  }
+
+  private async rotate(tx: Prisma.TransactionClient, token: string): Promise<RefreshOutcome> {
+    const now = this.deps.now();
+    // The row lock makes concurrent refreshes of one token queue up here: the first creates the
+    // successor and commits; the others then see it spent (within the interval) and share it.
+    const [presented] = await tx.$queryRaw<LockedRefreshToken[]>`
+      SELECT "id", "sessionId", "expiresAt", "spentAt", "successorId"
+      FROM "RefreshToken" WHERE "tokenHash" = ${hashRefreshToken(token)} FOR UPDATE`;
+    if (!presented) return { failure: AuthFailure.REFRESH_TOKEN_INVALID };
+    const session = await tx.session.findUniqueOrThrow({ where: { id: presented.sessionId }, include: { user: true } });
+    if (session.revokedAt !== null) return { failure: AuthFailure.SESSION_ENDED };
+    if (presented.expiresAt.getTime() <= now) return { failure: AuthFailure.REFRESH_TOKEN_EXPIRED };
+
+    if (presented.spentAt === null) {
+      const successor = successorRefreshToken(token, this.deps.rotationKey);
+      const expiresAt = new Date(now + this.deps.refreshTokenTtlSeconds * 1000);
+      const created = await tx.refreshToken.create({
+        data: { sessionId: session.id, tokenHash: hashRefreshToken(successor), createdAt: new Date(now), expiresAt },
+        select: { id: true },
+      });
+      await tx.refreshToken.update({ where: { id: presented.id }, data: { spentAt: new Date(now), successorId: created.id } });
+      await tx.session.update({ where: { id: session.id }, data: { lastUsedAt: new Date(now), expiresAt } });
+      return { result: this.pair(session, successor, expiresAt) };
+    }
+
+    if (now - presented.spentAt.getTime() <= this.deps.reuseIntervalSeconds * 1000) {
+      return this.newestOfFamily(tx, token, presented, session);
+    }
+
+    await tx.session.update({ where: { id: session.id }, data: sessionEnded("REUSE_DETECTED", now) });
+    return { failure: AuthFailure.REFRESH_TOKEN_REUSED };
+  }
+
+  /** Follows the rotation chain from a spent token to the live one, re-deriving each value. */
+  private async newestOfFamily(
+    tx: Prisma.TransactionClient,
+    token: string,
+    spent: LockedRefreshToken,
+    session: Session & { user: AuthResult["user"] },
+  ): Promise<RefreshOutcome> {
+    let value = token;
+    let current: { successorId: string | null; spentAt: Date | null; tokenHash: string; expiresAt: Date } = { ...spent, tokenHash: "" };
+    while (current.spentAt !== null && current.successorId !== null) {
+      value = successorRefreshToken(value, this.deps.rotationKey);
+      current = await tx.refreshToken.findUniqueOrThrow({ where: { id: current.successorId } });
+    }
+    // A mismatch means the chain was made under another server secret: nothing to hand out.
+    if (current.spentAt !== null || current.tokenHash !== hashRefreshToken(value)) {
+      return { failure: AuthFailure.REFRESH_TOKEN_INVALID };
+    }
+    return { result: this.pair(session, value, current.expiresAt) };
+  }
+
+  private pair(session: Session & { user: AuthResult["user"] }, refreshToken: string, refreshTokenExpiresAt: Date): AuthResult {
+    return tokenPair(this.deps.accessTokens, session.user, session.id, { refreshToken, refreshTokenExpiresAt });
+  }
+}

@@ -1,0 +1,46 @@
+import { AuthFailure, AuthenticationError } from "../../errors";
+import type { User } from "../../generated/prisma/client";
+import type { AccessTokenClaims } from "../tokens/accessTokens";
+import type { SessionStateReader } from "./sessionStateReader";
+
+/** The caller of an authenticated request: the user and the session their token belongs to. */
+export interface Caller {
+  user: User;
+  sessionId: string;
+}
+
+/**
+ * What the edge found in the request's Authorization header, as a plain value: no header, a
+ * Bearer token, or something unusable (another scheme, a malformed value, two headers).
+ */
+export type BearerCredential = { kind: "none" } | { kind: "bearer"; token: string } | { kind: "unusable" };
+
+/**
+ * Turns the access token of a request into its caller. This is the hot path of every
+ * authenticated call: one signature check and one read of the session with its user (from this
+ * process's auth cache, which every change in the database invalidates at once, else one indexed
+ * query). An ended session, a deleted user or a bumped token version fails here, whatever the
+ * token's `exp` says.
+ */
+export class RequestAuthenticator {
+  constructor(
+    private readonly sessions: SessionStateReader,
+    private readonly accessTokens: { verify(token: string): AccessTokenClaims },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async authenticate(credential: BearerCredential): Promise<Caller> {
+    if (credential.kind === "none") throw new AuthenticationError(AuthFailure.NOT_AUTHENTICATED);
+    if (credential.kind === "unusable") throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
+    const claims = this.accessTokens.verify(credential.token);
+    const session = await this.sessions.read(claims.sessionId);
+    const valid =
+      session !== null &&
+      session.userId === claims.userId &&
+      session.revokedAt === null &&
+      session.expiresAt.getTime() > this.now() &&
+      session.user.tokenVersion === claims.tokenVersion;
+    if (!valid) throw new AuthenticationError(AuthFailure.SESSION_ENDED);
+    return { user: session.user, sessionId: claims.sessionId };
+  }
+}

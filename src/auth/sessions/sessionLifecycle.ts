@@ -1,0 +1,66 @@
+import type { Prisma, User } from "../../generated/prisma/client";
+import type { AccessTokens } from "../tokens/accessTokens";
+import { generateRefreshToken, hashRefreshToken } from "../tokens/refreshTokenCrypto";
+
+/** Who is calling, as the edge saw it; stored with a session so users recognise their devices. */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** What signup, login, refresh and password change hand to the client. */
+export interface AuthResult {
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+  user: User;
+}
+
+export interface NewSession {
+  /** Nested-create data for a session with its first refresh token: one atomic insert. */
+  data: Prisma.SessionCreateWithoutUserInput;
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+}
+
+const USER_AGENT_MAX_LENGTH = 512;
+
+/** Why a session ended (Session.revokedReason). */
+export type SessionEndReason = "LOGOUT" | "LOGOUT_ALL" | "PASSWORD_CHANGED" | "REVOKED" | "REUSE_DETECTED";
+
+/** The update that ends a session: every token of it fails from the next request on. */
+export function sessionEnded(reason: SessionEndReason, now: number) {
+  return { revokedAt: new Date(now), revokedReason: reason };
+}
+
+/** A session row to be created with the user (signup) or for an existing user (login). */
+export function newSession(client: ClientInfo, refreshTokenTtlSeconds: number, now: number): NewSession {
+  const refreshToken = generateRefreshToken();
+  const refreshTokenExpiresAt = new Date(now + refreshTokenTtlSeconds * 1000);
+  return {
+    refreshToken,
+    refreshTokenExpiresAt,
+    data: {
+      ip: client.ip,
+      userAgent: client.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+      createdAt: new Date(now),
+      lastUsedAt: new Date(now),
+      expiresAt: refreshTokenExpiresAt,
+      refreshTokens: {
+        create: { tokenHash: hashRefreshToken(refreshToken), createdAt: new Date(now), expiresAt: refreshTokenExpiresAt },
+      },
+    },
+  };
+}
+
+/** Signs an access token for the session and pairs it with the session's current refresh token. */
+export function tokenPair(
+  accessTokens: AccessTokens,
+  user: User,
+  sessionId: string,
+  refresh: { refreshToken: string; refreshTokenExpiresAt: Date },
+): AuthResult {
+  const access = accessTokens.sign({ userId: user.id, sessionId, tokenVersion: user.tokenVersion });
+  return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, ...refresh, user };
+}

@@ -1,0 +1,54 @@
+import { InputError } from "../../errors";
+import type { PrismaClient, Session } from "../../generated/prisma/client";
+import type { Caller } from "./requestAuthentication";
+import { sessionEnded } from "./sessionLifecycle";
+
+export interface SessionManagerDeps {
+  prisma: PrismaClient;
+  now: () => number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The signed-in user's control over their own sessions: list them, end one, end them all. */
+export class SessionManager {
+  constructor(private readonly deps: SessionManagerDeps) {}
+
+  /** Ends the caller's session: its access token fails on the next request, its refresh tokens too. */
+  async logout(caller: Caller): Promise<void> {
+    await this.deps.prisma.session.updateMany({
+      where: { id: caller.sessionId, revokedAt: null },
+      data: sessionEnded("LOGOUT", this.deps.now()),
+    });
+  }
+
+  /** Ends every session of the caller. The token version bump also voids every access token. */
+  async logoutAll(caller: Caller): Promise<void> {
+    const { prisma, now } = this.deps;
+    await prisma.$transaction([
+      prisma.session.updateMany({
+        where: { userId: caller.user.id, revokedAt: null },
+        data: sessionEnded("LOGOUT_ALL", now()),
+      }),
+      prisma.user.update({ where: { id: caller.user.id }, data: { tokenVersion: { increment: 1 } } }),
+    ]);
+  }
+
+  /** The caller's live sessions, newest first. */
+  activeSessions(caller: Caller): Promise<Session[]> {
+    return this.deps.prisma.session.findMany({
+      where: { userId: caller.user.id, revokedAt: null, expiresAt: { gt: new Date(this.deps.now()) } },
+      orderBy: { createdAt: "desc" },
+    });
+  }
+
+  /** Ends one of the caller's own sessions. Someone else's session id is as unknown as a made-up one. */
+  async revokeSession(caller: Caller, sessionId: string): Promise<void> {
+    if (!UUID.test(sessionId)) throw new InputError("id", "This is not a session id.");
+    const { count } = await this.deps.prisma.session.updateMany({
+      where: { id: sessionId, userId: caller.user.id, revokedAt: null },
+      data: sessionEnded("REVOKED", this.deps.now()),
+    });
+    if (count === 0) throw new InputError("id", "You have no active session with this id.", "NOT_FOUND");
+  }
+}

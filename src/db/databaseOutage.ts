@@ -1,0 +1,27 @@
+import { Prisma } from "../generated/prisma/client";
+
+const UNAVAILABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+/** Socket errors, and PostgreSQL's admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
+const UNAVAILABLE_DRIVER_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P02", "57P03", "53300"]);
+/** DriverAdapterError kinds of @prisma/adapter-pg that mean the server is gone or full. */
+const UNAVAILABLE_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+/** node-postgres says "connection dropped" and "pool exhausted" by message only, with no code. */
+const UNAVAILABLE_PG_MESSAGES = /Connection terminated|timeout exceeded when trying to connect/;
+
+/**
+ * True for errors that mean "the database cannot be reached", not "the query was wrong". What
+ * Prisma 6.19 with adapter-pg was seen throwing while PostgreSQL stopped and started
+ * (test/security/databaseOutage.test.ts): P1001 and P1017; DriverAdapterError with a cause of
+ * code 57P01 or 57P03; the login rate limiter's wrapped ECONNREFUSED.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (error instanceof Prisma.PrismaClientInitializationError) return true;
+  if (typeof error !== "object" || error === null || depth > 3) return false;
+  if (error instanceof Prisma.PrismaClientKnownRequestError && UNAVAILABLE_PRISMA_CODES.has(error.code)) return true;
+  const { code, kind, message, cause, meta } = error as Record<string, unknown>;
+  if (typeof code === "string" && UNAVAILABLE_DRIVER_CODES.has(code)) return true;
+  if (typeof kind === "string" && UNAVAILABLE_ADAPTER_KINDS.has(kind)) return true;
+  if (typeof message === "string" && UNAVAILABLE_PG_MESSAGES.test(message)) return true;
+  const adapterError = (meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError;
+  return [cause, adapterError].some((inner) => inner !== undefined && isDatabaseUnavailable(inner, depth + 1));
+}

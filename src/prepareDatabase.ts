@@ -1,0 +1,35 @@
+import path from "node:path";
+import type { DatabaseConfig } from "./config";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embeddedPostgres";
+import { applyMigrations } from "./db/migrations";
+import type { Logger } from "./logger";
+import { readOrCreateSecretFile } from "./secretFile";
+
+export interface PreparedDatabase {
+  url: string;
+  /** Set when this process started the embedded PostgreSQL, and so must stop it. */
+  embedded: EmbeddedPostgres | undefined;
+  /** JWT_SECRET, or the development secret kept in DATA_DIR. */
+  jwtSecret: string;
+}
+
+/**
+ * What must exist before the API serves: a database (the embedded PostgreSQL when DATABASE_URL
+ * is unset), its migrations (unless MIGRATE_ON_START=false) and the server secret (made once in
+ * DATA_DIR when JWT_SECRET is unset, which production refuses). A single process runs this
+ * itself; under WEB_CONCURRENCY the primary runs it once, and each worker, given the database's
+ * URL and no migrations, only reads the secret the primary made.
+ */
+export async function prepareDatabase(database: DatabaseConfig, jwtSecret: string | undefined, logger: Logger): Promise<PreparedDatabase> {
+  const embedded = database.url ? undefined : await startEmbeddedPostgres(database.dataDir);
+  if (embedded) logger.info({ dataDir: database.dataDir }, "embedded PostgreSQL started");
+  const url = database.url ?? embedded!.url;
+  try {
+    if (database.migrateOnStart) await applyMigrations(url);
+    const secret = jwtSecret ?? (await readOrCreateSecretFile(path.join(database.dataDir, "jwt-secret")));
+    return { url, embedded, jwtSecret: secret };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}

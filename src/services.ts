@@ -1,0 +1,76 @@
+import type pg from "pg";
+import { AccountService } from "./auth/accounts/accountService";
+import { LoginRateLimiter } from "./auth/accounts/loginRateLimiter";
+import { PasswordHasher } from "./auth/accounts/passwordHashing";
+import type { AuthCache } from "./auth/sessions/authCache";
+import { RefreshRotation } from "./auth/sessions/refreshRotation";
+import { RequestAuthenticator } from "./auth/sessions/requestAuthentication";
+import { SessionManager } from "./auth/sessions/sessionManager";
+import { SessionStateReader } from "./auth/sessions/sessionStateReader";
+import { AccessTokens } from "./auth/tokens/accessTokens";
+import { deriveRotationKey } from "./auth/tokens/refreshTokenCrypto";
+import type { SigningKeys } from "./auth/tokens/signingKeys";
+import { VerifiedAccessTokens } from "./auth/tokens/verifiedAccessTokens";
+import type { Config } from "./config";
+import type { PrismaClient } from "./generated/prisma/client";
+
+/** The services the GraphQL layer calls: the three rooms of src/auth, each built once per process. */
+export interface Services {
+  accounts: AccountService;
+  refreshRotation: RefreshRotation;
+  sessions: SessionManager;
+  authenticator: RequestAuthenticator;
+}
+
+export interface ServiceDeps {
+  config: Config;
+  prisma: PrismaClient;
+  /** The pool Prisma uses; the login limiter shares it. */
+  pool: pg.Pool;
+  /** The server secret: keys refresh-token rotation (and HS256 access tokens, through `signingKeys`). */
+  jwtSecret: string;
+  signingKeys: SigningKeys;
+  /** Undefined when the auth cache is off (AUTH_CACHE_MAX_ENTRIES=0). */
+  authCache: AuthCache | undefined;
+  /** Milliseconds since the epoch; tests replace it to move time. */
+  now: () => number;
+}
+
+export function createServices({ config, prisma, pool, jwtSecret, signingKeys, authCache, now }: ServiceDeps): Services {
+  const { jwt, sessions } = config;
+  const accessTokens = new AccessTokens({
+    keys: signingKeys,
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    ttlSeconds: jwt.accessTokenTtlSeconds,
+    clockToleranceSeconds: jwt.clockToleranceSeconds,
+    now,
+  });
+  const passwords = new PasswordHasher(config.passwords.bcryptCost, config.passwords.bcryptConcurrency);
+  const loginRateLimiter = new LoginRateLimiter(pool, config.loginLimits);
+  const { refreshTokenTtlSeconds } = sessions;
+  return {
+    accounts: new AccountService({ prisma, passwords, accessTokens, loginRateLimiter, refreshTokenTtlSeconds, now }),
+    refreshRotation: new RefreshRotation({
+      prisma,
+      accessTokens,
+      rotationKey: deriveRotationKey(jwtSecret),
+      refreshTokenTtlSeconds,
+      reuseIntervalSeconds: sessions.refreshTokenReuseIntervalSeconds,
+      now,
+    }),
+    sessions: new SessionManager({ prisma, now }),
+    authenticator: new RequestAuthenticator(new SessionStateReader(prisma, authCache), verifiedOnce(config, accessTokens, now), now),
+  };
+}
+
+/** Access tokens verified once per process while they last; off with the auth cache (AUTH_CACHE_MAX_ENTRIES=0). */
+function verifiedOnce(config: Config, accessTokens: AccessTokens, now: () => number): AccessTokens | VerifiedAccessTokens {
+  if (config.authCache.maxEntries === 0) return accessTokens;
+  return new VerifiedAccessTokens(accessTokens, {
+    maxEntries: config.authCache.maxEntries,
+    ttlMs: config.jwt.accessTokenTtlSeconds * 1000,
+    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
+    now,
+  });
+}

@@ -1,0 +1,174 @@
+import type { RunningApp } from "../../src/app";
+import { deleteEndedSessions } from "../../src/auth/sessions/sessionCleanup";
+import { createIsolatedDatabase } from "../support/isolatedDatabase";
+import { startTestServer, useTestServer } from "../support/testServer";
+import {
+  CHANGE_PASSWORD,
+  graphql,
+  LOGIN,
+  logIn,
+  LOGOUT,
+  LOGOUT_ALL,
+  ME,
+  MY_SESSIONS,
+  PASSWORD,
+  REFRESH,
+  REVOKE_SESSION,
+  signUp,
+} from "../support/graphqlClient";
+
+describe("sessions", () => {
+  const app = useTestServer();
+
+  const me = (token: string) => graphql(app.url, ME, undefined, { token });
+  const refresh = (token: string) => graphql(app.url, REFRESH, { token });
+  const expectSessionEnded = (response: Awaited<ReturnType<typeof me>>) =>
+    expect(response.errors![0]!.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "SESSION_ENDED" });
+
+  test("logout kills the session's access token at once, and its refresh token", async () => {
+    const account = await signUp(app.url);
+    const otherDevice = await logIn(app.url, account.user.email);
+
+    const logout = await graphql(app.url, LOGOUT, undefined, { token: account.accessToken });
+    expect(logout.data).toEqual({ logout: true });
+
+    expectSessionEnded(await me(account.accessToken));
+    expectSessionEnded(await refresh(account.refreshToken));
+    // Only that session ended.
+    expect((await me(otherDevice.accessToken)).data!.me.id).toBe(account.user.id);
+  });
+
+  test("logout needs a valid access token", async () => {
+    const response = await graphql(app.url, LOGOUT);
+    expect(response.errors![0]!.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "NOT_AUTHENTICATED" });
+  });
+
+  test("logoutAll kills every session of the user, and only theirs", async () => {
+    const account = await signUp(app.url);
+    const laptop = await logIn(app.url, account.user.email);
+    const phone = await logIn(app.url, account.user.email);
+    const stranger = await signUp(app.url);
+
+    const response = await graphql(app.url, LOGOUT_ALL, undefined, { token: laptop.accessToken });
+    expect(response.data).toEqual({ logoutAll: true });
+
+    for (const session of [account, laptop, phone]) {
+      expectSessionEnded(await me(session.accessToken));
+      expectSessionEnded(await refresh(session.refreshToken));
+    }
+    expect((await me(stranger.accessToken)).data!.me.id).toBe(stranger.user.id);
+    // A new login works as usual.
+    const again = await logIn(app.url, account.user.email);
+    expect((await me(again.accessToken)).data!.me.id).toBe(account.user.id);
+  });
+
+  test("a password change kills other sessions and keeps the caller's new one", async () => {
+    const account = await signUp(app.url);
+    const otherDevice = await logIn(app.url, account.user.email);
+    const newPassword = "a brand new passphrase";
+
+    const response = await graphql(
+      app.url,
+      CHANGE_PASSWORD,
+      { input: { currentPassword: PASSWORD, newPassword } },
+      { token: account.accessToken },
+    );
+    expect(response.errors).toBeUndefined();
+    const fresh = response.data!.changePassword;
+
+    expectSessionEnded(await me(otherDevice.accessToken));
+    expectSessionEnded(await refresh(otherDevice.refreshToken));
+    expectSessionEnded(await me(account.accessToken));
+    expect((await me(fresh.accessToken)).data!.me.id).toBe(account.user.id);
+    expect((await refresh(fresh.refreshToken)).errors).toBeUndefined();
+
+    const oldPassword = await graphql(app.url, LOGIN, { input: { email: account.user.email, password: PASSWORD } });
+    expect(oldPassword.errors![0]!.extensions).toMatchObject({ reason: "INVALID_CREDENTIALS" });
+    await logIn(app.url, account.user.email, newPassword);
+  });
+
+  test("a password change needs the right current password and a valid new one, and changes nothing otherwise", async () => {
+    const account = await signUp(app.url);
+    const cases = [
+      [{ currentPassword: "wrong password", newPassword: "a brand new passphrase" }, "currentPassword"],
+      [{ currentPassword: PASSWORD, newPassword: "short" }, "newPassword"],
+    ] as const;
+    for (const [input, field] of cases) {
+      const response = await graphql(app.url, CHANGE_PASSWORD, { input }, { token: account.accessToken });
+      expect(response.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
+    }
+    expect((await me(account.accessToken)).data!.me.id).toBe(account.user.id);
+    await logIn(app.url, account.user.email, PASSWORD);
+  });
+
+  test("mySessions lists the caller's live sessions with what the server saw", async () => {
+    const account = await signUp(app.url);
+    const phone = await logIn(app.url, account.user.email, PASSWORD, { "user-agent": "TestPhone/1.0" });
+    const ended = await logIn(app.url, account.user.email);
+    await graphql(app.url, LOGOUT, undefined, { token: ended.accessToken });
+
+    const response = await graphql(app.url, MY_SESSIONS, undefined, { token: phone.accessToken });
+    expect(response.errors).toBeUndefined();
+    const sessions = response.data!.mySessions as Array<{ id: string; userAgent: string; ip: string; current: boolean }>;
+    expect(sessions).toHaveLength(2);
+    expect(sessions[0]).toMatchObject({ userAgent: "TestPhone/1.0", ip: expect.stringMatching(/127\.0\.0\.1/), current: true });
+    expect(sessions[1]!.current).toBe(false);
+  });
+
+  test("a user cannot see or revoke another user's sessions", async () => {
+    const alice = await signUp(app.url);
+    const mallory = await signUp(app.url);
+    const aliceSessions = (await graphql(app.url, MY_SESSIONS, undefined, { token: alice.accessToken })).data!.mySessions;
+    const malloryView = (await graphql(app.url, MY_SESSIONS, undefined, { token: mallory.accessToken })).data!.mySessions;
+    expect(malloryView.map((s: { id: string }) => s.id)).not.toContain(aliceSessions[0].id);
+
+    const attempt = await graphql(app.url, REVOKE_SESSION, { id: aliceSessions[0].id }, { token: mallory.accessToken });
+    expect(attempt.errors![0]!.extensions).toEqual({ code: "BAD_USER_INPUT", field: "id", reason: "NOT_FOUND" });
+    expect((await me(alice.accessToken)).data!.me.id).toBe(alice.user.id);
+  });
+
+  test("revokeSession ends one of the caller's own sessions", async () => {
+    const account = await signUp(app.url);
+    const stolenLaptop = await logIn(app.url, account.user.email);
+    const sessions = (await graphql(app.url, MY_SESSIONS, undefined, { token: account.accessToken })).data!.mySessions;
+    const laptopSession = sessions.find((s: { current: boolean }) => !s.current);
+
+    const response = await graphql(app.url, REVOKE_SESSION, { id: laptopSession.id }, { token: account.accessToken });
+    expect(response.data).toEqual({ revokeSession: true });
+    expectSessionEnded(await me(stolenLaptop.accessToken));
+    expect((await me(account.accessToken)).data!.me.id).toBe(account.user.id);
+
+    const malformed = await graphql(app.url, REVOKE_SESSION, { id: "'; DROP TABLE" }, { token: account.accessToken });
+    expect(malformed.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "id" });
+  });
+});
+
+// The cleanup deletes across the whole table, so it runs on a database of its own.
+describe("session cleanup", () => {
+  let app: RunningApp;
+  let database: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+  beforeAll(async () => {
+    database = await createIsolatedDatabase();
+    app = await startTestServer({ DATABASE_URL: database.url });
+  });
+  afterAll(async () => {
+    await app.stop();
+    await database.drop();
+  });
+
+  test("ended and expired sessions are deleted by the cleanup, live ones stay", async () => {
+    const live = await signUp(app.url);
+    const loggedOut = await signUp(app.url);
+    await graphql(app.url, LOGOUT, undefined, { token: loggedOut.accessToken });
+
+    // Two days later (past the one-day retention of ended sessions), thirty-one days later (expired).
+    const twoDays = Date.now() + 2 * 24 * 3600_000;
+    await deleteEndedSessions(app.prisma, twoDays);
+    expect(await app.prisma.session.count({ where: { userId: loggedOut.user.id } })).toBe(0);
+    expect(await app.prisma.session.count({ where: { userId: live.user.id } })).toBe(1);
+
+    await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000);
+    expect(await app.prisma.session.count({ where: { userId: live.user.id } })).toBe(0);
+    expect(await app.prisma.refreshToken.count({ where: { session: { userId: live.user.id } } })).toBe(0);
+  });
+});

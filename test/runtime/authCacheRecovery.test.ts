@@ -1,0 +1,62 @@
+import pg from "pg";
+import type { RunningApp } from "../../src/app";
+import { listenerApplicationName } from "../../src/auth/sessions/authChangeListener";
+import { startTestServer } from "../support/testServer";
+import { graphql, ME, signUp, type AuthPayload } from "../support/graphqlClient";
+
+// A process that may have missed notifications must not answer from memory until it listens
+// again, and then only from an emptied cache.
+describe("when the auth cache's listener connection is lost", () => {
+  let app: RunningApp;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    app = await startTestServer();
+    db = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db?.end();
+    await app?.stop();
+  });
+
+  const readyz = async () => (await fetch(new URL("/readyz", app.url))).json() as Promise<{ authCache: string }>;
+
+  async function waitForCache(state: "on" | "off") {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if ((await readyz()).authCache === state) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`the auth cache did not turn ${state}`);
+  }
+
+  async function me(account: AuthPayload) {
+    return graphql(app.url, ME, undefined, { token: account.accessToken });
+  }
+
+  test("changes made meanwhile are never answered from memory, during the outage or after it", async () => {
+    await waitForCache("on");
+    const revoked = await signUp(app.url);
+    const renamed = await signUp(app.url);
+    for (const account of [revoked, renamed, revoked, renamed]) expect((await me(account)).errors).toBeUndefined();
+
+    const killed = await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [
+      listenerApplicationName(),
+    ]);
+    expect(killed.rowCount).toBe(1);
+    await waitForCache("off");
+
+    // Nobody in this process hears about these two changes.
+    await db.query(`UPDATE "Session" SET "revokedAt" = now() WHERE "userId" = $1`, [revoked.user.id]);
+    await db.query(`UPDATE "User" SET name = 'Renamed while unheard' WHERE id = $1`, [renamed.user.id]);
+
+    expect((await me(revoked)).errors?.[0]?.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "SESSION_ENDED" });
+
+    await waitForCache("on");
+    expect((await me(revoked)).errors?.[0]?.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "SESSION_ENDED" });
+    expect((await me(renamed)).data!.me.name).toBe("Renamed while unheard");
+    // And the cache works again: changes are heard once more.
+    await db.query(`UPDATE "User" SET name = 'Renamed again' WHERE id = $1`, [renamed.user.id]);
+    expect((await me(renamed)).data!.me.name).toBe("Renamed again");
+  });
+});

@@ -1,0 +1,132 @@
+import pg from "pg";
+import { startChildServer, type ChildServer } from "../support/childServer";
+import {
+  CHANGE_PASSWORD,
+  graphql,
+  LOGIN,
+  logIn,
+  LOGOUT,
+  LOGOUT_ALL,
+  ME,
+  PASSWORD,
+  signUp,
+  type AuthPayload,
+} from "../support/graphqlClient";
+
+// Two API processes on one PostgreSQL, each with its auth cache on: what one process changes,
+// the other must honour at once, although it answered the same token from memory a moment ago.
+describe("two server processes on one PostgreSQL", () => {
+  let a: ChildServer;
+  let b: ChildServer;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    // Per account as by default; per address out of the way, as every suite logs in from 127.0.0.1.
+    const env = { LOGIN_MAX_FAILURES_PER_ACCOUNT: "5", LOGIN_MAX_FAILURES_PER_IP: "100000" };
+    [a, b] = await Promise.all([startChildServer(env), startChildServer(env)]);
+    db = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db?.end();
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  /** Asks both processes twice, so both have the session and user in their caches. */
+  async function warmBoth(account: AuthPayload) {
+    for (const server of [a, b, a, b]) {
+      const me = await graphql(server.url, ME, undefined, { token: account.accessToken });
+      expect(me.data!.me.id).toBe(account.user.id);
+    }
+  }
+
+  async function expectSessionEnded(server: ChildServer, token: string) {
+    const me = await graphql(server.url, ME, undefined, { token });
+    expect(me.errors?.[0]?.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "SESSION_ENDED" });
+  }
+
+  test("both processes report the cache on", async () => {
+    for (const server of [a, b]) {
+      const ready = await fetch(`${server.origin}/readyz`);
+      expect(await ready.json()).toEqual({ status: "ready", authCache: "on" });
+    }
+  });
+
+  test("a token issued by A works on B", async () => {
+    const account = await signUp(a.url);
+    const me = await graphql(b.url, ME, undefined, { token: account.accessToken });
+    expect(me.errors).toBeUndefined();
+    expect(me.data!.me.email).toBe(account.user.email);
+  });
+
+  test("logout on B ends the session on A at once", async () => {
+    const account = await signUp(a.url);
+    await warmBoth(account);
+    const logout = await graphql(b.url, LOGOUT, undefined, { token: account.accessToken });
+    expect(logout.data).toEqual({ logout: true });
+    await expectSessionEnded(a, account.accessToken);
+    await expectSessionEnded(b, account.accessToken);
+  });
+
+  test("logout everywhere on A ends the sessions that B knows, at once", async () => {
+    const account = await signUp(a.url);
+    const phone = await logIn(b.url, account.user.email);
+    await warmBoth(account);
+    await warmBoth(phone);
+    const logoutAll = await graphql(a.url, LOGOUT_ALL, undefined, { token: account.accessToken });
+    expect(logoutAll.data).toEqual({ logoutAll: true });
+    for (const server of [a, b]) {
+      await expectSessionEnded(server, phone.accessToken);
+      await expectSessionEnded(server, account.accessToken);
+    }
+  });
+
+  test("a password change on B ends the other sessions on A at once", async () => {
+    const account = await signUp(a.url);
+    const laptop = await logIn(a.url, account.user.email);
+    await warmBoth(laptop);
+    const change = await graphql(
+      b.url,
+      CHANGE_PASSWORD,
+      { input: { currentPassword: PASSWORD, newPassword: "a brand new passphrase" } },
+      { token: account.accessToken },
+    );
+    expect(change.errors).toBeUndefined();
+    await expectSessionEnded(a, laptop.accessToken);
+    await expectSessionEnded(b, laptop.accessToken);
+    // The session that changed the password goes on, with its fresh token, on both.
+    for (const server of [a, b]) {
+      const me = await graphql(server.url, ME, undefined, { token: change.data!.changePassword.accessToken });
+      expect(me.data!.me.id).toBe(account.user.id);
+    }
+  });
+
+  test("failed logins count across both processes", async () => {
+    const account = await signUp(a.url);
+    const attempt = async (server: ChildServer, password: string) =>
+      (await graphql(server.url, LOGIN, { input: { email: account.user.email, password } })).errors?.[0]?.extensions?.code;
+    // LOGIN_MAX_FAILURES_PER_ACCOUNT is 5 in the children: 3 failures on A and 2 on B use it up.
+    for (const server of [a, b, a, b, a]) expect(await attempt(server, "not the password")).toBe("UNAUTHENTICATED");
+    expect(await attempt(b, PASSWORD)).toBe("TOO_MANY_REQUESTS");
+    expect(await attempt(a, PASSWORD)).toBe("TOO_MANY_REQUESTS");
+  });
+
+  // There is no mutation for these yet; an operator's SQL must be honoured just the same.
+  test("a profile change made in the database shows on both at once", async () => {
+    const account = await signUp(a.url);
+    await warmBoth(account);
+    await db.query(`UPDATE "User" SET name = 'Renamed', role = 'ADMIN' WHERE id = $1`, [account.user.id]);
+    for (const server of [a, b]) {
+      const me = await graphql(server.url, ME, undefined, { token: account.accessToken });
+      expect(me.data!.me).toMatchObject({ name: "Renamed", role: "ADMIN" });
+    }
+  });
+
+  test("a user deleted in the database is refused by both at once", async () => {
+    const account = await signUp(a.url);
+    await warmBoth(account);
+    await db.query(`DELETE FROM "User" WHERE id = $1`, [account.user.id]);
+    await expectSessionEnded(a, account.accessToken);
+    await expectSessionEnded(b, account.accessToken);
+  });
+});

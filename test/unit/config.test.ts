@@ -1,0 +1,58 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { ConfigError, loadConfig } from "../../src/config";
+import { PROJECT_ROOT } from "../../src/projectRoot";
+
+const run = promisify(execFile);
+
+describe("configuration", () => {
+  test("the defaults need no variable at all", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: "development",
+      http: { port: 4000, landingPage: true, introspection: true },
+      database: { url: undefined },
+      jwt: { secret: undefined, accessTokenTtlSeconds: 15 * 60 },
+      sessions: { refreshTokenTtlSeconds: 30 * 24 * 3600, refreshTokenReuseIntervalSeconds: 10 },
+      passwords: { bcryptCost: 12 },
+    });
+  });
+
+  test("production without JWT_SECRET is refused with what to set", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET is required when NODE_ENV=production/);
+  });
+
+  test("a JWT_SECRET under 32 bytes is refused", () => {
+    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: "x".repeat(31) })).toThrow(/at least 32 bytes/);
+    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: "x".repeat(32) }).http.landingPage).toBe(false);
+  });
+
+  test.each([
+    ["PORT", "eighty", /PORT must be a whole number/],
+    ["ACCESS_TOKEN_TTL", "15 minutes", /ACCESS_TOKEN_TTL must be a duration/],
+    ["BCRYPT_COST", "40", /BCRYPT_COST must be a whole number from 4 to 16/],
+    ["NODE_ENV", "prod", /NODE_ENV must be development, production or test/],
+    ["LANDING_PAGE", "maybe", /LANDING_PAGE must be true or false/],
+  ])("a bad %s says what is wrong", (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  test("durations accept seconds and units", () => {
+    expect(loadConfig({ ACCESS_TOKEN_TTL: "90" }).jwt.accessTokenTtlSeconds).toBe(90);
+    expect(loadConfig({ ACCESS_TOKEN_TTL: "5m" }).jwt.accessTokenTtlSeconds).toBe(300);
+    expect(loadConfig({ REFRESH_TOKEN_TTL: "7d" }).sessions.refreshTokenTtlSeconds).toBe(7 * 86400);
+  });
+
+  test("the server refuses to start in production without a secret, and says why", async () => {
+    const started = run(process.execPath, [path.join(PROJECT_ROOT, "node_modules/tsx/dist/cli.mjs"), "src/main.ts"], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH, NODE_ENV: "production", DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none" },
+    });
+    await expect(started).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("Configuration error: JWT_SECRET is required when NODE_ENV=production"),
+    });
+  });
+});
