@@ -1,7 +1,7 @@
 import { useTestServer } from "../support/testServer";
 import { graphql, LOGIN, ME, PASSWORD, SIGNUP, uniqueEmail } from "../support/graphqlClient";
 
-// The story from ../shared/SEED-how-jwts-are-used.md: "See my info" without and with a token.
+// The product's story: "See my info" without and with a token.
 describe("the See my info story", () => {
   const app = useTestServer();
 

@@ -11,7 +11,7 @@ import { startWebDemo, type WebDemo } from "../support/webDemo";
 const SCREENSHOTS = path.join(PROJECT_ROOT, "test-output");
 const MINUTE = 60_000;
 
-// The story from ../shared/SEED-how-jwts-are-used.md, clicked through in a real browser: the page
+// The "See my info" story, clicked through in a real browser: the page
 // built from examples/web, the real API behind it, and the API's clock moved to expire tokens.
 describe("the See my info page (examples/web) in Chromium", () => {
   let apiClockAhead = 0;
