@@ -1,12 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { buildSchema, parse, validate } from "graphql";
-import type { RunningApp } from "../src/app";
-import { AuthFailure, ErrorCode } from "../src/errors";
-import { PROJECT_ROOT } from "../src/projectRoot";
-import { run } from "./support/childProcess";
-import { uniqueEmail } from "./support/graphqlClient";
-import { startTestServer } from "./support/testServer";
+import type { RunningApp } from "../../src/app";
+import { AuthFailure, ErrorCode } from "../../src/errors";
+import { PROJECT_ROOT } from "../../src/projectRoot";
+import { run } from "../support/childProcess";
+import { uniqueEmail } from "../support/graphqlClient";
+import { startTestServer } from "../support/testServer";
 
 const README = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
 
