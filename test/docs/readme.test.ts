@@ -8,27 +8,68 @@ import { run } from "../support/childProcess";
 import { uniqueEmail } from "../support/graphqlClient";
 import { startTestServer } from "../support/testServer";
 
-const README = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
 
-/** The text of the `## heading` section, up to the next `## ` heading. */
-function section(heading: string): string {
-  const start = README.indexOf(`\n## ${heading}\n`);
-  if (start < 0) throw new Error(`README.md has no "## ${heading}" section`);
-  const end = README.indexOf("\n## ", start + 1);
-  return README.slice(start, end < 0 ? undefined : end);
+/** The text of the `## heading` section of a Markdown file, up to the next `## ` heading. */
+function section(file: string, heading: string): string {
+  const text = read(file);
+  const start = text.indexOf(`\n## ${heading}\n`);
+  if (start < 0) throw new Error(`${file} has no "## ${heading}" section`);
+  const end = text.indexOf("\n## ", start + 1);
+  return text.slice(start, end < 0 ? undefined : end);
 }
 
 function codeBlocks(text: string, language: string): string[] {
   return [...text.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((match) => match[1]!);
 }
 
-// README.md is the newcomer's guide: what it shows must work and what it lists must be complete.
-describe("README.md", () => {
+/** Rows of every Markdown table in `text` whose first cell is a `VARIABLE_NAME`: name to its other cells. */
+function variableRows(text: string): Map<string, string[]> {
+  const rows = new Map<string, string[]>();
+  for (const line of text.split("\n")) {
+    const cells = line.split(" | ").map((cell) => cell.replace(/^\|\s*|\s*\|$/g, "").trim());
+    const name = /^`([A-Z][A-Z0-9_]+)`$/.exec(cells[0] ?? "")?.[1];
+    if (line.startsWith("| `") && name !== undefined) rows.set(name, cells.slice(1));
+  }
+  return rows;
+}
+
+/** The configuration source: src/config.ts, and the files of src/config/ should it become a folder. */
+function configSource(): string {
+  const files = ["src/config.ts"].filter((file) => fs.existsSync(path.join(PROJECT_ROOT, file)));
+  const folder = path.join(PROJECT_ROOT, "src", "config");
+  if (fs.existsSync(folder)) {
+    files.push(
+      ...fs
+        .readdirSync(folder, { recursive: true, encoding: "utf8" })
+        .filter((file) => file.endsWith(".ts"))
+        .map((file) => path.join("src", "config", file)),
+    );
+  }
+  return files.map(read).join("\n");
+}
+
+const UNIT_SECONDS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `10s`, `24h`, `0` as seconds, the way the server reads a duration. */
+function durationSeconds(text: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(text);
+  if (!match) throw new Error(`"${text}" is not a duration`);
+  return Number(match[1]) * UNIT_SECONDS[match[2]!]!;
+}
+
+/** A numeric expression of the source, such as `100_000` or `24 * 3600`. */
+const product = (expression: string) =>
+  expression.split("*").reduce((total, factor) => total * Number(factor.trim().replaceAll("_", "")), 1);
+
+// The README is the front door; the reference lives in docs/. What the docs show must work, and
+// what they list must be complete.
+describe("docs/api.md", () => {
   test("the curl examples under Operations, pasted in order into one shell, do what they say", async () => {
     const app: RunningApp = await startTestServer();
     try {
       const email = uniqueEmail("readme");
-      const script = codeBlocks(section("Operations"), "sh")
+      const script = codeBlocks(section("docs/api.md", "Operations"), "sh")
         .join("\n")
         .replaceAll("http://localhost:4000/graphql", app.url)
         .replaceAll("ada@example.com", email);
@@ -64,9 +105,10 @@ describe("README.md", () => {
   });
 
   test("every query and mutation of schema.graphql has its own section, with valid GraphQL and a curl command", () => {
-    const schema = buildSchema(fs.readFileSync(path.join(PROJECT_ROOT, "schema.graphql"), "utf8"));
+    const schema = buildSchema(read("schema.graphql"));
     const operations = [...Object.keys(schema.getQueryType()!.getFields()), ...Object.keys(schema.getMutationType()!.getFields())];
-    const documented = section("Operations").split("\n### ").slice(1);
+    const operationsSection = section("docs/api.md", "Operations");
+    const documented = operationsSection.split("\n### ").slice(1);
     expect(documented.map((text) => /^`(\w+)`/.exec(text)?.[1]).sort()).toEqual(operations.sort());
     for (const text of documented) {
       const graphqlBlocks = codeBlocks(text, "graphql");
@@ -74,29 +116,48 @@ describe("README.md", () => {
       expect(validate(schema, parse(graphqlBlocks[0]!)).map((error) => error.message)).toEqual([]);
       expect(codeBlocks(text, "sh").join("")).toContain("curl -s $API");
     }
+    // The summary table above the sections lists every operation too.
+    const tabled = [...operationsSection.matchAll(/^\| `(\w+)[(`]/gm)].map((match) => match[1]);
+    expect(tabled.sort()).toEqual(operations.sort());
   });
 
   test("every error code and reason of src/errors.ts is in the Errors table", () => {
-    const errors = section("Errors");
+    const errors = section("docs/api.md", "Errors");
     for (const name of [...Object.values(ErrorCode), ...Object.values(AuthFailure)]) expect(errors).toContain(`\`${name}\``);
   });
+});
 
-  test("every environment variable that src/config.ts reads is in the Configuration table with its default", () => {
-    const source = fs.readFileSync(path.join(PROJECT_ROOT, "src", "config.ts"), "utf8");
+describe("docs/configuration.md", () => {
+  const rows = variableRows(read("docs/configuration.md"));
+  const source = configSource();
+
+  test("every environment variable the server reads is in a table, with its default and accepted values", () => {
     const variables = new Set(
       [...source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)|\(env, "([A-Z][A-Z0-9_]+)"/g)].map((match) => match[1] ?? match[2]),
     );
     expect(variables.size).toBeGreaterThan(15);
-    const rows = new Map(
-      section("Configuration")
-        .split("\n")
-        .map((line) => /^\| `([A-Z0-9_]+)` \| ([^|]+) \|/.exec(line))
-        .filter((match) => match !== null)
-        .map((match) => [match[1], match[2]!.trim()]),
-    );
     for (const name of variables) {
-      expect(rows.has(name!)).toBe(true);
-      expect(rows.get(name!)).not.toBe("");
+      expect([name, rows.has(name!)]).toEqual([name, true]);
+      const [fallback, accepted] = rows.get(name!)!;
+      expect([name, fallback, accepted].every((cell) => cell !== undefined && cell !== "")).toBe(true);
+    }
+  });
+
+  test("every number and duration has the default and the range that the server enforces", () => {
+    // integer(env, "PORT", 4000, 0, 65535) and duration(env, "ACCESS_TOKEN_TTL", "15m", 10, 24 * 3600).
+    const ranged = [
+      ...source.matchAll(/\b(integer|duration)\(env, "([A-Z][A-Z0-9_]+)", (.+), ([\d_]+(?: \* [\d_]+)*), ([\d_]+(?: \* [\d_]+)*)\)/g),
+    ];
+    expect(ranged.length).toBeGreaterThan(20);
+    for (const [, kind, name, fallback, min, max] of ranged) {
+      const [documentedDefault, accepted] = rows.get(name!) ?? [];
+      // A literal default appears as written: `4000` or `15m`. A computed one (cores − 1) is prose.
+      const literal = /^"(.*)"$/.exec(fallback!)?.[1] ?? (/^[\d_]+$/.test(fallback!) ? fallback!.replaceAll("_", "") : undefined);
+      if (literal !== undefined) expect([name, documentedDefault]).toEqual([name, `\`${literal}\``]);
+      const range = /^`(\w+)` to `(\w+)`$/.exec(accepted ?? "");
+      expect([name, accepted, range !== null]).toEqual([name, accepted, true]);
+      const value = kind === "duration" ? durationSeconds : (text: string) => Number(text);
+      expect([name, value(range![1]!), value(range![2]!)]).toEqual([name, product(min!), product(max!)]);
     }
   });
 });
