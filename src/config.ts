@@ -4,7 +4,8 @@ import path from "node:path";
 
 /**
  * Every environment variable the server reads, parsed and validated once at start-up.
- * README.md lists the same variables with the same defaults; keep the two in step.
+ * docs/configuration.md lists the same variables with the same defaults and ranges; keep the
+ * two in step (test/docs checks them).
  */
 export interface Config {
   env: "development" | "production" | "test";
