@@ -1,5 +1,5 @@
 // Prisma CLI configuration. Prisma 6.19's JavaScript schema engine runs migrations through a
-// driver adapter, so the CLI never downloads a native engine (README.md, Development).
+// driver adapter, so the CLI never downloads a native engine (see docs/architecture.md).
 import path from "node:path";
 import { defineConfig } from "prisma/config";
 import { MigrationAdapterFactory } from "./src/db/migrationAdapter";

@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 
 /**
- * Every environment variable the server reads, parsed and validated once at start-up, in groups
- * that match the parts of the program that use them. docs/configuration.md lists the same
- * variables with the same defaults and ranges; keep the two in step.
+ * Every environment variable the server reads, parsed and validated once at start-up.
+ * docs/configuration.md lists the same variables with the same defaults and ranges; keep the
+ * two in step (test/docs checks them).
  */
 export interface Config {
   env: "development" | "production" | "test";

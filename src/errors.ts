@@ -1,6 +1,6 @@
 /**
  * Every error a client can see, in one place. Services throw these; src/graphql/errorFormatting.ts
- * is the single mapping to GraphQL `extensions`. README.md mirrors these lists.
+ * is the single mapping to GraphQL `extensions`. docs/api.md mirrors these lists.
  */
 export const ErrorCode = {
   UNAUTHENTICATED: "UNAUTHENTICATED",

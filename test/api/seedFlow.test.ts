@@ -1,7 +1,8 @@
 import { useTestServer } from "../support/testServer";
 import { graphql, LOGIN, ME, PASSWORD, SIGNUP, uniqueEmail } from "../support/graphqlClient";
 
-// The product's story: "See my info" without and with a token.
+// The "See my info" story (docs/sessions-and-tokens.md): me without a token asks the client to
+// log in; with the token from signup or login, me answers with the caller's own record.
 describe("the See my info story", () => {
   const app = useTestServer();
 

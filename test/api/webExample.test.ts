@@ -11,8 +11,10 @@ import { startWebDemo, type WebDemo } from "../support/webDemo";
 const SCREENSHOTS = path.join(PROJECT_ROOT, "test-output");
 const MINUTE = 60_000;
 
-// The "See my info" story, clicked through in a real browser: the page
-// built from examples/web, the real API behind it, and the API's clock moved to expire tokens.
+// The "See my info" story (docs/sessions-and-tokens.md), clicked through in a real browser: no
+// session shows the login form, login shows the user's own info, an expired access token is
+// refreshed and the request retried, log out ends it all. The page is built from examples/web,
+// the real API runs behind it, and the API's clock is moved to expire tokens.
 describe("the See my info page (examples/web) in Chromium", () => {
   let apiClockAhead = 0;
   let api: RunningApp;

@@ -193,6 +193,41 @@ describe("CORS", () => {
     }
   });
 
+  test("the request headers a client library asks for are allowed for an allowed origin only", async () => {
+    const app = await startTestServer({ NODE_ENV: "production", CORS_ORIGINS: "https://app.example.com" });
+    const ask = (origin: string, requestHeaders: string) =>
+      fetch(app.url, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": requestHeaders },
+      });
+    try {
+      // What Apollo Client with a client name and an OpenTelemetry-instrumented fetch ask for.
+      const clientHeaders = "apollographql-client-name,apollographql-client-version,authorization,content-type,traceparent";
+      const allowed = await ask("https://app.example.com", clientHeaders);
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+      const allowedHeaders = allowed.headers.get("access-control-allow-headers")!.split(/\s*,\s*/);
+      expect(allowedHeaders).toEqual(expect.arrayContaining(["apollographql-client-name", "apollographql-client-version", "traceparent"]));
+      expect(allowed.headers.get("vary")).toBe("Origin, Access-Control-Request-Headers");
+
+      const refused = await ask("https://evil.example", clientHeaders);
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+      expect(refused.headers.get("access-control-allow-headers")).toBeNull();
+
+      // A list no browser would send (not header names, or far too long) gets the fixed defaults, not an echo.
+      for (const odd of ["x-a, bad header", "x-a;x-b", `x-${"a".repeat(2000)}`]) {
+        const answer = await ask("https://app.example.com", odd);
+        expect(answer.status).toBe(204);
+        expect(answer.headers.get("access-control-allow-headers")).toBe(
+          "content-type, authorization, apollo-require-preflight, x-apollo-operation-name",
+        );
+      }
+    } finally {
+      await app.stop();
+    }
+  });
+
   test.each(["app.example.com", "https://app.example.com/path", "ftp://x.example"])("CORS_ORIGINS=%s stops start-up", async (value) => {
     await expect(async () => startTestServer({ CORS_ORIGINS: value })).rejects.toThrow(/CORS_ORIGINS must be/);
   });

@@ -40,7 +40,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Signs and verifies access tokens. Built once: the keys are KeyObjects prepared in SigningKeys,
  * which makes each verify about 50x cheaper than passing jsonwebtoken the secret string
- * (measured in docs/architecture.md).
+ * (measured; see docs/architecture.md).
  */
 export class AccessTokens {
   private readonly now: () => number;

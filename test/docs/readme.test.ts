@@ -1,0 +1,163 @@
+import fs from "node:fs";
+import path from "node:path";
+import { buildSchema, parse, validate } from "graphql";
+import type { RunningApp } from "../../src/app";
+import { AuthFailure, ErrorCode } from "../../src/errors";
+import { PROJECT_ROOT } from "../../src/projectRoot";
+import { run } from "../support/childProcess";
+import { uniqueEmail } from "../support/graphqlClient";
+import { startTestServer } from "../support/testServer";
+
+const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
+
+/** The text of the `## heading` section of a Markdown file, up to the next `## ` heading. */
+function section(file: string, heading: string): string {
+  const text = read(file);
+  const start = text.indexOf(`\n## ${heading}\n`);
+  if (start < 0) throw new Error(`${file} has no "## ${heading}" section`);
+  const end = text.indexOf("\n## ", start + 1);
+  return text.slice(start, end < 0 ? undefined : end);
+}
+
+function codeBlocks(text: string, language: string): string[] {
+  return [...text.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((match) => match[1]!);
+}
+
+/** Rows of every Markdown table in `text` whose first cell is a `VARIABLE_NAME`: name to its other cells. */
+function variableRows(text: string): Map<string, string[]> {
+  const rows = new Map<string, string[]>();
+  for (const line of text.split("\n")) {
+    const cells = line.split(" | ").map((cell) => cell.replace(/^\|\s*|\s*\|$/g, "").trim());
+    const name = /^`([A-Z][A-Z0-9_]+)`$/.exec(cells[0] ?? "")?.[1];
+    if (line.startsWith("| `") && name !== undefined) rows.set(name, cells.slice(1));
+  }
+  return rows;
+}
+
+/** The configuration source: src/config.ts, and the files of src/config/ should it become a folder. */
+function configSource(): string {
+  const files = ["src/config.ts"].filter((file) => fs.existsSync(path.join(PROJECT_ROOT, file)));
+  const folder = path.join(PROJECT_ROOT, "src", "config");
+  if (fs.existsSync(folder)) {
+    files.push(
+      ...fs
+        .readdirSync(folder, { recursive: true, encoding: "utf8" })
+        .filter((file) => file.endsWith(".ts"))
+        .map((file) => path.join("src", "config", file)),
+    );
+  }
+  return files.map(read).join("\n");
+}
+
+const UNIT_SECONDS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `10s`, `24h`, `0` as seconds, the way the server reads a duration. */
+function durationSeconds(text: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(text);
+  if (!match) throw new Error(`"${text}" is not a duration`);
+  return Number(match[1]) * UNIT_SECONDS[match[2]!]!;
+}
+
+/** A numeric expression of the source, such as `100_000` or `24 * 3600`. */
+const product = (expression: string) =>
+  expression.split("*").reduce((total, factor) => total * Number(factor.trim().replaceAll("_", "")), 1);
+
+// The README is the front door; the reference lives in docs/. What the docs show must work, and
+// what they list must be complete.
+describe("docs/api.md", () => {
+  test("the curl examples under Operations, pasted in order into one shell, do what they say", async () => {
+    const app: RunningApp = await startTestServer();
+    try {
+      const email = uniqueEmail("readme");
+      const script = codeBlocks(section("docs/api.md", "Operations"), "sh")
+        .join("\n")
+        .replaceAll("http://localhost:4000/graphql", app.url)
+        .replaceAll("ada@example.com", email);
+      const { code, stdout, stderr } = await run("bash", ["-euo", "pipefail", "-c", script]);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      // One JSON answer per line: which field answered, or which reason refused.
+      const answers = stdout
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as { data?: Record<string, unknown> | null; errors?: Array<{ extensions: { reason?: string } }> });
+      expect(answers.map((answer) => (answer.data ? Object.keys(answer.data)[0] : answer.errors?.[0]?.extensions.reason))).toEqual([
+        "signup",
+        "login",
+        "me",
+        "NOT_AUTHENTICATED",
+        "refreshToken",
+        "mySessions",
+        "revokeSession",
+        "changePassword",
+        "logout",
+        "SESSION_ENDED",
+        "logoutAll",
+        "SESSION_ENDED",
+      ]);
+
+      const user = await app.prisma.user.findUniqueOrThrow({ where: { email }, include: { sessions: true } });
+      const endings = user.sessions.map((session) => session.revokedReason).sort();
+      expect(endings).toEqual(["LOGOUT", "LOGOUT_ALL", "LOGOUT_ALL", "PASSWORD_CHANGED", "REVOKED"]);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test("every query and mutation of schema.graphql has its own section, with valid GraphQL and a curl command", () => {
+    const schema = buildSchema(read("schema.graphql"));
+    const operations = [...Object.keys(schema.getQueryType()!.getFields()), ...Object.keys(schema.getMutationType()!.getFields())];
+    const operationsSection = section("docs/api.md", "Operations");
+    const documented = operationsSection.split("\n### ").slice(1);
+    expect(documented.map((text) => /^`(\w+)`/.exec(text)?.[1]).sort()).toEqual(operations.sort());
+    for (const text of documented) {
+      const graphqlBlocks = codeBlocks(text, "graphql");
+      expect(graphqlBlocks).toHaveLength(1);
+      expect(validate(schema, parse(graphqlBlocks[0]!)).map((error) => error.message)).toEqual([]);
+      expect(codeBlocks(text, "sh").join("")).toContain("curl -s $API");
+    }
+    // The summary table above the sections lists every operation too.
+    const tabled = [...operationsSection.matchAll(/^\| `(\w+)[(`]/gm)].map((match) => match[1]);
+    expect(tabled.sort()).toEqual(operations.sort());
+  });
+
+  test("every error code and reason of src/errors.ts is in the Errors table", () => {
+    const errors = section("docs/api.md", "Errors");
+    for (const name of [...Object.values(ErrorCode), ...Object.values(AuthFailure)]) expect(errors).toContain(`\`${name}\``);
+  });
+});
+
+describe("docs/configuration.md", () => {
+  const rows = variableRows(read("docs/configuration.md"));
+  const source = configSource();
+
+  test("every environment variable the server reads is in a table, with its default and accepted values", () => {
+    const variables = new Set(
+      [...source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)|\(env, "([A-Z][A-Z0-9_]+)"/g)].map((match) => match[1] ?? match[2]),
+    );
+    expect(variables.size).toBeGreaterThan(15);
+    for (const name of variables) {
+      expect([name, rows.has(name!)]).toEqual([name, true]);
+      const [fallback, accepted] = rows.get(name!)!;
+      expect([name, fallback, accepted].every((cell) => cell !== undefined && cell !== "")).toBe(true);
+    }
+  });
+
+  test("every number and duration has the default and the range that the server enforces", () => {
+    // integer(env, "PORT", 4000, 0, 65535) and duration(env, "ACCESS_TOKEN_TTL", "15m", 10, 24 * 3600).
+    const ranged = [
+      ...source.matchAll(/\b(integer|duration)\(env, "([A-Z][A-Z0-9_]+)", (.+), ([\d_]+(?: \* [\d_]+)*), ([\d_]+(?: \* [\d_]+)*)\)/g),
+    ];
+    expect(ranged.length).toBeGreaterThan(20);
+    for (const [, kind, name, fallback, min, max] of ranged) {
+      const [documentedDefault, accepted] = rows.get(name!) ?? [];
+      // A literal default appears as written: `4000` or `15m`. A computed one (cores − 1) is prose.
+      const literal = /^"(.*)"$/.exec(fallback!)?.[1] ?? (/^[\d_]+$/.test(fallback!) ? fallback!.replaceAll("_", "") : undefined);
+      if (literal !== undefined) expect([name, documentedDefault]).toEqual([name, `\`${literal}\``]);
+      const range = /^`(\w+)` to `(\w+)`$/.exec(accepted ?? "");
+      expect([name, accepted, range !== null]).toEqual([name, accepted, true]);
+      const value = kind === "duration" ? durationSeconds : (text: string) => Number(text);
+      expect([name, value(range![1]!), value(range![2]!)]).toEqual([name, product(min!), product(max!)]);
+    }
+  });
+});
