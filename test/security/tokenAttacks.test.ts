@@ -109,7 +109,7 @@ describe("forged and malformed access tokens (HS256)", () => {
   });
 
   test("two Authorization headers are refused, even when both carry the valid token", async () => {
-    const body = JSON.stringify({ query: ME });
+    const body = JSON.stringify({ query: ME.toString() });
     const headers: Array<[string, string]> = [
       ["content-type", "application/json"],
       ["authorization", `Bearer ${account.accessToken}`],
