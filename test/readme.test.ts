@@ -95,8 +95,8 @@ describe("README.md", () => {
         .map((match) => [match[1], match[2]!.trim()]),
     );
     for (const name of variables) {
-      expect(rows.has(name!)).toBe(true);
-      expect(rows.get(name!)).not.toBe("");
+      expect(rows.has(name)).toBe(true);
+      expect(rows.get(name)).not.toBe("");
     }
   });
 });

@@ -103,7 +103,7 @@ describe("HTTP", () => {
       headers: { "content-type": "application/json" },
       body: stream,
       duplex: "half",
-    } as RequestInit);
+    });
     expect(streamed.status).toBe(413);
   });
 
