@@ -46,7 +46,17 @@ const authRules = [layer.graphqlFromAuth, layer.httpFromAuth, layer.servicesFrom
 
 export default defineConfig(
   {
-    ignores: ["dist/", "coverage/", "src/generated/", "src/graphql/generated/", "examples/generated/", "test/support/generated/"],
+    // Generated code, build output and what tests, benchmarks and the database write (as in .gitignore).
+    ignores: [
+      "src/generated/",
+      "src/graphql/generated/",
+      "examples/generated/",
+      "test/support/generated/",
+      "dist/",
+      "coverage/",
+      "test-output/",
+      ".data/",
+    ],
   },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
