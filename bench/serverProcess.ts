@@ -50,7 +50,7 @@ export async function stopAllServers(): Promise<void> {
 export function startServerProcess(args: string[], env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
+  child.stderr.on("data", (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
   running.add(child);
   const exited = new Promise<void>((resolve) =>
     child.once("exit", () => {
@@ -60,7 +60,7 @@ export function startServerProcess(args: string[], env: Record<string, string>):
   );
   return new Promise((resolve, reject) => {
     let ready = false;
-    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+    readline.createInterface({ input: child.stdout }).on("line", (line) => {
       if (ready || !line.startsWith("{")) return;
       const entry = JSON.parse(line) as { msg?: string; url?: string; port?: number };
       const origin =

@@ -44,7 +44,7 @@ export async function runClusterPrimary(config: Config, logger: Logger): Promise
 
   const workerEnv = { DATABASE_URL: database.url, MIGRATE_ON_START: "false" };
   const ready = new Set<number>();
-  cluster.on("message", (worker: Worker, message: WorkerReady) => {
+  cluster.on("message", (worker: Worker, message: Partial<WorkerReady> | null) => {
     if (typeof message?.ready !== "string" || ready.has(worker.id)) return;
     ready.add(worker.id);
     if (ready.size === config.webConcurrency) {

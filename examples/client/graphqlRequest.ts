@@ -40,15 +40,15 @@ export async function graphqlRequest<TData, TVariables>(
     headers,
     body: JSON.stringify({ query: document.toString(), variables }),
   });
-  const body = parseJson<{ data?: TData | null; errors?: GraphQLErrorBody[] }>(await response.text(), response.status);
+  const body = parseJson(await response.text(), response.status) as { data?: TData | null; errors?: GraphQLErrorBody[] };
   if (body.errors?.length) throw new GraphQLRequestError(body.errors);
   if (body.data == null) throw new Error(`The API answered HTTP ${response.status} without data.`);
   return body.data;
 }
 
-function parseJson<T>(text: string, status: number): T {
+function parseJson(text: string, status: number): unknown {
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(text);
   } catch {
     throw new Error(`The API answered HTTP ${status} with something that is not JSON: is the URL a GraphQL endpoint?`);
   }

@@ -26,5 +26,5 @@ export function operationLimitRules(limits: OperationLimits): ValidationRule[] {
 
 /** graphql-js stops parsing after this many tokens: a huge document costs no more than a small one. */
 export function parseLimits(limits: OperationLimits): ParseOptions {
-  return { maxTokens: limits.maxTokens };
+  return { maxLexicalTokens: limits.maxTokens };
 }

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
+import { OperationTypeNode } from "graphql";
 import type { GraphQLContext } from "./context";
 
 /**
@@ -19,9 +20,13 @@ export function requestLogPlugin(): ApolloServerPlugin<GraphQLContext> {
           if (response.body.kind !== "single") return;
           const { data, errors } = response.body.singleResult;
           if (errors?.length) {
-            contextValue.log.errorCodes = [...new Set(errors.map((error) => String(error.extensions?.code ?? "INTERNAL_SERVER_ERROR")))];
+            // errorFormatting.ts gives every error a string code.
+            const codes = errors.map(({ extensions }) =>
+              typeof extensions?.code === "string" ? extensions.code : "INTERNAL_SERVER_ERROR",
+            );
+            contextValue.log.errorCodes = [...new Set(codes)];
           }
-          if (operation?.operation === "mutation" && !contextValue.log.userId) contextValue.log.userId = userIdIn(data);
+          if (operation?.operation === OperationTypeNode.MUTATION && !contextValue.log.userId) contextValue.log.userId = userIdIn(data);
         },
       };
     },

@@ -1,8 +1,6 @@
 import { useTestServer } from "../support/testServer";
 import { graphql, LOGIN, LOGOUT, ME, PASSWORD, REFRESH, signUp } from "../support/graphqlClient";
 
-const LOGIN_WITH_COOKIE = LOGIN.replace("login(input: $input)", "login(input: $input, refreshTokenDelivery: COOKIE)");
-
 /** The refresh_token cookie's value and attributes from a response, as a browser would store it. */
 function refreshCookie(headers: Headers) {
   const cookie = headers.getSetCookie().find((c) => c.startsWith("refresh_token="));
@@ -16,7 +14,7 @@ describe("refresh token in an HttpOnly cookie, for browsers", () => {
 
   test("login, refresh and logout keep the refresh token out of page scripts' reach", async () => {
     const { user } = await signUp(app.url);
-    const login = await graphql(app.url, LOGIN_WITH_COOKIE, { input: { email: user.email, password: PASSWORD } });
+    const login = await graphql(app.url, LOGIN, { input: { email: user.email, password: PASSWORD }, delivery: "COOKIE" });
     expect(login.errors).toBeUndefined();
     expect(login.data!.login.refreshToken).toBeNull();
     const cookie = refreshCookie(login.headers)!;
@@ -30,7 +28,7 @@ describe("refresh token in an HttpOnly cookie, for browsers", () => {
     expect(refreshed.data!.refreshToken.refreshToken).toBeNull();
     const rotated = refreshCookie(refreshed.headers)!;
     expect(rotated.value).not.toBe(cookie.value);
-    const accessToken = refreshed.data!.refreshToken.accessToken as string;
+    const accessToken = refreshed.data!.refreshToken.accessToken;
     expect((await graphql(app.url, ME, undefined, { token: accessToken })).data!.me.id).toBe(user.id);
 
     const logout = await graphql(app.url, LOGOUT, undefined, { token: accessToken, headers: { cookie: `refresh_token=${rotated.value}` } });

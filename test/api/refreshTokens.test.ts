@@ -1,7 +1,7 @@
 import type { RunningApp } from "../../src/app";
 import { hashRefreshToken } from "../../src/auth/tokens/refreshTokenCrypto";
 import { startTestServer } from "../support/testServer";
-import { graphql, ME, REFRESH, signUp, type AuthPayload } from "../support/graphqlClient";
+import { graphql, ME, REFRESH, signUp } from "../support/graphqlClient";
 
 /** A test server whose clock the test moves forward, instead of sleeping. */
 async function serverWithClock(env: Record<string, string> = {}) {
@@ -26,7 +26,7 @@ describe("refresh-token rotation", () => {
     clock.offsetMs = 60_000; // a minute later, so the new access token differs from the first
     const response = await refresh(app, account.refreshToken);
     expect(response.errors).toBeUndefined();
-    const renewed = response.data!.refreshToken as AuthPayload;
+    const renewed = response.data!.refreshToken;
     expect(renewed.refreshToken).not.toBe(account.refreshToken);
     expect(renewed.accessToken).not.toBe(account.accessToken);
     expect(renewed.user.id).toBe(account.user.id);
@@ -41,8 +41,8 @@ describe("refresh-token rotation", () => {
 
   test("reusing a spent token after the reuse interval ends the whole session", async () => {
     const account = await signUp(app.url);
-    const first = (await refresh(app, account.refreshToken)).data!.refreshToken as AuthPayload;
-    const second = (await refresh(app, first.refreshToken!)).data!.refreshToken as AuthPayload;
+    const first = (await refresh(app, account.refreshToken)).data!.refreshToken;
+    const second = (await refresh(app, first.refreshToken!)).data!.refreshToken;
 
     clock.offsetMs = 11_000; // past the default 10 s interval
     const reuse = await refresh(app, account.refreshToken);
@@ -58,7 +58,7 @@ describe("refresh-token rotation", () => {
 
   test("within the reuse interval, a spent token gets the same successor instead of a revocation", async () => {
     const account = await signUp(app.url);
-    const first = (await refresh(app, account.refreshToken)).data!.refreshToken as AuthPayload;
+    const first = (await refresh(app, account.refreshToken)).data!.refreshToken;
     clock.offsetMs = 5_000;
     const retried = await refresh(app, account.refreshToken);
     expect(retried.errors).toBeUndefined();
@@ -97,7 +97,7 @@ describe("refresh-token rotation", () => {
 
   test("refresh tokens are never stored in clear", async () => {
     const account = await signUp(app.url);
-    const renewed = (await refresh(app, account.refreshToken)).data!.refreshToken as AuthPayload;
+    const renewed = (await refresh(app, account.refreshToken)).data!.refreshToken;
     const rows = await app.prisma.$queryRaw<object[]>`
       SELECT t.* FROM "RefreshToken" t JOIN "Session" s ON s.id = t."sessionId" WHERE s."userId" = ${account.user.id}::uuid`;
     expect(rows).toHaveLength(2);
@@ -114,7 +114,7 @@ describe("with the reuse interval at 0", () => {
 
   test("any reuse of a spent token ends the session at once", async () => {
     const account = await signUp(app.url);
-    const renewed = (await refresh(app, account.refreshToken)).data!.refreshToken as AuthPayload;
+    const renewed = (await refresh(app, account.refreshToken)).data!.refreshToken;
     const reuse = await refresh(app, account.refreshToken);
     expect(reuse.errors![0]!.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "REFRESH_TOKEN_REUSED" });
     const newest = await refresh(app, renewed.refreshToken!);

@@ -1,5 +1,5 @@
 import { useTestServer } from "../support/testServer";
-import { graphql, LOGIN, ME, PASSWORD, SIGNUP, uniqueEmail } from "../support/graphqlClient";
+import { graphql, LOGIN, ME, PASSWORD, SIGNUP, uniqueEmail, type GraphQLResponse } from "../support/graphqlClient";
 
 // The "See my info" story (docs/sessions-and-tokens.md): me without a token asks the client to
 // log in; with the token from signup or login, me answers with the caller's own record.
@@ -57,11 +57,10 @@ describe("the See my info story", () => {
 
   test("the password hash appears in no response and cannot be queried", async () => {
     const email = uniqueEmail();
-    const responses = [
-      await graphql(app.url, SIGNUP, { input: { email, password: PASSWORD, name: "Hash" } }),
-      await graphql(app.url, LOGIN, { input: { email, password: PASSWORD } }),
-    ];
-    const token = responses[1]!.data!.login.accessToken as string;
+    const signup = await graphql(app.url, SIGNUP, { input: { email, password: PASSWORD, name: "Hash" } });
+    const login = await graphql(app.url, LOGIN, { input: { email, password: PASSWORD } });
+    const responses: GraphQLResponse[] = [signup, login];
+    const token = login.data!.login.accessToken;
     responses.push(await graphql(app.url, ME, undefined, { token }));
     const asking = await graphql(app.url, "{ me { id passwordHash } }", undefined, { token });
     expect(asking.status).toBe(400);

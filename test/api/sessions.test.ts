@@ -13,8 +13,10 @@ import {
   MY_SESSIONS,
   PASSWORD,
   REFRESH,
+  refreshTokenInBody,
   REVOKE_SESSION,
   signUp,
+  type GraphQLResponse,
 } from "../support/graphqlClient";
 
 describe("sessions", () => {
@@ -22,7 +24,7 @@ describe("sessions", () => {
 
   const me = (token: string) => graphql(app.url, ME, undefined, { token });
   const refresh = (token: string) => graphql(app.url, REFRESH, { token });
-  const expectSessionEnded = (response: Awaited<ReturnType<typeof me>>) =>
+  const expectSessionEnded = (response: GraphQLResponse) =>
     expect(response.errors![0]!.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "SESSION_ENDED" });
 
   test("logout kills the session's access token at once, and its refresh token", async () => {
@@ -74,7 +76,7 @@ describe("sessions", () => {
       { token: account.accessToken },
     );
     expect(response.errors).toBeUndefined();
-    const fresh = response.data!.changePassword;
+    const fresh = refreshTokenInBody(response.data!.changePassword, response);
 
     expectSessionEnded(await me(otherDevice.accessToken));
     expectSessionEnded(await refresh(otherDevice.refreshToken));
@@ -109,7 +111,7 @@ describe("sessions", () => {
 
     const response = await graphql(app.url, MY_SESSIONS, undefined, { token: phone.accessToken });
     expect(response.errors).toBeUndefined();
-    const sessions = response.data!.mySessions as Array<{ id: string; userAgent: string; ip: string; current: boolean }>;
+    const sessions = response.data!.mySessions;
     expect(sessions).toHaveLength(2);
     expect(sessions[0]).toMatchObject({ userAgent: "TestPhone/1.0", ip: expect.stringMatching(/127\.0\.0\.1/), current: true });
     expect(sessions[1]!.current).toBe(false);
@@ -120,9 +122,9 @@ describe("sessions", () => {
     const mallory = await signUp(app.url);
     const aliceSessions = (await graphql(app.url, MY_SESSIONS, undefined, { token: alice.accessToken })).data!.mySessions;
     const malloryView = (await graphql(app.url, MY_SESSIONS, undefined, { token: mallory.accessToken })).data!.mySessions;
-    expect(malloryView.map((s: { id: string }) => s.id)).not.toContain(aliceSessions[0].id);
+    expect(malloryView.map((s: { id: string }) => s.id)).not.toContain(aliceSessions[0]!.id);
 
-    const attempt = await graphql(app.url, REVOKE_SESSION, { id: aliceSessions[0].id }, { token: mallory.accessToken });
+    const attempt = await graphql(app.url, REVOKE_SESSION, { id: aliceSessions[0]!.id }, { token: mallory.accessToken });
     expect(attempt.errors![0]!.extensions).toEqual({ code: "BAD_USER_INPUT", field: "id", reason: "NOT_FOUND" });
     expect((await me(alice.accessToken)).data!.me.id).toBe(alice.user.id);
   });
@@ -133,7 +135,7 @@ describe("sessions", () => {
     const sessions = (await graphql(app.url, MY_SESSIONS, undefined, { token: account.accessToken })).data!.mySessions;
     const laptopSession = sessions.find((s: { current: boolean }) => !s.current);
 
-    const response = await graphql(app.url, REVOKE_SESSION, { id: laptopSession.id }, { token: account.accessToken });
+    const response = await graphql(app.url, REVOKE_SESSION, { id: laptopSession!.id }, { token: account.accessToken });
     expect(response.data).toEqual({ revokeSession: true });
     expectSessionEnded(await me(stolenLaptop.accessToken));
     expect((await me(account.accessToken)).data!.me.id).toBe(account.user.id);

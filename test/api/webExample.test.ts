@@ -45,7 +45,7 @@ describe("the See my info page (examples/web) in Chromium", () => {
     // Every step answers within milliseconds; a missing element should fail fast, not at 30 s.
     page.setDefaultTimeout(10_000);
     page.on("request", (request) => {
-      const name = /^\s*(?:query|mutation)\s+(\w+)/.exec(request.postDataJSON()?.query ?? "")?.[1];
+      const name = /^\s*(?:query|mutation)\s+(\w+)/.exec((request.postDataJSON() as { query?: string } | null)?.query ?? "")?.[1];
       if (name) operations.push(name);
     });
     await page.goto(web.url);

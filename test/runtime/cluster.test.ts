@@ -52,7 +52,7 @@ describe("WEB_CONCURRENCY=2 with the embedded PostgreSQL", () => {
 
     expect(await server.stop("SIGTERM")).toBe(0);
     // The database goes only after both workers have drained and stopped.
-    const events = server.logs.map((line) => `${String(line.worker ?? "primary")}: ${String(line.msg)}`);
+    const events = server.logs.map((line) => `${typeof line.worker === "number" ? line.worker : "primary"}: ${String(line.msg)}`);
     const postgresStopped = events.indexOf("primary: embedded PostgreSQL stopped");
     expect(events.indexOf("1: stopped")).toBeGreaterThanOrEqual(0);
     expect(events.indexOf("2: stopped")).toBeGreaterThanOrEqual(0);

@@ -45,7 +45,7 @@ describe("shutdown on SIGTERM, with the embedded PostgreSQL", () => {
     const account = await signUp(server.url);
     const inFlight = startRequest(
       server.url,
-      JSON.stringify({ query: LOGIN, variables: { input: { email: account.user.email, password: PASSWORD } } }),
+      JSON.stringify({ query: LOGIN.toString(), variables: { input: { email: account.user.email, password: PASSWORD } } }),
     );
     await sleep(300); // the server has the headers: the request is in flight
 

@@ -123,7 +123,7 @@ const GENERATORS: Array<(random: Random, context: FuzzContext) => FuzzRequest> =
     method: "POST",
     headers: JSON_TYPE,
     path: "/graphql",
-    body: JSON.stringify({ query: random.pick([SIGNUP, LOGIN]), variables: { input: randomValue(random) } }),
+    body: JSON.stringify({ query: random.pick([SIGNUP, LOGIN]).toString(), variables: { input: randomValue(random) } }),
   }),
   // The session operations, as a signed-in caller, with random arguments.
   (random, { accessToken }) => ({
@@ -131,7 +131,7 @@ const GENERATORS: Array<(random: Random, context: FuzzContext) => FuzzRequest> =
     headers: { ...JSON_TYPE, authorization: `Bearer ${accessToken}` },
     path: "/graphql",
     body: JSON.stringify({
-      query: random.pick([REFRESH, CHANGE_PASSWORD, MY_SESSIONS, REVOKE_SESSION]),
+      query: random.pick([REFRESH, CHANGE_PASSWORD, MY_SESSIONS, REVOKE_SESSION]).toString(),
       variables: { id: randomValue(random), token: randomValue(random), input: randomValue(random) },
     }),
   }),
@@ -140,7 +140,7 @@ const GENERATORS: Array<(random: Random, context: FuzzContext) => FuzzRequest> =
     method: "POST",
     headers: JSON_TYPE,
     path: "/graphql",
-    body: JSON.stringify({ query: mutated(random, random.pick([SIGNUP, LOGIN, ME])) }),
+    body: JSON.stringify({ query: mutated(random, random.pick([SIGNUP, LOGIN, ME]).toString()) }),
   }),
   // Unknown fields and arguments.
   (random) => ({
@@ -260,7 +260,7 @@ describe("fuzzing", () => {
     const me = await fetch(app.url, {
       method: "POST",
       headers: { ...JSON_TYPE, authorization: `Bearer ${accessToken}` },
-      body: JSON.stringify({ query: ME }),
+      body: JSON.stringify({ query: ME.toString() }),
     });
     expect(((await me.json()) as { data: { me: { id: string } } }).data.me.id).toBe(user.id);
   }, 240_000);

@@ -109,7 +109,7 @@ describe("forged and malformed access tokens (HS256)", () => {
   });
 
   test("two Authorization headers are refused, even when both carry the valid token", async () => {
-    const body = JSON.stringify({ query: ME });
+    const body = JSON.stringify({ query: ME.toString() });
     const headers: Array<[string, string]> = [
       ["content-type", "application/json"],
       ["authorization", `Bearer ${account.accessToken}`],
@@ -122,7 +122,7 @@ describe("forged and malformed access tokens (HS256)", () => {
     expect(parsed.errors[0]!.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "TOKEN_INVALID" });
 
     const single = await rawRequest(app.url, "POST", headers.slice(0, 2), body);
-    expect(JSON.parse(single.text).data.me.id).toBe(account.user.id);
+    expect((JSON.parse(single.text) as { data: { me: { id: string } } }).data.me.id).toBe(account.user.id);
   });
 
   test("an HS256 server publishes no keys: the secret never leaves it", async () => {

@@ -5,9 +5,9 @@ export interface CapturedLogs {
   /** The product's logger, writing into memory instead of stdout. */
   logger: Logger;
   /** Everything written so far, exactly as it would reach a log shipper. */
-  text(): string;
+  text: () => string;
   /** The same, one parsed JSON object per line. */
-  lines(): Array<Record<string, unknown>>;
+  lines: () => Array<Record<string, unknown>>;
 }
 
 /** A logger whose output a test can read back, to check what is (and is not) logged. */

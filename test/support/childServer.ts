@@ -43,8 +43,8 @@ export function startChildServer(env: Record<string, string | undefined> = {}): 
   // "close", not "exit": only then has every line the process wrote been read.
   const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    child.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
-    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+    child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
+    readline.createInterface({ input: child.stdout }).on("line", (line) => {
       if (!line.startsWith("{")) return;
       const entry = JSON.parse(line) as Record<string, unknown>;
       logs.push(entry);

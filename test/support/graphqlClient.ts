@@ -1,6 +1,19 @@
 import crypto from "node:crypto";
+import {
+  ChangePasswordDocument,
+  LoginDocument,
+  LogoutAllDocument,
+  LogoutDocument,
+  MeDocument,
+  MySessionsDocument,
+  RefreshDocument,
+  RevokeSessionDocument,
+  SignupDocument,
+  type SignupMutation,
+  type TypedDocumentString,
+} from "./generated/graphql";
 
-export interface GraphQLResponse<T = Record<string, any>> {
+export interface GraphQLResponse<T = unknown> {
   status: number;
   headers: Headers;
   data: T | null | undefined;
@@ -14,18 +27,34 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** Posts one GraphQL operation the way any client does: JSON over HTTP. */
-export async function graphql<T = Record<string, any>>(
+/**
+ * Posts one GraphQL operation the way any client does: JSON over HTTP. A typed document from
+ * test/operations/ (via `npm run codegen`) types the variables and the data; a plain string, for a
+ * deliberately malformed or one-off query, gets `unknown` data.
+ */
+export async function graphql<TResult, TVariables>(
+  url: string,
+  document: TypedDocumentString<TResult, TVariables>,
+  variables?: TVariables,
+  options?: RequestOptions,
+): Promise<GraphQLResponse<TResult>>;
+export async function graphql(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
+  options?: RequestOptions,
+): Promise<GraphQLResponse>;
+export async function graphql(
+  url: string,
+  query: string | TypedDocumentString<unknown, unknown>,
+  variables?: unknown,
   options: RequestOptions = {},
-): Promise<GraphQLResponse<T>> {
+): Promise<GraphQLResponse> {
   const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify({ query: query.toString(), variables }) });
   const text = await response.text();
-  const body = JSON.parse(text) as { data?: T | null; errors?: GraphQLResponse["errors"] };
+  const body = JSON.parse(text) as { data?: unknown; errors?: GraphQLResponse["errors"] };
   return { status: response.status, headers: response.headers, data: body.data, errors: body.errors, text };
 }
 
@@ -34,51 +63,16 @@ export function uniqueEmail(prefix = "user"): string {
   return `${prefix}-${crypto.randomUUID()}@example.com`;
 }
 
-export const SIGNUP = /* GraphQL */ `
-  mutation Signup($input: SignupInput!) {
-    signup(input: $input) {
-      accessToken
-      accessTokenExpiresAt
-      refreshToken
-      refreshTokenExpiresAt
-      user {
-        id
-        email
-        name
-        role
-      }
-    }
-  }
-`;
-
-export const LOGIN = /* GraphQL */ `
-  mutation Login($input: LoginInput!) {
-    login(input: $input) {
-      accessToken
-      accessTokenExpiresAt
-      refreshToken
-      refreshTokenExpiresAt
-      user {
-        id
-        email
-        name
-        role
-      }
-    }
-  }
-`;
-
-export const ME = /* GraphQL */ `
-  query Me {
-    me {
-      id
-      email
-      name
-      role
-      createdAt
-    }
-  }
-`;
+// The documents of test/operations/*.graphql, under the names the tests use.
+export const SIGNUP = SignupDocument;
+export const LOGIN = LoginDocument;
+export const ME = MeDocument;
+export const REFRESH = RefreshDocument;
+export const LOGOUT = LogoutDocument;
+export const LOGOUT_ALL = LogoutAllDocument;
+export const CHANGE_PASSWORD = ChangePasswordDocument;
+export const MY_SESSIONS = MySessionsDocument;
+export const REVOKE_SESSION = RevokeSessionDocument;
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -87,78 +81,25 @@ export async function signUp(url: string, overrides: { email?: string; password?
   const input = { email: uniqueEmail(), password: PASSWORD, name: "Test User", ...overrides };
   const response = await graphql(url, SIGNUP, { input });
   if (!response.data?.signup) throw new Error(`signup failed: ${response.text}`);
-  return { ...(response.data.signup as AuthPayload), password: input.password };
+  return { ...refreshTokenInBody(response.data.signup, response), password: input.password };
 }
 
-export interface AuthPayload {
-  accessToken: string;
-  accessTokenExpiresAt: string;
-  refreshToken: string;
-  refreshTokenExpiresAt: string;
-  user: { id: string; email: string; name: string; role: string };
+/** A signup or login answer whose refresh token travelled in the body (the default delivery). */
+export type AuthPayload = SignupMutation["signup"] & { refreshToken: string };
+
+/** The payload, checked to carry its refresh token in the body, as BODY delivery promises. */
+export function refreshTokenInBody<T extends { refreshToken: string | null }>(
+  payload: T,
+  response: GraphQLResponse,
+): T & { refreshToken: string } {
+  const { refreshToken } = payload;
+  if (refreshToken === null) throw new Error(`no refresh token in the body: ${response.text}`);
+  return { ...payload, refreshToken };
 }
-
-export const REFRESH = /* GraphQL */ `
-  mutation Refresh($token: String, $delivery: RefreshTokenDelivery) {
-    refreshToken(token: $token, refreshTokenDelivery: $delivery) {
-      accessToken
-      accessTokenExpiresAt
-      refreshToken
-      refreshTokenExpiresAt
-      user {
-        id
-        email
-      }
-    }
-  }
-`;
-
-export const LOGOUT = /* GraphQL */ `
-  mutation Logout {
-    logout
-  }
-`;
-export const LOGOUT_ALL = /* GraphQL */ `
-  mutation LogoutAll {
-    logoutAll
-  }
-`;
-
-export const CHANGE_PASSWORD = /* GraphQL */ `
-  mutation ChangePassword($input: ChangePasswordInput!) {
-    changePassword(input: $input) {
-      accessToken
-      refreshToken
-      user {
-        id
-      }
-    }
-  }
-`;
-
-export const MY_SESSIONS = /* GraphQL */ `
-  query MySessions {
-    mySessions {
-      id
-      createdAt
-      lastUsedAt
-      expiresAt
-      userAgent
-      ip
-      current
-    }
-  }
-`;
-
-export const REVOKE_SESSION = /* GraphQL */ `
-  mutation RevokeSession($id: ID!) {
-    revokeSession(id: $id)
-  }
-`;
 
 /** Logs an existing user in and returns the payload. */
 export async function logIn(url: string, email: string, password = PASSWORD, headers: Record<string, string> = {}) {
   const response = await graphql(url, LOGIN, { input: { email, password } }, { headers });
   if (!response.data?.login) throw new Error(`login failed: ${response.text}`);
-  return response.data.login as AuthPayload;
+  return refreshTokenInBody(response.data.login, response);
 }

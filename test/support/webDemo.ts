@@ -34,7 +34,7 @@ export async function startWebDemo(apiUrl: string): Promise<WebDemo> {
     await waitUntilServing(url, () => preview.exitCode !== null);
   } catch (error) {
     await stop(preview);
-    throw new Error(`vite preview did not serve ${url}: ${(error as Error).message}\n${stderr}`);
+    throw new Error(`vite preview did not serve ${url}: ${(error as Error).message}\n${stderr}`, { cause: error });
   }
   return { url, stop: () => stop(preview) };
 }

@@ -4,14 +4,14 @@ import { GraphQLRequestError } from "../../client/graphqlRequest";
 import type { MyInfoFragment } from "../../generated/graphql";
 import { ApiSession } from "./apiSession";
 
-function element<T extends HTMLElement>(id: string): T {
+function element(id: string): HTMLElement {
   const found = document.getElementById(id);
   if (!found) throw new Error(`index.html has no #${id}`);
-  return found as T;
+  return found;
 }
 
 const loginSection = element("login");
-const loginForm = element<HTMLFormElement>("login-form");
+const loginForm = element("login-form") as HTMLFormElement;
 const loginProblem = element("login-problem");
 const infoSection = element("my-info");
 const problem = element("problem");
@@ -51,10 +51,19 @@ async function seeMyInfo(): Promise<void> {
     report(`me: ${user.name} <${user.email}>`);
     showInfo(user);
   } catch (error) {
-    if (!(error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED")) return showProblem(error);
+    if (!(error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED")) {
+      showProblem(error);
+      return;
+    }
     report(`me: ${error.code} (${error.reason}): showing the login form`);
     show("login");
   }
+}
+
+/** A text input's value from the form's data. */
+function textField(fields: FormData, name: string): string {
+  const value = fields.get(name);
+  return typeof value === "string" ? value : "";
 }
 
 async function logIn(event: SubmitEvent): Promise<void> {
@@ -62,7 +71,7 @@ async function logIn(event: SubmitEvent): Promise<void> {
   const fields = new FormData(loginForm);
   loginProblem.textContent = "";
   try {
-    await session.logIn(String(fields.get("email")), String(fields.get("password")));
+    await session.logIn(textField(fields, "email"), textField(fields, "password"));
   } catch (error) {
     loginProblem.textContent = error instanceof Error ? error.message : String(error);
     return;

@@ -49,7 +49,7 @@ export class LoginRateLimiter {
 }
 
 /** Hashed: the table never holds email addresses, and every key fits its 255 characters. */
-function accountKey(email: string): string {
+export function accountKey(email: string): string {
   return crypto.createHash("sha256").update(email, "utf8").digest("base64url");
 }
 

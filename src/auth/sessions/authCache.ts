@@ -53,7 +53,7 @@ export class AuthCache {
     if (!this.enabled) return undefined;
     const session = this.sessions.get(sessionId);
     const user = session && this.users.get(session.userId);
-    return user ? { userId: session!.userId, revokedAt: session!.revokedAt, expiresAt: session!.expiresAt, user } : undefined;
+    return user ? { userId: session.userId, revokedAt: session.revokedAt, expiresAt: session.expiresAt, user } : undefined;
   }
 
   /** Take before reading from the database; hand it back to `store` with the result. */

@@ -59,7 +59,8 @@ export class AuthChangeListener {
       application_name: listenerApplicationName(),
       keepAlive: true,
     });
-    let lost = false;
+    // Widened to boolean: onLost sets it during the awaits below, which TypeScript's narrowing cannot see.
+    let lost = false as boolean;
     const onLost = (error?: Error) => {
       if (lost) return;
       lost = true;

@@ -53,17 +53,21 @@ export class AccessTokens {
     const issuedAt = Math.floor(this.now() / 1000);
     const expiresAt = issuedAt + this.options.ttlSeconds;
     const { kid, algorithm, key } = this.options.keys.signing;
-    const token = jwt.sign(
-      // jti (RFC 9068): every token is unique, even two issued for one session in the same second.
-      { sub: claims.userId, sid: claims.sessionId, ver: claims.tokenVersion, iat: issuedAt, exp: expiresAt, jti: crypto.randomUUID() },
-      key,
-      {
-        algorithm,
-        header: kid === undefined ? { alg: algorithm, typ: TOKEN_TYPE } : { alg: algorithm, typ: TOKEN_TYPE, kid },
-        issuer: this.options.issuer,
-        audience: this.options.audience,
-      },
-    );
+    // jti (RFC 9068): every token is unique, even two issued for one session in the same second.
+    const payload: jwt.JwtPayload = {
+      sub: claims.userId,
+      sid: claims.sessionId,
+      ver: claims.tokenVersion,
+      iat: issuedAt,
+      exp: expiresAt,
+      jti: crypto.randomUUID(),
+    };
+    const token = jwt.sign(payload, key, {
+      algorithm,
+      header: kid === undefined ? { alg: algorithm, typ: TOKEN_TYPE } : { alg: algorithm, typ: TOKEN_TYPE, kid },
+      issuer: this.options.issuer,
+      audience: this.options.audience,
+    });
     return { token, expiresAt: new Date(expiresAt * 1000) };
   }
 

@@ -1,0 +1,61 @@
+import { ESLint } from "eslint";
+import tseslint from "typescript-eslint";
+import { PROJECT_ROOT } from "../../src/projectRoot";
+
+// The layer rules of eslint.config.mjs, run on one-line files that do not exist on disk. The real
+// config is used; only type information is switched off, which the import rules do not need
+// (and a file that is not on disk has none).
+const eslint = new ESLint({ cwd: PROJECT_ROOT, overrideConfig: tseslint.configs.disableTypeChecked });
+
+/** The layer-rule messages ESLint gives `code` when it sits at `filePath`. */
+async function layerMessages(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  expect(result!.messages.filter((message) => message.fatal)).toEqual([]);
+  return result!.messages
+    .filter((message) => message.ruleId === "@typescript-eslint/no-restricted-imports")
+    .map((message) => message.message);
+}
+
+describe("import boundaries between the layers (npm run lint)", () => {
+  test.each([
+    ["src/graphql/x.ts", 'import { corsHeaders } from "../http/cors";', "src/graphql never imports src/http"],
+    ["src/graphql/resolvers/x.ts", 'import type { RequestReader } from "../../http/requestReader";', "src/graphql never imports src/http"],
+    ["src/auth/x.ts", 'import type { GraphQLContext } from "../graphql/context";', "src/auth never imports src/graphql"],
+    ["src/auth/sessions/x.ts", 'export { startHttpServer } from "../../http/httpServer";', "src/auth never imports src/http"],
+    ["src/auth/accounts/x.ts", 'import type { Services } from "../../services";', "src/auth never imports src/services.ts"],
+    [
+      "src/auth/tokens/x.ts",
+      'import { AuthCache } from "../sessions/authCache";',
+      "src/auth/tokens imports no other room of src/auth (not sessions)",
+    ],
+    [
+      "src/auth/tokens/x.ts",
+      'import { LoginRateLimiter } from "../accounts/loginRateLimiter";',
+      "src/auth/tokens imports no other room of src/auth (not accounts)",
+    ],
+    ["src/auth/tokens/x.ts", 'import type { Services } from "../../services";', "src/auth never imports src/services.ts"],
+    ["src/db/x.ts", 'import { AuthCache } from "../auth/sessions/authCache";', "src/db never imports src/auth"],
+    ["src/db/x.ts", 'import type { GraphQLContext } from "../graphql/context";', "src/db never imports src/graphql"],
+    ["src/db/x.ts", 'import { createHttpServer } from "../http/httpServer";', "src/db never imports src/http"],
+    ["src/db/x.ts", 'import type { Services } from "../services";', "src/db never imports src/services.ts"],
+  ])("%s: %s is refused", async (filePath, code, rule) => {
+    const messages = await layerMessages(filePath, code);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain(`Layer rule: ${rule}`);
+  });
+
+  test.each([
+    // Downward imports are the point of the layers.
+    ["src/http/x.ts", 'import { createApolloServer } from "../graphql/apolloServer";'],
+    ["src/graphql/x.ts", 'import type { Services } from "../services";'],
+    ["src/graphql/resolvers/x.ts", 'import { AuthenticationError } from "../../errors";'],
+    ["src/auth/sessions/x.ts", 'import { AccessTokens } from "../tokens/accessTokens";'],
+    ["src/auth/accounts/x.ts", 'import { isDatabaseUnavailable } from "../../db/databaseOutage";'],
+    ["src/auth/tokens/x.ts", 'import { AuthenticationError } from "../../errors";'],
+    // Node's own modules are not our layers.
+    ["src/graphql/x.ts", 'import http from "node:http";'],
+    ["src/db/x.ts", 'import type { IncomingMessage } from "http";'],
+  ])("%s: %s is allowed", async (filePath, code) => {
+    expect(await layerMessages(filePath, code)).toEqual([]);
+  });
+});
