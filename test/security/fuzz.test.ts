@@ -416,6 +416,11 @@ describe("fuzzing: malformed text in every string argument", () => {
     // Behind one proxy, so that X-Forwarded-For is read (and stored with each session).
     app = await startTestServer({ TRUST_PROXY_HOPS: "1" }, undefined, logs.logger);
   });
+  // Each test ends with the server still serving a genuine caller.
+  afterEach(async () => {
+    const { accessToken, user } = await signUp(app.url);
+    expect((await graphql(app.url, ME, undefined, { token: accessToken })).data!.me.id).toBe(user.id);
+  });
   afterAll(() => app.stop());
 
   test("lone surrogates, NUL, BOM, bidi marks: every answer typed, nothing logged as an error", async () => {
