@@ -49,7 +49,8 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
     listener = authCache && new AuthChangeListener({ connectionString: database.url, cache: authCache, logger });
     await listener?.start();
     const signingKeys = SigningKeys.fromConfig(config.jwt, database.jwtSecret);
-    const services = createServices({ config, prisma, pool, jwtSecret: database.jwtSecret, signingKeys, authCache, now });
+    const current = authCache && listener ? { cache: authCache, listener } : undefined;
+    const services = createServices({ config, prisma, pool, jwtSecret: database.jwtSecret, signingKeys, authCache: current, now });
     const readiness = new Readiness(prisma, committedMigrations(), listener, logger);
     const stopSessionCleanup = scheduleSessionCleanup(prisma, config.sessions.cleanupIntervalSeconds, now, logger);
     const apollo = createApolloServer(config.http, logger);

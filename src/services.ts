@@ -2,11 +2,10 @@ import type pg from "pg";
 import { AccountService } from "./auth/accounts/accountService";
 import { LoginRateLimiter } from "./auth/accounts/loginRateLimiter";
 import { PasswordHasher } from "./auth/accounts/passwordHashing";
-import type { AuthCache } from "./auth/sessions/authCache";
 import { RefreshRotation } from "./auth/sessions/refreshRotation";
 import { RequestAuthenticator } from "./auth/sessions/requestAuthentication";
 import { SessionManager } from "./auth/sessions/sessionManager";
-import { SessionStateReader } from "./auth/sessions/sessionStateReader";
+import { SessionStateReader, type CurrentAuthCache } from "./auth/sessions/sessionStateReader";
 import { AccessTokens } from "./auth/tokens/accessTokens";
 import { deriveRotationKey } from "./auth/tokens/refreshTokenCrypto";
 import type { SigningKeys } from "./auth/tokens/signingKeys";
@@ -31,7 +30,7 @@ export interface ServiceDeps {
   jwtSecret: string;
   signingKeys: SigningKeys;
   /** Undefined when the auth cache is off (AUTH_CACHE_MAX_ENTRIES=0). */
-  authCache: AuthCache | undefined;
+  authCache: CurrentAuthCache | undefined;
   /** Milliseconds since the epoch; tests replace it to move time. */
   now: () => number;
 }

@@ -9,7 +9,7 @@ import { AppError } from "../errors";
 import type { Logger } from "../logger";
 import { PROJECT_ROOT } from "../projectRoot";
 import type { GraphQLContext } from "./context";
-import { formatError, withRequestIdOnMaskedErrors } from "./errorFormatting";
+import { errorFormatter, withRequestIdOnMaskedErrors } from "./errorFormatting";
 import { operationLimitRules, parseLimits } from "./operationLimits";
 import { requestLogPlugin } from "./requestLogPlugin";
 import { resolvers } from "./resolvers";
@@ -54,11 +54,12 @@ export function createApolloServer(config: HttpConfig, logger: Logger): ApolloSe
   return new ApolloServer<GraphQLContext>({
     typeDefs: fs.readFileSync(SCHEMA_FILE, "utf8"),
     resolvers,
-    formatError,
+    // Without introspection, "Did you mean ...?" suggestions would still reveal the schema: the
+    // formatter removes them from every message (Apollo's hideSchemaDetailsFromClientErrors
+    // covers only validation errors, so it is not used).
+    formatError: errorFormatter({ hideSchemaDetails: !config.introspection }),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
-    // Without introspection, "Did you mean ...?" suggestions would still reveal the schema.
-    hideSchemaDetailsFromClientErrors: !config.introspection,
     csrfPrevention: true,
     validationRules: operationLimitRules(config.operationLimits),
     parseOptions: parseLimits(config.operationLimits),

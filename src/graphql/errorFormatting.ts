@@ -14,12 +14,26 @@ const REQUEST_ERROR_CODES = new Set([
   "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
 
+export interface ErrorFormattingOptions {
+  /** True when introspection is off: messages then never suggest names from the schema. */
+  hideSchemaDetails: boolean;
+}
+
 /**
  * The one place where errors become what a client sees. Our own errors keep their code and
  * details; Apollo's request errors pass; everything else is an internal error whose message,
  * stack, SQL or Prisma text never leaves the server (it is logged there with the request id).
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function errorFormatter(
+  options: ErrorFormattingOptions,
+): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => {
+    const answer = clientError(formatted, error);
+    return options.hideSchemaDetails ? { ...answer, message: withoutSuggestions(answer.message) } : answer;
+  };
+}
+
+function clientError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const where = { locations: formatted.locations, path: formatted.path };
   if (original instanceof AppError) {
@@ -42,6 +56,17 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     };
   }
   return { message: "Internal server error.", ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+}
+
+/**
+ * graphql-js ends a message with " Did you mean X or Y?" when a name is close to one in the
+ * schema: fields and types while validating the document, but also enum values and input fields
+ * while coercing variables ('Value "COOKY" does not exist in "RefreshTokenDelivery" enum. Did you
+ * mean the enum value "COOKIE"?'), which Apollo's hideSchemaDetailsFromClientErrors does not
+ * reach. Cut here, every message is covered.
+ */
+function withoutSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean .*\?$/s, "");
 }
 
 const MASKED_CODES = new Set<unknown>([ErrorCode.INTERNAL_SERVER_ERROR, ErrorCode.SERVICE_UNAVAILABLE]);

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import net from "node:net";
 import type { BearerCredential } from "../auth/sessions/requestAuthentication";
 import type { ClientInfo } from "../auth/sessions/sessionLifecycle";
 import type { RequestValues } from "../graphql/context";
@@ -32,20 +33,47 @@ function bearerCredential(request: IncomingMessage): BearerCredential {
   return match ? { kind: "bearer", token: match[1]! } : { kind: "unusable" };
 }
 
-/**
- * The caller's address and user agent. Behind `trustProxyHops` proxies, the address is the
- * X-Forwarded-For entry that the outermost trusted proxy added; entries further left are
- * written by the client and cannot be trusted.
- */
+/** Who is calling: the address (see clientAddress) and the User-Agent header, made safe to store and show. */
 function clientInfo(request: IncomingMessage, trustProxyHops: number): ClientInfo {
-  let ip = request.socket.remoteAddress ?? null;
+  return { ip: clientAddress(request, trustProxyHops), userAgent: printableUserAgent(request.headers["user-agent"]) };
+}
+
+/**
+ * Behind `trustProxyHops` proxies, the address is the X-Forwarded-For entry that the outermost
+ * trusted proxy added; entries further left are written by the client and cannot be trusted.
+ * Only an IP address is taken from the header: anything else there (junk, a port, kilobytes of
+ * text) would be stored with the session and used as the login limiter's key, whose column holds
+ * 255 characters, so the request would fail. The peer's address stands in for it.
+ */
+function clientAddress(request: IncomingMessage, trustProxyHops: number): string | null {
+  const peer = request.socket.remoteAddress ?? null;
   const forwarded = request.headers["x-forwarded-for"];
-  if (trustProxyHops > 0 && typeof forwarded === "string") {
-    const hops = forwarded
-      .split(",")
-      .map((entry) => entry.trim())
-      .filter(Boolean);
-    ip = hops[hops.length - trustProxyHops] ?? hops[0] ?? ip;
-  }
-  return { ip, userAgent: request.headers["user-agent"] ?? null };
+  if (trustProxyHops === 0 || typeof forwarded !== "string") return peer;
+  const hops = forwarded
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const candidate = hops[hops.length - trustProxyHops] ?? hops[0];
+  // net.isIP accepts an IPv6 zone ("fe80::1%eth0") of any length; no proxy writes one.
+  return candidate !== undefined && net.isIP(candidate) !== 0 && !candidate.includes("%") ? candidate : peer;
+}
+
+/** Longest User-Agent kept, in characters (code points); real ones are under 300. */
+const USER_AGENT_MAX_CHARACTERS = 512;
+
+/**
+ * The User-Agent as users will read it in `mySessions`. Node reads header bytes as Latin-1; clients
+ * that send anything but ASCII send UTF-8, so the bytes are read again as UTF-8 (a byte sequence
+ * that is not UTF-8 becomes U+FFFD, never a lone surrogate). Node refuses NUL and most control
+ * characters in headers, but C1 controls (such as U+009B, a terminal escape) and tabs get
+ * through: each run of control characters becomes one space. Cut by code points, so that no
+ * surrogate pair is split (PostgreSQL, through Prisma, refuses a lone surrogate).
+ */
+function printableUserAgent(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const printable = Buffer.from(header, "latin1")
+    .toString("utf8")
+    .replace(/\p{Cc}+/gu, " ")
+    .trim();
+  return printable ? [...printable].slice(0, USER_AGENT_MAX_CHARACTERS).join("") : null;
 }

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { startTestServer, useTestServer } from "../support/testServer";
 import { graphql, LOGIN, PASSWORD, signUp, uniqueEmail } from "../support/graphqlClient";
 
@@ -25,6 +26,31 @@ describe("login", () => {
     const response = await graphql(app.url, LOGIN, { input: { email: `  ${user.email.toUpperCase()}  `, password: PASSWORD } });
     expect(response.errors).toBeUndefined();
     expect(response.data!.login.user.id).toBe(user.id);
+  });
+
+  test("the email matches in any Unicode form of the address it was signed up with (NFKC)", async () => {
+    const local = `ada${crypto.randomUUID().replace(/[^a-f]/g, "")}é`;
+    const { user } = await signUp(app.url, { email: `${local}@example.com`.normalize("NFD") });
+    const fullwidth = (text: string) => text.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    for (const form of [
+      `${local}@example.com`.normalize("NFC"),
+      `${local}@example.com`.normalize("NFD"),
+      fullwidth(`${local}@example.com`),
+    ]) {
+      const response = await graphql(app.url, LOGIN, { input: { email: form, password: PASSWORD } });
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.login.user.id).toBe(user.id);
+    }
+  });
+
+  test.each([
+    ["email", { email: `nobody\ud800${uniqueEmail()}`, password: PASSWORD }],
+    ["email", { email: `${uniqueEmail()}\udfff`, password: PASSWORD }],
+    ["password", { email: uniqueEmail("nobody"), password: `${PASSWORD}\udbff` }],
+  ])("a lone surrogate in the %s, with no such account, is BAD_USER_INPUT naming the field", async (field, input) => {
+    const response = await graphql(app.url, LOGIN, { input });
+    expect(response.status).toBe(200);
+    expect(response.errors![0]!.extensions).toEqual({ code: "BAD_USER_INPUT", field, reason: "INVALID" });
   });
 
   test("every login starts its own session with its own refresh token", async () => {

@@ -1,6 +1,7 @@
 import type { RunningApp } from "../../src/app";
 import { deleteEndedSessions } from "../../src/auth/sessions/sessionCleanup";
 import { createIsolatedDatabase } from "../support/isolatedDatabase";
+import { rawRequest } from "../support/rawHttp";
 import { startTestServer, useTestServer } from "../support/testServer";
 import {
   CHANGE_PASSWORD,
@@ -94,6 +95,8 @@ describe("sessions", () => {
     const cases = [
       [{ currentPassword: "wrong password", newPassword: "a brand new passphrase" }, "currentPassword"],
       [{ currentPassword: PASSWORD, newPassword: "short" }, "newPassword"],
+      [{ currentPassword: `${PASSWORD}\ud800`, newPassword: "a brand new passphrase" }, "currentPassword"],
+      [{ currentPassword: PASSWORD, newPassword: "a brand new passphrase\udc00" }, "newPassword"],
     ] as const;
     for (const [input, field] of cases) {
       const response = await graphql(app.url, CHANGE_PASSWORD, { input }, { token: account.accessToken });
@@ -115,6 +118,29 @@ describe("sessions", () => {
     expect(sessions).toHaveLength(2);
     expect(sessions[0]).toMatchObject({ userAgent: "TestPhone/1.0", ip: expect.stringMatching(/127\.0\.0\.1/), current: true });
     expect(sessions[1]!.current).toBe(false);
+  });
+
+  test("a User-Agent is stored as the client wrote it in UTF-8, without control characters, at most 512 characters", async () => {
+    const account = await signUp(app.url);
+    // The header's bytes, given as a Latin-1 string (Node's client writes it byte for byte when the body is a Buffer).
+    const userAgentSeen = async (bytes: Buffer) => {
+      const headers: Array<[string, string]> = [
+        ["content-type", "application/json"],
+        ["user-agent", bytes.toString("latin1")],
+      ];
+      const body = JSON.stringify({ query: LOGIN, variables: { input: { email: account.user.email, password: PASSWORD } } });
+      const answer = await rawRequest(app.url, "POST", headers, Buffer.from(body));
+      const login = JSON.parse(answer.text) as { data: { login: { accessToken: string } } };
+      const sessions = (await graphql(app.url, MY_SESSIONS, undefined, { token: login.data.login.accessToken })).data!.mySessions;
+      return (sessions as Array<{ userAgent: string; current: boolean }>).find((session) => session.current)!.userAgent;
+    };
+    const utf8 = (text: string) => Buffer.from(text, "utf8");
+    expect(await userAgentSeen(utf8("Phone/1.0 (ünïcødé; 😀)"))).toBe("Phone/1.0 (ünïcødé; 😀)");
+    // U+009B is a terminal escape; a tab passes Node's header check too.
+    expect(await userAgentSeen(utf8("Evil\u009b31m\tPhone/1.0 \u0085"))).toBe("Evil 31m Phone/1.0");
+    expect(await userAgentSeen(Buffer.from([0x42, 0xff, 0x43]))).toBe("B\ufffdC");
+    // Cut at 512 characters, not in the middle of an emoji's surrogate pair.
+    expect(await userAgentSeen(utf8(`a${"😀".repeat(600)}`))).toBe(`a${"😀".repeat(511)}`);
   });
 
   test("a user cannot see or revoke another user's sessions", async () => {
@@ -172,5 +198,38 @@ describe("session cleanup", () => {
     await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000);
     expect(await app.prisma.session.count({ where: { userId: live.user.id } })).toBe(0);
     expect(await app.prisma.refreshToken.count({ where: { session: { userId: live.user.id } } })).toBe(0);
+  });
+});
+
+describe("the client address behind a proxy (TRUST_PROXY_HOPS=1)", () => {
+  const app = useTestServer({ TRUST_PROXY_HOPS: "1" });
+
+  const addressSeenAtLogin = async (forwardedFor: string) => {
+    const { user } = await signUp(app.url);
+    const login = await graphql(
+      app.url,
+      LOGIN,
+      { input: { email: user.email, password: PASSWORD } },
+      { headers: { "x-forwarded-for": forwardedFor } },
+    );
+    expect(login.errors).toBeUndefined();
+    const sessions = (await graphql(app.url, MY_SESSIONS, undefined, { token: login.data!.login.accessToken })).data!.mySessions;
+    return (sessions as Array<{ ip: string; current: boolean }>).find((session) => session.current)!.ip;
+  };
+
+  test("the address the proxy added is the one stored", async () => {
+    expect(await addressSeenAtLogin("198.51.100.7, 203.0.113.9")).toBe("203.0.113.9");
+  });
+
+  // The entry is written by whoever is in front: junk must not be stored with the session, nor
+  // become the login limiter's key (300 characters overflowed its column: INTERNAL_SERVER_ERROR).
+  test.each([
+    ["300 characters of junk", "x".repeat(300)],
+    ["an address with a port", "203.0.113.9:443"],
+    ["a word", "unknown"],
+    ["markup", "<script>"],
+    ["an IPv6 zone of 300 characters", `fe80::1%${"x".repeat(300)}`],
+  ])("an entry that is not an address (%s) gives way to the peer's", async (_name, entry) => {
+    expect(await addressSeenAtLogin(entry)).toMatch(/127\.0\.0\.1/);
   });
 });

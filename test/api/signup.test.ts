@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { useTestServer } from "../support/testServer";
 import { graphql, PASSWORD, SIGNUP, uniqueEmail } from "../support/graphqlClient";
 
@@ -31,12 +32,56 @@ describe("signup", () => {
     ["name", { name: "   " }],
     ["name", { name: "x".repeat(101) }],
     ["name", { name: "bad\u0000name" }],
+    // Lone UTF-16 surrogates: any client can send one as JSON's "\ud800"; no UTF-8 column holds one.
+    ["email", { email: `ada\ud800${uniqueEmail()}` }],
+    ["email", { email: `${uniqueEmail()}\udc00` }],
+    ["name", { name: "Ada\ud800" }],
+    ["name", { name: "\udfffAda" }],
+    // bcrypt hashes UTF-8, where a lone surrogate becomes U+FFFD: "…\ud800" and "…\udbff" would hash alike.
+    ["password", { password: `${PASSWORD}\ud800` }],
+    // Invisible characters would make a second account that looks like the first.
+    ["email", { email: `ada\u200b${uniqueEmail()}` }],
+    ["email", { email: `ada\u202e${uniqueEmail()}` }],
   ])("bad %s is refused with BAD_USER_INPUT naming the field, and nothing is written", async (field, override) => {
     const input = { email: uniqueEmail("invalid"), password: PASSWORD, name: "Valid Name", ...override };
     const response = await graphql(app.url, SIGNUP, { input });
     expect(response.data).toBeNull();
     expect(response.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
-    expect(await app.prisma.user.count({ where: { email: input.email.trim().toLowerCase() } })).toBe(0);
+    // Well-formed, or Prisma itself would refuse to send it.
+    expect(await app.prisma.user.count({ where: { email: input.email.toWellFormed().trim().toLowerCase() } })).toBe(0);
+  });
+
+  /** A fresh local part of plain letters, so that `fullwidth` below covers every character. */
+  const freshLocal = () => `ada${crypto.randomUUID().replace(/[^a-f]/g, "")}`;
+  const fullwidth = (text: string) => text.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+  type Form = (local: string) => string;
+
+  test.each<[string, Form, Form, Form]>([
+    ["fullwidth ａｄａ after plain ada", (l) => `${l}@example.com`, (l) => fullwidth(`${l}@example.com`), (l) => `${l}@example.com`],
+    [
+      "plain after fullwidth capitals",
+      (l) => fullwidth(`${l.toUpperCase()}@example.com`),
+      (l) => `${l}@example.com`,
+      (l) => `${l}@example.com`,
+    ],
+    [
+      "NFD é after NFC é",
+      (l) => `${l}é@example.com`.normalize("NFC"),
+      (l) => `${l}é@example.com`.normalize("NFD"),
+      (l) => `${l}é@example.com`,
+    ],
+    [
+      "NFC é after NFD é",
+      (l) => `${l}é@example.com`.normalize("NFD"),
+      (l) => `${l}é@example.com`.normalize("NFC"),
+      (l) => `${l}é@example.com`,
+    ],
+  ])("lookalike addresses are one account: %s is EMAIL_TAKEN", async (_name, first, second, stored) => {
+    const local = freshLocal();
+    const created = await graphql(app.url, SIGNUP, { input: { email: first(local), password: PASSWORD, name: "First" } });
+    expect(created.data!.signup.user.email).toBe(stored(local).normalize("NFC"));
+    const again = await graphql(app.url, SIGNUP, { input: { email: second(local), password: PASSWORD, name: "Second" } });
+    expect(again.errors![0]!.extensions).toEqual({ code: "BAD_USER_INPUT", field: "email", reason: "EMAIL_TAKEN" });
   });
 
   test("the password may not be the email address", async () => {

@@ -59,4 +59,30 @@ describe("when the auth cache's listener connection is lost", () => {
     await db.query(`UPDATE "User" SET name = 'Renamed again' WHERE id = $1`, [renamed.user.id]);
     expect((await me(renamed)).data!.me.name).toBe("Renamed again");
   });
+
+  // A cache hit waits for the listener to catch up (AuthChangeListener.caughtUp). A listener whose
+  // PostgreSQL backend stops answering may be holding back notifications: past 2 s it is taken for
+  // lost, so requests are answered from the database, not held forever or from a stale cache.
+  test("a listener connection that stops answering turns the cache off within 2 s, and requests are answered from the database", async () => {
+    await waitForCache("on");
+    const account = await signUp(app.url);
+    for (let i = 0; i < 2; i++) expect((await me(account)).errors).toBeUndefined();
+    const { rows } = await db.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [
+      listenerApplicationName(),
+    ]);
+    expect(rows).toHaveLength(1);
+    const backend = rows[0]!.pid;
+    process.kill(backend, "SIGSTOP");
+    try {
+      await db.query(`UPDATE "User" SET name = 'Renamed while stuck' WHERE id = $1`, [account.user.id]);
+      const started = Date.now();
+      expect((await me(account)).data!.me.name).toBe("Renamed while stuck");
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect((await readyz()).authCache).toBe("off");
+    } finally {
+      process.kill(backend, "SIGCONT");
+    }
+    await waitForCache("on");
+    expect((await me(account)).data!.me.name).toBe("Renamed while stuck");
+  });
 });

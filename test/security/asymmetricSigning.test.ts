@@ -111,6 +111,15 @@ describe("ES256 with key rotation and a public JWKS", () => {
     await expectTokenInvalid(rotated, `${input}.${signature}`);
   });
 
+  test("a correctly signed token with a crit header is refused (RFC 7515 §4.1.11)", async () => {
+    const { accessToken } = await signUp(rotated.url);
+    const [, payload] = accessToken.split(".");
+    const key = crypto.createPrivateKey(newKey);
+    const input = `${segment({ alg: "ES256", typ: "at+jwt", kid: headerOf(accessToken).kid, crit: ["exp-v2"], "exp-v2": 1 })}.${payload}`;
+    const signature = crypto.sign("sha256", Buffer.from(input), { key, dsaEncoding: "ieee-p1363" }).toString("base64url");
+    await expectTokenInvalid(rotated, `${input}.${signature}`);
+  });
+
   test("alg none with a valid kid is refused", async () => {
     const { accessToken } = await signUp(rotated.url);
     const [, payload] = accessToken.split(".");

@@ -1,5 +1,5 @@
 import type { RunningApp } from "../../src/app";
-import { graphql, ME, signUp } from "../support/graphqlClient";
+import { graphql, LOGIN, ME, REFRESH, signUp } from "../support/graphqlClient";
 import { startTestServer, useTestServer } from "../support/testServer";
 
 /** `n` copies of `unit`, spaced, for operations of a chosen size. */
@@ -245,6 +245,35 @@ describe("production defaults", () => {
       const typo = await graphql(app.url, "{ mee }");
       expect(typo.status).toBe(400);
       expect(typo.text).not.toMatch(/Did you mean/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  // Apollo's hideSchemaDetailsFromClientErrors covers the document's validation, not the
+  // coercion of variables, whose errors also suggest names from the schema.
+  const misspelled = [
+    ["a field", "{ mee { id } }", undefined],
+    ["an enum value in a variable", REFRESH.toString(), { token: "x", delivery: "COOKY" }],
+    ["an input field in a variable", LOGIN.toString(), { input: { emial: "ada@example.com", password: "x" } }],
+    ["an enum value in the document", 'mutation { refreshToken(token: "x", refreshTokenDelivery: COOKY) { accessToken } }', undefined],
+  ] as const;
+
+  test.each(misspelled)("production: a misspelled name (%s) gets no suggestion", async (_name, query, variables) => {
+    const app = await startTestServer({ NODE_ENV: "production" });
+    try {
+      const response = await graphql(app.url, query, variables);
+      expect(response.errors?.[0]?.extensions?.code).toMatch(/BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED/);
+      expect(response.text).not.toMatch(/Did you mean/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test.each(misspelled)("development: a misspelled name (%s) gets its suggestion", async (_name, query, variables) => {
+    const app = await startTestServer({ NODE_ENV: "development" });
+    try {
+      expect((await graphql(app.url, query, variables)).text).toMatch(/Did you mean/);
     } finally {
       await app.stop();
     }

@@ -74,6 +74,16 @@ describe("forged and malformed access tokens (HS256)", () => {
     await expectRejected(`Bearer ${hmacSigned({ ...HEADER, kid }, claims())}`);
   });
 
+  // RFC 7515 §4.1.11: crit names extensions the recipient must understand, and this server understands none.
+  test.each([
+    ["an unknown extension", ["exp-v2"]],
+    ["a registered claim", ["exp"]],
+    ["an empty list", []],
+    ["not a list", "b64"],
+  ])("a correctly signed token with a crit header (%s) is refused", async (_name, crit) => {
+    await expectRejected(`Bearer ${hmacSigned({ ...HEADER, crit, "exp-v2": 1 }, claims())}`);
+  });
+
   test("a correctly signed token over 8 KB is refused before its signature is checked", async () => {
     const token = hmacSigned(HEADER, claims({ pad: "x".repeat(8 * 1024) }));
     expect(token.length).toBeGreaterThan(8192);

@@ -10,7 +10,12 @@ export interface RawResponse {
  * One request with exactly the headers given, in order, duplicates included (fetch() would merge
  * them). Host and Content-Length are added; everything else is up to the caller.
  */
-export function rawRequest(url: string, method: string, headers: Array<[string, string]>, body = ""): Promise<RawResponse> {
+export function rawRequest(
+  url: string,
+  method: string,
+  headers: Array<[string, string]>,
+  body: string | Buffer = "",
+): Promise<RawResponse> {
   const target = new URL(url);
   const allHeaders: Array<[string, string]> = [["host", target.host], ["content-length", String(Buffer.byteLength(body))], ...headers];
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { AuthFailure, AuthenticationError, InputError } from "../../errors";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
-import { validateEmail, validateName, validateNewPassword, validatePasswordLength } from "./inputValidation";
+import { validateEmail, validateName, validateNewPassword, validateOfferedPassword } from "./inputValidation";
 import type { LoginRateLimiter } from "./loginRateLimiter";
 import type { PasswordHasher } from "./passwordHashing";
 import type { Caller } from "../sessions/requestAuthentication";
@@ -65,7 +65,7 @@ export class AccountService {
    */
   async login(input: LoginInput, client: ClientInfo): Promise<AuthResult> {
     const email = validateEmail(input.email);
-    validatePasswordLength(input.password);
+    validateOfferedPassword(input.password);
     const { prisma, passwords, loginRateLimiter } = this.deps;
     await loginRateLimiter.countAttempt(email, client.ip);
     const user = await prisma.user.findUnique({ where: { email } });
@@ -92,14 +92,15 @@ export class AccountService {
   async changePassword(caller: Caller, input: ChangePasswordInput, client: ClientInfo): Promise<AuthResult> {
     const { prisma, passwords, now, loginRateLimiter } = this.deps;
     const { user } = caller;
-    validatePasswordLength(input.currentPassword, "currentPassword");
+    validateOfferedPassword(input.currentPassword, "currentPassword");
+    const newPassword = validateNewPassword(input.newPassword, user.email, "newPassword");
     // A stolen access token must not become an unlimited password oracle: same counters as login.
     await loginRateLimiter.countAttempt(user.email, client.ip);
     if (!(await passwords.verify(input.currentPassword, user.passwordHash))) {
       throw new InputError("currentPassword", "The current password is wrong.", "WRONG_PASSWORD");
     }
     await loginRateLimiter.recordSuccess(user.email, client.ip);
-    const passwordHash = await passwords.hash(validateNewPassword(input.newPassword, user.email, "newPassword"));
+    const passwordHash = await passwords.hash(newPassword);
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
     const [, updatedUser, created] = await prisma.$transaction([
       prisma.session.updateMany({

@@ -7,16 +7,24 @@ export const NAME_MAX_CHARACTERS = 100;
 /** RFC 5321's limit for a whole address. */
 export const EMAIL_MAX_CHARACTERS = 254;
 
-// Pragmatic: one @, no spaces or control characters (PostgreSQL refuses NUL), a dot in the
-// domain. Deliverability is the mailer's job.
-const EMAIL_SHAPE = /^[^\s@\p{Cc}]+@[^\s@.\p{Cc}]+(\.[^\s@.\p{Cc}]+)+$/u;
+// Pragmatic: one @, a dot in the domain; no spaces, no control characters (PostgreSQL refuses NUL)
+// and no invisible format characters (zero-width spaces, bidi overrides, BOM), which would make
+// "ada@example.com" and a lookalike two accounts. Deliverability is the mailer's job.
+const EMAIL_SHAPE = /^[^\s@\p{Cc}\p{Cf}]+@[^\s@.\p{Cc}\p{Cf}]+(\.[^\s@.\p{Cc}\p{Cf}]+)+$/u;
 
-/** Emails are compared and stored trimmed and lower-cased. */
+/**
+ * The one form in which emails are compared and stored (docs/security.md, "Email addresses").
+ * NFKC first, so that fullwidth, ligature and decomposed forms fold into the plain one
+ * ("ａｄａ" is "ada", NFD "é" is NFC "é"); then lower case; then NFKC again, because lower-casing
+ * can leave a letter and a combining mark that NFKC composes ("H" + U+0331 -> "ẖ"), and the result
+ * must not change when normalised twice.
+ */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.normalize("NFKC").trim().toLowerCase().normalize("NFKC");
 }
 
 export function validateEmail(rawEmail: string): string {
+  requireWellFormed(rawEmail, "email");
   const email = normalizeEmail(rawEmail);
   if (email.length > EMAIL_MAX_CHARACTERS || !EMAIL_SHAPE.test(email)) {
     throw new InputError("email", "Enter a valid email address, like ada@example.com.");
@@ -25,10 +33,10 @@ export function validateEmail(rawEmail: string): string {
 }
 
 export function validateNewPassword(password: string, email: string, field = "password"): string {
+  validateOfferedPassword(password, field);
   if ([...password].length < PASSWORD_MIN_CHARACTERS) {
     throw new InputError(field, `The password must have at least ${PASSWORD_MIN_CHARACTERS} characters.`);
   }
-  validatePasswordLength(password, field);
   if (normalizeEmail(password) === normalizeEmail(email)) {
     throw new InputError(field, "The password must not be your email address.");
   }
@@ -36,6 +44,7 @@ export function validateNewPassword(password: string, email: string, field = "pa
 }
 
 export function validateName(rawName: string): string {
+  requireWellFormed(rawName, "name");
   const name = rawName.trim();
   if (name.length === 0 || [...name].length > NAME_MAX_CHARACTERS) {
     throw new InputError("name", `The name must have 1 to ${NAME_MAX_CHARACTERS} characters.`);
@@ -45,10 +54,24 @@ export function validateName(rawName: string): string {
   return name;
 }
 
-/** Any password offered at login: no account has one over the limit, so longer is refused unread. */
-export function validatePasswordLength(password: string, field = "password"): string {
+/**
+ * Any password offered (login, current password, new password). Over the limit: no account has
+ * one, so it is refused unread. Not well-formed: bcrypt hashes UTF-8, where every lone surrogate
+ * becomes U+FFFD, so two different passwords would hash alike.
+ */
+export function validateOfferedPassword(password: string, field = "password"): string {
+  requireWellFormed(password, field);
   if (Buffer.byteLength(password, "utf8") > PASSWORD_MAX_BYTES) {
     throw new InputError(field, `The password must be at most ${PASSWORD_MAX_BYTES} bytes long (UTF-8).`);
   }
   return password;
+}
+
+/**
+ * Refuses text with a lone UTF-16 surrogate, which no keyboard produces and no UTF-8 column or
+ * hash can hold faithfully (Prisma refuses to send it at all). JSON's "\ud800" escape lets any
+ * client send one.
+ */
+function requireWellFormed(text: string, field: string): void {
+  if (!text.isWellFormed()) throw new InputError(field, "The text contains an unpaired UTF-16 surrogate, which is not valid Unicode.");
 }

@@ -9,6 +9,12 @@ export function listenerApplicationName(pid = process.pid): string {
   return `auth-change-listener pid ${pid}`;
 }
 
+/**
+ * Longest a request waits for the listener to catch up. A connection that does not answer an
+ * empty query in this time may be holding back notifications too, so it is taken for lost.
+ */
+const CATCH_UP_TIMEOUT_MS = 2_000;
+
 /** The first wait before reconnecting; it doubles after each failure, up to the maximum. */
 const FIRST_RETRY_DELAY_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -28,6 +34,11 @@ export interface AuthChangeListenerOptions {
  */
 export class AuthChangeListener {
   private client: pg.Client | undefined;
+  /** Ends the current connection as lost (cache off, reconnect); set while one is open. */
+  private loseConnection: ((error: Error) => void) | undefined;
+  /** The catch-up round trip last sent, and the one that requests arriving meanwhile share. */
+  private catchUpSent: Promise<boolean> = Promise.resolve(true);
+  private catchUpWaiting: Promise<boolean> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelayMs = FIRST_RETRY_DELAY_MS;
   private stopped = false;
@@ -41,6 +52,51 @@ export class AuthChangeListener {
   /** Connects; a failure is logged and retried in the background (the cache stays off meanwhile). */
   async start(): Promise<void> {
     await this.connect();
+  }
+
+  /**
+   * Resolves true once every change committed before this call has been applied to the cache;
+   * false when that cannot be known (not connected, or the round trip failed or timed out), and
+   * the caller must read the database instead.
+   *
+   * Without it, another process's logout could be refused here a few milliseconds late: its
+   * notification reaches this process on the listener connection while the client's next request
+   * arrives over HTTP, and nothing orders the two. A round trip on the listener connection orders
+   * them: PostgreSQL signals every listening backend when a transaction that notified commits,
+   * before the committer hears that it committed, and a backend sends the notifications it was
+   * signalled for before it answers its next query (ReadyForQuery). pg emits them as
+   * 'notification' events, applied at once, before that query's promise resolves. So an empty
+   * query (nothing to parse or plan) sent after the change committed returns only after the
+   * change's invalidation is in the cache.
+   *
+   * Shared: a round trip already sent may have left before the caller's change committed, so
+   * callers arriving meanwhile wait for the next one, all together. At most one is in flight and
+   * one waiting, whatever the number of requests.
+   */
+  caughtUp(): Promise<boolean> {
+    this.catchUpWaiting ??= this.catchUpSent.then(() => {
+      this.catchUpWaiting = undefined;
+      this.catchUpSent = this.roundTrip();
+      return this.catchUpSent;
+    });
+    return this.catchUpWaiting;
+  }
+
+  private async roundTrip(): Promise<boolean> {
+    const client = this.client;
+    if (!client || !this.options.cache.isEnabled) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CATCH_UP_TIMEOUT_MS)));
+    try {
+      const answered = await Promise.race([client.query("").then(() => true), timedOut]);
+      if (!answered) this.loseConnection?.(new Error(`no answer to a catch-up query within ${CATCH_UP_TIMEOUT_MS} ms`));
+      return answered;
+    } catch {
+      // The connection failed: its own 'error' or 'end' handler switches the cache off.
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async stop(): Promise<void> {
@@ -66,7 +122,11 @@ export class AuthChangeListener {
       lost = true;
       // Off before anything else: from here on, changes may go unheard.
       cache.disable();
-      if (this.client === client) this.client = undefined;
+      if (this.client === client) {
+        this.client = undefined;
+        this.loseConnection = undefined;
+      }
+      client.end().catch(() => undefined);
       if (this.stopped) return;
       logger.warn({ err: error, retryInMs: this.retryDelayMs }, "auth change listener lost its connection; cache off until it is back");
       this.scheduleReconnect();
@@ -79,7 +139,6 @@ export class AuthChangeListener {
       await client.connect();
       await client.query(`LISTEN ${AUTH_CHANGES_CHANNEL}`);
     } catch (error) {
-      client.end().catch(() => undefined);
       onLost(error as Error);
       return;
     }
@@ -88,6 +147,7 @@ export class AuthChangeListener {
       return;
     }
     this.client = client;
+    this.loseConnection = onLost;
     this.retryDelayMs = FIRST_RETRY_DELAY_MS;
     // Only now, with LISTEN in place, is every later change sure to be heard.
     cache.enable();

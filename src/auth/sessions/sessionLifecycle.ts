@@ -4,7 +4,9 @@ import { generateRefreshToken, hashRefreshToken } from "../tokens/refreshTokenCr
 
 /** Who is calling, as the edge saw it; stored with a session so users recognise their devices. */
 export interface ClientInfo {
+  /** An IP address. */
   ip: string | null;
+  /** Printable, well-formed and of bounded length: the edge makes it so (src/http/requestReader.ts). */
   userAgent: string | null;
 }
 
@@ -24,8 +26,6 @@ export interface NewSession {
   refreshTokenExpiresAt: Date;
 }
 
-const USER_AGENT_MAX_LENGTH = 512;
-
 /** Why a session ended (Session.revokedReason). */
 export type SessionEndReason = "LOGOUT" | "LOGOUT_ALL" | "PASSWORD_CHANGED" | "REVOKED" | "REUSE_DETECTED";
 
@@ -43,7 +43,7 @@ export function newSession(client: ClientInfo, refreshTokenTtlSeconds: number, n
     refreshTokenExpiresAt,
     data: {
       ip: client.ip,
-      userAgent: client.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+      userAgent: client.userAgent,
       createdAt: new Date(now),
       lastUsedAt: new Date(now),
       expiresAt: refreshTokenExpiresAt,

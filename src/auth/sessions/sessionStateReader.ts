@@ -1,26 +1,37 @@
 import type { PrismaClient } from "../../generated/prisma/client";
 import type { AuthCache, SessionWithUser } from "./authCache";
+import type { AuthChangeListener } from "./authChangeListener";
+
+/** The auth cache with the listener that keeps it current. */
+export interface CurrentAuthCache {
+  cache: AuthCache;
+  listener: Pick<AuthChangeListener, "caughtUp">;
+}
 
 /**
- * Reads a session with its user: from this process's cache when it holds them, else with one
- * indexed query, whose result is then cached. Without a cache (AUTH_CACHE_MAX_ENTRIES=0) every
- * call reads the database.
+ * Reads a session with its user: from this process's cache when it holds them and the listener
+ * has caught up with every change committed before the request, else with one indexed query,
+ * whose result is then cached. Without a cache (AUTH_CACHE_MAX_ENTRIES=0) every call reads the
+ * database.
  */
 export class SessionStateReader {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly cache: AuthCache | undefined,
+    private readonly current: CurrentAuthCache | undefined,
   ) {}
 
   async read(sessionId: string): Promise<SessionWithUser | null> {
-    const cached = this.cache?.get(sessionId);
-    if (cached) return cached;
-    const ticket = this.cache?.readTicket();
+    if (this.current?.cache.get(sessionId) && (await this.current.listener.caughtUp())) {
+      // Asked again: catching up may have just dropped the entry.
+      const cached = this.current.cache.get(sessionId);
+      if (cached) return cached;
+    }
+    const ticket = this.current?.cache.readTicket();
     const session = await this.prisma.session.findUnique({
       where: { id: sessionId },
       select: { userId: true, revokedAt: true, expiresAt: true, user: true },
     });
-    if (session && ticket !== undefined) this.cache!.store(ticket, sessionId, session);
+    if (session && ticket !== undefined) this.current!.cache.store(ticket, sessionId, session);
     return session;
   }
 }

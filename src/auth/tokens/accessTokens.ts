@@ -72,16 +72,20 @@ export class AccessTokens {
   }
 
   /**
-   * Checks, in order: size; the key named by `kid` (none: the HS256 secret); signature with that
-   * key's one algorithm (so `alg: none` and algorithm confusion fail); `typ`; `iss`; `aud`; `exp`
-   * (required), `nbf` and `iat` against the clock with the configured tolerance; then the shape
-   * of our own claims. Returns the claims or throws AuthenticationError with reason TOKEN_EXPIRED
+   * Checks, in order: size; a header that is a JSON object without `crit`; the key named by `kid`
+   * (none: the HS256 secret); signature with that key's one algorithm (so `alg: none` and
+   * algorithm confusion fail); `typ`; `iss`; `aud`; `exp` (required), `nbf` and `iat` against the
+   * clock with the configured tolerance; then the shape of our own claims. Returns the claims or throws AuthenticationError with reason TOKEN_EXPIRED
    * or TOKEN_INVALID.
    */
   verify(token: string): VerifiedClaims {
     if (token.length > MAX_TOKEN_LENGTH) throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
     const nowSeconds = Math.floor(this.now() / 1000);
-    const verificationKey = this.options.keys.verificationKey(jwt.decode(token, { complete: true })?.header.kid);
+    const header = readHeader(token);
+    // RFC 7515 §4.1.11: a `crit` header lists extensions the recipient must understand; we
+    // understand none, so a token that has one at all is refused.
+    if (!header || "crit" in header) throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
+    const verificationKey = this.options.keys.verificationKey(header.kid);
     if (!verificationKey) throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
     let decoded: jwt.Jwt;
     try {
@@ -116,5 +120,22 @@ export class AccessTokens {
       tokenVersion: payload.ver as number,
       expiresAtSeconds: payload.exp!,
     };
+  }
+}
+
+/**
+ * The token's header if it is a JSON object, else undefined; never throws. Read here rather than
+ * with `jwt.decode`, which also parses the payload and throws when a header saying `typ: "JWT"`
+ * comes with a payload that is not JSON. Only the key is picked from it: jsonwebtoken reads the
+ * header again to verify, and the key, not the header, decides the algorithm.
+ */
+function readHeader(token: string): Record<string, unknown> | undefined {
+  const end = token.indexOf(".");
+  if (end < 0) return undefined;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, end), "base64url").toString("utf8"));
+    return typeof header === "object" && header !== null && !Array.isArray(header) ? (header as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
