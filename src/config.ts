@@ -79,6 +79,8 @@ export interface PasswordConfig {
   bcryptCost: number;
   /** bcrypt hashes computed at once; more queue, so that hashing never takes every core. */
   bcryptConcurrency: number;
+  /** Longest a password check or hash may expect to queue; beyond it the request is refused as busy. */
+  maxQueueWaitSeconds: number;
 }
 
 /**
@@ -183,6 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
     passwords: {
       bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),
       bcryptConcurrency: integer(env, "BCRYPT_CONCURRENCY", Math.max(1, os.availableParallelism() - 1), 1, 64),
+      maxQueueWaitSeconds: duration(env, "BCRYPT_MAX_QUEUE_WAIT", "10s", 1, 600),
     },
     loginLimits: {
       maxFailuresPerAccount: integer(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, 1, 1000),

@@ -77,12 +77,15 @@ export const TooManyRequestsReason = {
   LOGIN_ATTEMPTS: "LOGIN_ATTEMPTS",
   /** Too many signups from this address. */
   SIGNUP_ATTEMPTS: "SIGNUP_ATTEMPTS",
+  /** Password checks are queued for longer than the server lets anyone wait; counted against no one. */
+  SERVER_BUSY: "SERVER_BUSY",
 } as const;
 export type TooManyRequestsReason = (typeof TooManyRequestsReason)[keyof typeof TooManyRequestsReason];
 
 const TOO_MANY_REQUESTS_MESSAGES: Record<TooManyRequestsReason, string> = {
   LOGIN_ATTEMPTS: "Too many failed login attempts.",
   SIGNUP_ATTEMPTS: "Too many signups from this address.",
+  SERVER_BUSY: "The server is too busy to check passwords right now.",
 };
 
 /** Refused for now; `retryAfterSeconds` says when to try again. */

@@ -48,7 +48,10 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, a
     clockToleranceSeconds: jwt.clockToleranceSeconds,
     now,
   });
-  const passwords = new PasswordHasher(config.passwords.bcryptCost, config.passwords.bcryptConcurrency);
+  const passwords = new PasswordHasher(config.passwords.bcryptCost, {
+    concurrency: config.passwords.bcryptConcurrency,
+    maxQueueWaitSeconds: config.passwords.maxQueueWaitSeconds,
+  });
   const knownAddresses = new KnownLoginAddresses(prisma, config.loginLimits.knownAddressTtlSeconds, now);
   const loginRateLimiter = new LoginRateLimiter(pool, config.loginLimits, knownAddresses);
   const signupRateLimiter = new SignupRateLimiter(pool, config.signupLimits);

@@ -49,6 +49,7 @@ export class AccountService {
     const name = validateName(input.name);
     const password = validateNewPassword(input.password, email);
     const { passwords, signupRateLimiter, knownAddresses } = this.deps;
+    passwords.ensureCapacity("create");
     await signupRateLimiter.countAttempt(client.ip);
     const passwordHash = await passwords.hash(password);
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, this.deps.now());
@@ -78,6 +79,7 @@ export class AccountService {
     const email = validateEmail(input.email);
     validatePasswordLength(input.password);
     const { prisma, passwords, loginRateLimiter, knownAddresses } = this.deps;
+    passwords.ensureCapacity("check");
     const attempt = await loginRateLimiter.countAttempt(email, client.ip);
     const user = await prisma.user.findUnique({ where: { email } });
     const passwordMatches = user
@@ -105,6 +107,7 @@ export class AccountService {
     const { prisma, passwords, now, loginRateLimiter, knownAddresses } = this.deps;
     const { user } = caller;
     validatePasswordLength(input.currentPassword, "currentPassword");
+    passwords.ensureCapacity("check");
     // A stolen access token must not become an unlimited password oracle: same counters as login.
     const attempt = await loginRateLimiter.countAttempt(user.email, client.ip);
     if (!(await passwords.verify(input.currentPassword, user.passwordHash))) {
