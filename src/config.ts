@@ -20,6 +20,7 @@ export interface Config {
   sessions: SessionConfig;
   passwords: PasswordConfig;
   loginLimits: LoginLimitsConfig;
+  signupLimits: SignupLimitsConfig;
   authCache: AuthCacheConfig;
 }
 
@@ -78,12 +79,25 @@ export interface PasswordConfig {
   bcryptCost: number;
   /** bcrypt hashes computed at once; more queue, so that hashing never takes every core. */
   bcryptConcurrency: number;
+  /** Longest a password check or hash may expect to queue; beyond it the request is refused as busy. */
+  maxQueueWaitSeconds: number;
 }
 
-/** Failed logins allowed per account, and per client address, within `windowSeconds`. */
+/**
+ * Failed logins allowed within `windowSeconds`: per client address over all accounts; per account
+ * from all addresses it has not logged in from; and per account from each address it has.
+ */
 export interface LoginLimitsConfig {
   maxFailuresPerAccount: number;
   maxFailuresPerIp: number;
+  windowSeconds: number;
+  /** How long after its last successful login an address still counts as the account's own. */
+  knownAddressTtlSeconds: number;
+}
+
+/** Signups allowed per client address within `windowSeconds`. */
+export interface SignupLimitsConfig {
+  maxPerIp: number;
   windowSeconds: number;
 }
 
@@ -171,11 +185,17 @@ export function loadConfig(env: Env = process.env): Config {
     passwords: {
       bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),
       bcryptConcurrency: integer(env, "BCRYPT_CONCURRENCY", Math.max(1, os.availableParallelism() - 1), 1, 64),
+      maxQueueWaitSeconds: duration(env, "BCRYPT_MAX_QUEUE_WAIT", "10s", 1, 600),
     },
     loginLimits: {
       maxFailuresPerAccount: integer(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, 1, 1000),
       maxFailuresPerIp: integer(env, "LOGIN_MAX_FAILURES_PER_IP", 30, 1, 100_000),
       windowSeconds: duration(env, "LOGIN_FAILURE_WINDOW", "15m", 1, 24 * 3600),
+      knownAddressTtlSeconds: duration(env, "LOGIN_KNOWN_ADDRESS_TTL", "90d", 3600, 3650 * 24 * 3600),
+    },
+    signupLimits: {
+      maxPerIp: integer(env, "SIGNUP_MAX_PER_IP", 10, 1, 100_000),
+      windowSeconds: duration(env, "SIGNUP_WINDOW", "1h", 60, 7 * 24 * 3600),
     },
     authCache: {
       maxEntries: integer(env, "AUTH_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000),

@@ -71,10 +71,28 @@ export class InputError extends AppError {
   }
 }
 
-/** Too many failed logins for an account or from an address; `retryAfterSeconds` says when to retry. */
+/** `extensions.reason` of TOO_MANY_REQUESTS errors: what was refused, so a client can say why it waits. */
+export const TooManyRequestsReason = {
+  /** Too many failed logins (or password-change checks) for the account, or from this address. */
+  LOGIN_ATTEMPTS: "LOGIN_ATTEMPTS",
+  /** Too many signups from this address. */
+  SIGNUP_ATTEMPTS: "SIGNUP_ATTEMPTS",
+  /** Password checks are queued for longer than the server lets anyone wait; counted against no one. */
+  SERVER_BUSY: "SERVER_BUSY",
+} as const;
+export type TooManyRequestsReason = (typeof TooManyRequestsReason)[keyof typeof TooManyRequestsReason];
+
+const TOO_MANY_REQUESTS_MESSAGES: Record<TooManyRequestsReason, string> = {
+  LOGIN_ATTEMPTS: "Too many failed login attempts.",
+  SIGNUP_ATTEMPTS: "Too many signups from this address.",
+  SERVER_BUSY: "The server is too busy to check passwords right now.",
+};
+
+/** Refused for now; `retryAfterSeconds` says when to try again. */
 export class TooManyRequestsError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super(ErrorCode.TOO_MANY_REQUESTS, `Too many failed login attempts. Try again in ${retryAfterSeconds} seconds.`, {
+  constructor(reason: TooManyRequestsReason, retryAfterSeconds: number) {
+    super(ErrorCode.TOO_MANY_REQUESTS, `${TOO_MANY_REQUESTS_MESSAGES[reason]} Try again in ${retryAfterSeconds} seconds.`, {
+      reason,
       retryAfterSeconds,
     });
   }

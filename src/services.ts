@@ -1,7 +1,9 @@
 import type pg from "pg";
 import { AccountService } from "./auth/accounts/accountService";
+import { KnownLoginAddresses } from "./auth/accounts/knownLoginAddresses";
 import { LoginRateLimiter } from "./auth/accounts/loginRateLimiter";
 import { PasswordHasher } from "./auth/accounts/passwordHashing";
+import { SignupRateLimiter } from "./auth/accounts/signupRateLimiter";
 import { RefreshRotation } from "./auth/sessions/refreshRotation";
 import { RequestAuthenticator } from "./auth/sessions/requestAuthentication";
 import { SessionManager } from "./auth/sessions/sessionManager";
@@ -24,7 +26,7 @@ export interface Services {
 export interface ServiceDeps {
   config: Config;
   prisma: PrismaClient;
-  /** The pool Prisma uses; the login limiter shares it. */
+  /** The pool Prisma uses; the login and signup limiters share it. */
   pool: pg.Pool;
   /** The server secret: keys refresh-token rotation (and HS256 access tokens, through `signingKeys`). */
   jwtSecret: string;
@@ -45,11 +47,25 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, a
     clockToleranceSeconds: jwt.clockToleranceSeconds,
     now,
   });
-  const passwords = new PasswordHasher(config.passwords.bcryptCost, config.passwords.bcryptConcurrency);
-  const loginRateLimiter = new LoginRateLimiter(pool, config.loginLimits);
+  const passwords = new PasswordHasher(config.passwords.bcryptCost, {
+    concurrency: config.passwords.bcryptConcurrency,
+    maxQueueWaitSeconds: config.passwords.maxQueueWaitSeconds,
+  });
+  const knownAddresses = new KnownLoginAddresses(prisma, config.loginLimits.knownAddressTtlSeconds, now);
+  const loginRateLimiter = new LoginRateLimiter(pool, config.loginLimits, knownAddresses);
+  const signupRateLimiter = new SignupRateLimiter(pool, config.signupLimits);
   const { refreshTokenTtlSeconds } = sessions;
   return {
-    accounts: new AccountService({ prisma, passwords, accessTokens, loginRateLimiter, refreshTokenTtlSeconds, now }),
+    accounts: new AccountService({
+      prisma,
+      passwords,
+      accessTokens,
+      loginRateLimiter,
+      signupRateLimiter,
+      knownAddresses,
+      refreshTokenTtlSeconds,
+      now,
+    }),
     refreshRotation: new RefreshRotation({
       prisma,
       accessTokens,

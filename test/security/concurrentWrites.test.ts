@@ -40,4 +40,18 @@ describe("concurrent and failed writes", () => {
     }
     expect(await app.prisma.session.count({ where: { userId: user.id } })).toBe(1); // signup's own
   });
+
+  test("5 parallel first logins from one address: all succeed, and the address is known once", async () => {
+    const { user } = await signUp(app.url);
+    // Forget signup's address, so that every login below races to remember it first. (5: attempts
+    // count while in flight, and more than LOGIN_MAX_FAILURES_PER_ACCOUNT at once would be refused.)
+    await app.prisma.knownLoginAddress.deleteMany({ where: { userId: user.id } });
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => graphql(app.url, LOGIN, { input: { email: user.email, password: PASSWORD } })),
+    );
+    expect(responses.map((response) => response.errors?.[0]?.extensions?.code ?? "OK")).toEqual(Array(5).fill("OK"));
+    expect(await app.prisma.knownLoginAddress.findMany({ where: { userId: user.id }, select: { address: true } })).toEqual([
+      { address: "127.0.0.1" },
+    ]);
+  });
 });

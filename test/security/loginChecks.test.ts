@@ -1,7 +1,9 @@
 import bcrypt from "bcrypt";
 import { AccountService } from "../../src/auth/accounts/accountService";
+import { KnownLoginAddresses } from "../../src/auth/accounts/knownLoginAddresses";
 import { LoginRateLimiter } from "../../src/auth/accounts/loginRateLimiter";
 import { PasswordHasher } from "../../src/auth/accounts/passwordHashing";
+import { SignupRateLimiter } from "../../src/auth/accounts/signupRateLimiter";
 import { AccessTokens } from "../../src/auth/tokens/accessTokens";
 import { SigningKeys } from "../../src/auth/tokens/signingKeys";
 import { createDatabasePool, createPrismaClient } from "../../src/db/prismaClient";
@@ -29,12 +31,19 @@ describe("login spends one bcrypt comparison whether or not the account exists",
       ttlSeconds: 900,
       clockToleranceSeconds: 5,
     });
-    const loginRateLimiter = new LoginRateLimiter(pool, { maxFailuresPerAccount: 100, maxFailuresPerIp: 100_000, windowSeconds: 60 });
+    const knownAddresses = new KnownLoginAddresses(prisma, 3600, Date.now);
+    const loginRateLimiter = new LoginRateLimiter(
+      pool,
+      { maxFailuresPerAccount: 100, maxFailuresPerIp: 100_000, windowSeconds: 60, knownAddressTtlSeconds: 3600 },
+      knownAddresses,
+    );
     auth = new AccountService({
       prisma,
       passwords: new PasswordHasher(cost),
       accessTokens,
       loginRateLimiter,
+      signupRateLimiter: new SignupRateLimiter(pool, { maxPerIp: 100_000, windowSeconds: 60 }),
+      knownAddresses,
       refreshTokenTtlSeconds: 3600,
       now: Date.now,
     });

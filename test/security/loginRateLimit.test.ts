@@ -1,18 +1,23 @@
 import crypto from "node:crypto";
 import type { RunningApp } from "../../src/app";
-import { accountKey } from "../../src/auth/accounts/loginRateLimiter";
+import { hashedEmail } from "../../src/auth/accounts/loginRateLimiter";
 import type { LoginMutation } from "../support/generated/graphql";
 import { CHANGE_PASSWORD, graphql, LOGIN, PASSWORD, signUp, uniqueEmail, type GraphQLResponse } from "../support/graphqlClient";
 import { startTestServer } from "../support/testServer";
 
 const WINDOW_SECONDS = 900;
+const KNOWN_ADDRESS_TTL_SECONDS = 3600;
 const LIMITS = {
   TRUST_PROXY_HOPS: "1",
   LOGIN_MAX_FAILURES_PER_ACCOUNT: "3",
   LOGIN_MAX_FAILURES_PER_IP: "6",
   LOGIN_FAILURE_WINDOW: "15m",
+  LOGIN_KNOWN_ADDRESS_TTL: "1h",
   GRAPHQL_MAX_ALIASES: "100",
 };
+/** How far the servers' clock is ahead: known addresses age by it, the failure counters keep real time. */
+let clockOffsetMs = 0;
+const clock = () => Date.now() + clockOffsetMs;
 
 /** A client address never seen before (sent through a trusted proxy), so tests never share a counter. */
 function freshIp(): string {
@@ -26,8 +31,9 @@ function login(app: RunningApp, email: string, password: string, ip: string): Pr
 
 function outcome(response: GraphQLResponse<LoginMutation>): string {
   if (response.data?.login) return "OK";
-  const extensions = response.errors![0]!.extensions!;
-  return String(extensions.reason ?? extensions.code);
+  const { code, reason } = response.errors![0]!.extensions!;
+  // A refusal has a reason too (which limit: LOGIN_ATTEMPTS here); the code says it was one.
+  return String(code === "TOO_MANY_REQUESTS" ? code : (reason ?? code));
 }
 
 describe("login brute-force limits (counters in PostgreSQL)", () => {
@@ -35,34 +41,42 @@ describe("login brute-force limits (counters in PostgreSQL)", () => {
   let secondProcess: RunningApp;
 
   beforeAll(async () => {
-    app = await startTestServer(LIMITS);
-    secondProcess = await startTestServer(LIMITS);
+    app = await startTestServer(LIMITS, clock);
+    secondProcess = await startTestServer(LIMITS, clock);
+  });
+  afterEach(() => {
+    clockOffsetMs = 0;
   });
   afterAll(async () => {
     await Promise.all([app.stop(), secondProcess.stop()]);
   });
 
-  test("after 3 failures an account is refused, even with the right password and from other addresses", async () => {
+  test("after 3 failures an account is refused, even with the right password, from addresses it never logged in from", async () => {
     const { user } = await signUp(app.url);
     for (let i = 0; i < 3; i++) expect(outcome(await login(app, user.email, "wrong password", freshIp()))).toBe("INVALID_CREDENTIALS");
     const blocked = await login(app, user.email, PASSWORD, freshIp());
     expect(blocked.status).toBe(200);
     expect(blocked.data).toBeNull();
     expect(blocked.errors![0]!.message).toMatch(/Too many failed login attempts/);
-    const { code, retryAfterSeconds } = blocked.errors![0]!.extensions as { code: string; retryAfterSeconds: number };
+    const { code, reason, retryAfterSeconds } = blocked.errors![0]!.extensions as {
+      code: string;
+      reason: string;
+      retryAfterSeconds: number;
+    };
     expect(code).toBe("TOO_MANY_REQUESTS");
+    expect(reason).toBe("LOGIN_ATTEMPTS");
     expect(retryAfterSeconds).toBeGreaterThan(WINDOW_SECONDS - 60);
     expect(retryAfterSeconds).toBeLessThanOrEqual(WINDOW_SECONDS);
   });
 
   test("a successful login resets the account's counter", async () => {
     const { user } = await signUp(app.url);
-    const ip = freshIp();
-    for (let i = 0; i < 2; i++) expect(outcome(await login(app, user.email, "wrong password", ip))).toBe("INVALID_CREDENTIALS");
-    expect(outcome(await login(app, user.email, PASSWORD, ip))).toBe("OK");
+    // Every attempt from a new address: all of them count on the one counter the unknown addresses share.
+    for (let i = 0; i < 2; i++) expect(outcome(await login(app, user.email, "wrong password", freshIp()))).toBe("INVALID_CREDENTIALS");
+    expect(outcome(await login(app, user.email, PASSWORD, freshIp()))).toBe("OK");
     // Without the reset the third failure below would already be refused (2 + 1 before, limit 3).
-    for (let i = 0; i < 3; i++) expect(outcome(await login(app, user.email, "wrong password", ip))).toBe("INVALID_CREDENTIALS");
-    expect(outcome(await login(app, user.email, PASSWORD, ip))).toBe("TOO_MANY_REQUESTS");
+    for (let i = 0; i < 3; i++) expect(outcome(await login(app, user.email, "wrong password", freshIp()))).toBe("INVALID_CREDENTIALS");
+    expect(outcome(await login(app, user.email, PASSWORD, freshIp()))).toBe("TOO_MANY_REQUESTS");
   });
 
   test("an unknown email is limited like a real one, so the limit tells nothing about accounts", async () => {
@@ -78,6 +92,68 @@ describe("login brute-force limits (counters in PostgreSQL)", () => {
     const { user } = await signUp(app.url);
     expect(outcome(await login(app, user.email, PASSWORD, ip))).toBe("TOO_MANY_REQUESTS");
     expect(outcome(await login(app, user.email, PASSWORD, freshIp()))).toBe("OK");
+  });
+
+  test("an address over its limit adds nothing to the accounts it tries", async () => {
+    const ip = freshIp();
+    for (let i = 0; i < 6; i++) expect(outcome(await login(app, uniqueEmail("spray"), "wrong password", ip))).toBe("INVALID_CREDENTIALS");
+    const { user } = await signUp(app.url);
+    for (let i = 0; i < 5; i++) expect(outcome(await login(app, user.email, "wrong password", ip))).toBe("TOO_MANY_REQUESTS");
+    // The account's counter did not move: its 3 failures are all still there to be had.
+    for (let i = 0; i < 3; i++) expect(outcome(await login(app, user.email, "wrong password", freshIp()))).toBe("INVALID_CREDENTIALS");
+    expect(outcome(await login(app, user.email, PASSWORD, freshIp()))).toBe("TOO_MANY_REQUESTS");
+  });
+
+  test("failures from elsewhere do not keep the owner out from the addresses they logged in from", async () => {
+    const signedUpFrom = freshIp();
+    const { user } = await signUp(app.url, {}, { "x-forwarded-for": signedUpFrom });
+    const laterLoggedInFrom = freshIp();
+    expect(outcome(await login(app, user.email, PASSWORD, laterLoggedInFrom))).toBe("OK");
+    // An attacker fails from one fresh address after another: the limit still ends the guessing...
+    const attack = [];
+    for (let i = 0; i < 10; i++) attack.push(outcome(await login(app, user.email, "wrong password", freshIp())));
+    expect(attack).toEqual([...Array(3).fill("INVALID_CREDENTIALS"), ...Array(7).fill("TOO_MANY_REQUESTS")]);
+    // ...but the owner, with the right password, still gets in from both of their addresses.
+    expect(outcome(await login(app, user.email, PASSWORD, signedUpFrom))).toBe("OK");
+    expect(outcome(await login(app, user.email, PASSWORD, laterLoggedInFrom))).toBe("OK");
+    // The same holds for checking the current password before a change.
+    const { accessToken } = (await login(app, user.email, PASSWORD, signedUpFrom)).data!.login as { accessToken: string };
+    const change = await graphql(
+      app.url,
+      CHANGE_PASSWORD,
+      { input: { currentPassword: PASSWORD, newPassword: "a brand new password" } },
+      { token: accessToken, headers: { "x-forwarded-for": signedUpFrom } },
+    );
+    expect(change.errors).toBeUndefined();
+    // What the lock still costs the owner: a first login from a new address waits for the window.
+    expect(outcome(await login(app, user.email, "a brand new password", freshIp()))).toBe("TOO_MANY_REQUESTS");
+  });
+
+  test("guessing from an address the owner uses is limited on its own count", async () => {
+    const ownersAddress = freshIp();
+    const { user } = await signUp(app.url, {}, { "x-forwarded-for": ownersAddress });
+    // Someone behind the owner's address (a shared NAT, say), guessing in parallel: 3 reach the check.
+    const responses = await Promise.all(Array.from({ length: 20 }, () => login(app, user.email, "wrong password", ownersAddress)));
+    const outcomes = responses.map(outcome);
+    expect(outcomes.filter((o) => o === "INVALID_CREDENTIALS")).toHaveLength(3);
+    expect(outcomes.filter((o) => o === "TOO_MANY_REQUESTS")).toHaveLength(17);
+    expect(outcome(await login(app, user.email, PASSWORD, ownersAddress))).toBe("TOO_MANY_REQUESTS");
+    // The count every other address shares is untouched: those failures were not theirs.
+    for (let i = 0; i < 3; i++) expect(outcome(await login(app, user.email, "wrong password", freshIp()))).toBe("INVALID_CREDENTIALS");
+  });
+
+  test("an address stays known for LOGIN_KNOWN_ADDRESS_TTL after its last login", async () => {
+    const ownersAddress = freshIp();
+    const { user } = await signUp(app.url, {}, { "x-forwarded-for": ownersAddress });
+    for (let i = 0; i < 3; i++) expect(outcome(await login(app, user.email, "wrong password", freshIp()))).toBe("INVALID_CREDENTIALS");
+    clockOffsetMs = (KNOWN_ADDRESS_TTL_SECONDS - 60) * 1000;
+    expect(outcome(await login(app, user.email, PASSWORD, ownersAddress))).toBe("OK");
+    // That login renewed the address: a full TTL from it, it is still known...
+    clockOffsetMs += (KNOWN_ADDRESS_TTL_SECONDS - 60) * 1000;
+    expect(outcome(await login(app, user.email, PASSWORD, ownersAddress))).toBe("OK");
+    // ...and once a TTL has passed without a login from it, it is like any other address.
+    clockOffsetMs += (KNOWN_ADDRESS_TTL_SECONDS + 60) * 1000;
+    expect(outcome(await login(app, user.email, PASSWORD, ownersAddress))).toBe("TOO_MANY_REQUESTS");
   });
 
   test("IPv6 addresses count by their /64 network: rotating through one subscriber's block does not help", async () => {
@@ -156,7 +232,7 @@ describe("login brute-force limits (counters in PostgreSQL)", () => {
     const email = uniqueEmail("private");
     await login(app, email, "wrong password", freshIp());
     // rate-limiter-flexible stores "<keyPrefix>:<key>"; the account counter's prefix is "account".
-    const counter = await app.prisma.loginRateLimit.findUnique({ where: { key: `account:${accountKey(email)}` } });
+    const counter = await app.prisma.loginRateLimit.findUnique({ where: { key: `account:${hashedEmail(email)}` } });
     expect(counter?.points).toBe(1);
     expect(await app.prisma.loginRateLimit.count({ where: { key: { contains: email } } })).toBe(0);
   });

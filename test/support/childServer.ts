@@ -33,6 +33,8 @@ export function startChildServer(env: Record<string, string | undefined> = {}): 
       PORT: "0",
       MIGRATE_ON_START: "false",
       BCRYPT_COST: "4",
+      // Every suite signs up from 127.0.0.1 against one database (see testServer.ts).
+      SIGNUP_MAX_PER_IP: "100000",
       LOG_LEVEL: "info",
       ...env,
     },

@@ -77,9 +77,13 @@ export const REVOKE_SESSION = RevokeSessionDocument;
 export const PASSWORD = "correct horse battery staple";
 
 /** Signs a new user up and returns the payload. */
-export async function signUp(url: string, overrides: { email?: string; password?: string; name?: string } = {}) {
+export async function signUp(
+  url: string,
+  overrides: { email?: string; password?: string; name?: string } = {},
+  headers: Record<string, string> = {},
+) {
   const input = { email: uniqueEmail(), password: PASSWORD, name: "Test User", ...overrides };
-  const response = await graphql(url, SIGNUP, { input });
+  const response = await graphql(url, SIGNUP, { input }, { headers });
   if (!response.data?.signup) throw new Error(`signup failed: ${response.text}`);
   return { ...refreshTokenInBody(response.data.signup, response), password: input.password };
 }

@@ -23,9 +23,11 @@ export function startTestServer(env: Record<string, string> = {}, now?: () => nu
     BCRYPT_COST: "4",
     // Quiet even when a test sets NODE_ENV=production; tests that read the logs pass a logger.
     LOG_LEVEL: "silent",
-    // Every suite logs in from 127.0.0.1 against one database; the per-address limit has its own
-    // tests (test/security/loginRateLimit.test.ts), which set it and use distinct addresses.
+    // Every suite logs in and signs up from 127.0.0.1 against one database; the per-address limits
+    // have their own tests (test/security/loginRateLimit.test.ts, signupLimit.test.ts), which set
+    // them and use distinct addresses.
     LOGIN_MAX_FAILURES_PER_IP: "100000",
+    SIGNUP_MAX_PER_IP: "100000",
     ...env,
   });
   return startApp(config, { logger: logger ?? createLogger(config.logLevel), now });

@@ -22,4 +22,40 @@ describe("a concurrency limit", () => {
     expect(started).toEqual([1, 2, 3, 4, 5, 6]);
     expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled", "fulfilled"]);
   });
+
+  test("a freed slot goes to the most urgent waiting task; equal ones keep arrival order", async () => {
+    const limit = new ConcurrencyLimit(1);
+    const started: string[] = [];
+    let finishFirst!: () => void;
+    const first = limit.run(() => new Promise<void>((resolve) => (finishFirst = resolve)).then(() => void started.push("running")));
+    const queued = [
+      limit.run(async () => void started.push("later 1"), 1),
+      limit.run(async () => void started.push("later 2"), 1),
+      limit.run(async () => void started.push("urgent 1"), 0),
+      limit.run(async () => void started.push("urgent 2"), 0),
+    ];
+    finishFirst();
+    await Promise.all([first, ...queued]);
+    expect(started).toEqual(["running", "urgent 1", "urgent 2", "later 1", "later 2"]);
+  });
+
+  test("says how many slots must free up before a newcomer of a given priority starts", async () => {
+    const limit = new ConcurrencyLimit(2);
+    expect(limit.turnsToWait(1)).toBe(0);
+    const release: Array<() => void> = [];
+    const hold = (priority: number) => limit.run(() => new Promise<void>((resolve) => release.push(resolve)), priority);
+    const tasks = [hold(0), hold(0)];
+    expect(limit.turnsToWait(0)).toBe(1);
+    tasks.push(hold(1), hold(1), hold(0));
+    // Behind it: the urgent waiter only, for an urgent newcomer; all three for a later one.
+    expect(limit.turnsToWait(0)).toBe(2);
+    expect(limit.turnsToWait(1)).toBe(4);
+    // Finish them one by one: each release lets the next waiter start and hand in its own.
+    for (let unfinished = tasks.length; unfinished > 0; unfinished--) {
+      await new Promise((resolve) => setImmediate(resolve));
+      release.shift()!();
+    }
+    await Promise.all(tasks);
+    expect(limit.turnsToWait(0)).toBe(0);
+  });
 });

@@ -15,7 +15,9 @@ describe("configuration", () => {
       database: { url: undefined },
       jwt: { secret: undefined, accessTokenTtlSeconds: 15 * 60 },
       sessions: { refreshTokenTtlSeconds: 30 * 24 * 3600, refreshTokenReuseIntervalSeconds: 10 },
-      passwords: { bcryptCost: 12 },
+      passwords: { bcryptCost: 12, maxQueueWaitSeconds: 10 },
+      loginLimits: { maxFailuresPerAccount: 5, maxFailuresPerIp: 30, windowSeconds: 15 * 60, knownAddressTtlSeconds: 90 * 86400 },
+      signupLimits: { maxPerIp: 10, windowSeconds: 3600 },
     });
   });
 
@@ -35,6 +37,10 @@ describe("configuration", () => {
     ["BCRYPT_COST", "40", /BCRYPT_COST must be a whole number from 4 to 16/],
     ["NODE_ENV", "prod", /NODE_ENV must be development, production or test/],
     ["LANDING_PAGE", "maybe", /LANDING_PAGE must be true or false/],
+    ["SIGNUP_MAX_PER_IP", "0", /SIGNUP_MAX_PER_IP must be a whole number from 1 to 100000/],
+    ["SIGNUP_WINDOW", "30s", /SIGNUP_WINDOW must be a duration like .* from 60s to 604800s/],
+    ["BCRYPT_MAX_QUEUE_WAIT", "0", /BCRYPT_MAX_QUEUE_WAIT must be a duration like .* from 1s to 600s/],
+    ["LOGIN_KNOWN_ADDRESS_TTL", "forever", /LOGIN_KNOWN_ADDRESS_TTL must be a duration like .* from 3600s to 315360000s/],
   ])("a bad %s says what is wrong", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });

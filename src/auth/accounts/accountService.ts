@@ -2,8 +2,10 @@ import { AuthFailure, AuthenticationError, InputError } from "../../errors";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
 import { validateEmail, validateName, validateNewPassword, validateOfferedPassword } from "./inputValidation";
+import type { KnownLoginAddresses } from "./knownLoginAddresses";
 import type { LoginRateLimiter } from "./loginRateLimiter";
 import type { PasswordHasher } from "./passwordHashing";
+import type { SignupRateLimiter } from "./signupRateLimiter";
 import type { Caller } from "../sessions/requestAuthentication";
 import { newSession, sessionEnded, tokenPair, type AuthResult, type ClientInfo } from "../sessions/sessionLifecycle";
 
@@ -28,6 +30,8 @@ export interface AccountServiceDeps {
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
   loginRateLimiter: LoginRateLimiter;
+  signupRateLimiter: SignupRateLimiter;
+  knownAddresses: KnownLoginAddresses;
   refreshTokenTtlSeconds: number;
   now: () => number;
 }
@@ -36,16 +40,24 @@ export interface AccountServiceDeps {
 export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {}
 
+  /**
+   * Counted per client address before the hash: every signup costs one, and a taken email's
+   * answer tells that the account exists (see docs/security.md).
+   */
   async signup(input: SignupInput, client: ClientInfo): Promise<AuthResult> {
     const email = validateEmail(input.email);
     const name = validateName(input.name);
     const password = validateNewPassword(input.password, email);
-    const passwordHash = await this.deps.passwords.hash(password);
+    const { passwords, signupRateLimiter, knownAddresses } = this.deps;
+    passwords.ensureCapacity("create");
+    await signupRateLimiter.countAttempt(client.ip);
+    const passwordHash = await passwords.hash(password);
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, this.deps.now());
     try {
-      // One nested insert: the user, the session and its refresh token exist together or not at all.
+      // One nested insert: the user, its first known address, the session and its refresh token
+      // exist together or not at all.
       const user = await this.deps.prisma.user.create({
-        data: { email, name, passwordHash, sessions: { create: session.data } },
+        data: { email, name, passwordHash, knownLoginAddresses: knownAddresses.first(client.ip), sessions: { create: session.data } },
         include: { sessions: { select: { id: true } } },
       });
       const { sessions, ...plainUser } = user;
@@ -61,25 +73,27 @@ export class AccountService {
 
   /**
    * Wrong email and wrong password give the same error and take the same time. Every attempt is
-   * counted against the account and the client address first; over the limit, no password is checked.
+   * counted against the client address and the account first; over a limit, no password is checked.
    */
   async login(input: LoginInput, client: ClientInfo): Promise<AuthResult> {
     const email = validateEmail(input.email);
     validateOfferedPassword(input.password);
-    const { prisma, passwords, loginRateLimiter } = this.deps;
-    await loginRateLimiter.countAttempt(email, client.ip);
+    const { prisma, passwords, loginRateLimiter, knownAddresses } = this.deps;
+    passwords.ensureCapacity("check");
+    const attempt = await loginRateLimiter.countAttempt(email, client.ip);
     const user = await prisma.user.findUnique({ where: { email } });
     const passwordMatches = user
       ? await passwords.verify(input.password, user.passwordHash)
       : await passwords.verifyAgainstDummy(input.password);
     if (!user || !passwordMatches) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
-    await loginRateLimiter.recordSuccess(email, client.ip);
+    await loginRateLimiter.recordSuccess(attempt);
 
     // The cost was raised since this hash was made; the password is at hand only now.
     const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : undefined;
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, this.deps.now());
     const [created] = await prisma.$transaction([
       prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } }),
+      ...knownAddresses.remember(user.id, client.ip),
       ...(upgradedHash ? [prisma.user.update({ where: { id: user.id }, data: { passwordHash: upgradedHash } })] : []),
     ]);
     return tokenPair(this.deps.accessTokens, user, created.id, session);
@@ -90,16 +104,17 @@ export class AccountService {
    * hold one) and the caller continues in a new session with a fresh pair.
    */
   async changePassword(caller: Caller, input: ChangePasswordInput, client: ClientInfo): Promise<AuthResult> {
-    const { prisma, passwords, now, loginRateLimiter } = this.deps;
+    const { prisma, passwords, now, loginRateLimiter, knownAddresses } = this.deps;
     const { user } = caller;
     validateOfferedPassword(input.currentPassword, "currentPassword");
     const newPassword = validateNewPassword(input.newPassword, user.email, "newPassword");
+    passwords.ensureCapacity("check");
     // A stolen access token must not become an unlimited password oracle: same counters as login.
-    await loginRateLimiter.countAttempt(user.email, client.ip);
+    const attempt = await loginRateLimiter.countAttempt(user.email, client.ip);
     if (!(await passwords.verify(input.currentPassword, user.passwordHash))) {
       throw new InputError("currentPassword", "The current password is wrong.", "WRONG_PASSWORD");
     }
-    await loginRateLimiter.recordSuccess(user.email, client.ip);
+    await loginRateLimiter.recordSuccess(attempt);
     const passwordHash = await passwords.hash(newPassword);
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
     const [, updatedUser, created] = await prisma.$transaction([
@@ -109,6 +124,7 @@ export class AccountService {
       }),
       prisma.user.update({ where: { id: user.id }, data: { passwordHash, tokenVersion: { increment: 1 } } }),
       prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } }),
+      ...knownAddresses.remember(user.id, client.ip),
     ]);
     return tokenPair(this.deps.accessTokens, updatedUser, created.id, session);
   }

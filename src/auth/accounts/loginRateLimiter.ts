@@ -1,75 +1,75 @@
 import crypto from "node:crypto";
-import net from "node:net";
 import type pg from "pg";
-import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import type { LoginLimitsConfig } from "../../config";
-import { TooManyRequestsError } from "../../errors";
+import { TooManyRequestsError, TooManyRequestsReason } from "../../errors";
+import { addressKey } from "./clientAddress";
+import type { KnownLoginAddresses } from "./knownLoginAddresses";
+import { RateLimitCounter } from "./rateLimitCounter";
 
-/** Created by a committed migration (LoginRateLimit in prisma/schema.prisma), so no process races to create it. */
-const TABLE = "login_rate_limit";
+/** Which counters an attempt was counted on, so that its success gives back exactly those. */
+export interface CountedAttempt {
+  readonly address: string;
+  readonly accountCounter: RateLimitCounter;
+  readonly accountKey: string;
+}
 
 /**
- * Limits failed logins per account and per client address, with counters in PostgreSQL so that
- * every API process sees the same counts.
+ * Limits failed logins per client address and per account, with counters in PostgreSQL so that
+ * every API process sees the same counts. Each attempt is counted before its password is checked
+ * (see RateLimitCounter); a success gives its points back.
  *
- * An attempt is counted *before* the password is checked, with one atomic upsert per counter:
- * parallel attempts (many requests, or many aliased `login` fields in one operation) cannot all
- * slip under the limit between a read and a write. A successful login then gives its point
- * back: it clears the account's counter and returns one to the address's.
+ * The account's limit must stop guessing without becoming a weapon: were every address to share
+ * one count per account, anyone could keep its owner out by failing a few times now and then. So
+ * an address the account has logged in from before (KnownLoginAddresses) has its own count for
+ * the account; all other addresses share one. Failures from elsewhere close the account to
+ * elsewhere only, and guessing is still bounded: a few guesses per window from all unknown
+ * addresses together, a few more from each address the owner uses, each address also bound by
+ * its own limit over all accounts.
  */
 export class LoginRateLimiter {
-  private readonly perAccount: RateLimiterPostgres;
-  private readonly perIp: RateLimiterPostgres;
+  private readonly perAddress: RateLimitCounter;
+  private readonly perAccountFromUnknownAddresses: RateLimitCounter;
+  private readonly perAccountFromKnownAddress: RateLimitCounter;
 
-  constructor(pool: pg.Pool, limits: LoginLimitsConfig) {
-    const common = { storeClient: pool, storeType: "pool", tableName: TABLE, tableCreated: true, duration: limits.windowSeconds };
-    this.perAccount = new RateLimiterPostgres({ ...common, keyPrefix: "account", points: limits.maxFailuresPerAccount });
-    this.perIp = new RateLimiterPostgres({ ...common, keyPrefix: "ip", points: limits.maxFailuresPerIp });
+  constructor(
+    pool: pg.Pool,
+    limits: LoginLimitsConfig,
+    private readonly knownAddresses: KnownLoginAddresses,
+  ) {
+    const { maxFailuresPerIp, maxFailuresPerAccount, windowSeconds } = limits;
+    this.perAddress = new RateLimitCounter(pool, "ip", maxFailuresPerIp, windowSeconds);
+    this.perAccountFromUnknownAddresses = new RateLimitCounter(pool, "account", maxFailuresPerAccount, windowSeconds);
+    this.perAccountFromKnownAddress = new RateLimitCounter(pool, "account-known-ip", maxFailuresPerAccount, windowSeconds);
   }
 
-  /** Counts one attempt; throws TooManyRequestsError when either counter is over its limit. */
-  async countAttempt(email: string, ip: string | null): Promise<void> {
-    const results = await Promise.allSettled([this.perAccount.consume(accountKey(email)), this.perIp.consume(ipKey(ip))]);
-    let retryAfterMs: number | undefined;
-    for (const result of results) {
-      if (result.status === "fulfilled") continue;
-      // The library rejects with a RateLimiterRes when over the limit, with the driver's error when
-      // the store fails. That one is wrapped: graphql-js would replace a thrown non-Error (a socket
-      // error from another realm, under Jest) with a bare "Unexpected error value", losing its code.
-      if (!(result.reason instanceof RateLimiterRes)) throw new Error("Login rate limiter store failed.", { cause: result.reason });
-      retryAfterMs = Math.max(retryAfterMs ?? 0, result.reason.msBeforeNext);
-    }
-    if (retryAfterMs !== undefined) throw new TooManyRequestsError(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  /**
+   * Counts one attempt; throws TooManyRequestsError when over a limit. The address is counted
+   * first and an attempt it refuses stops there: an address over its limit cannot go on running
+   * accounts into theirs.
+   */
+  async countAttempt(email: string, ip: string | null): Promise<CountedAttempt> {
+    const address = addressKey(ip);
+    // The lookup counts nothing, so it runs alongside the address's count, saving a round trip.
+    const [addressRefusal, known] = await Promise.all([this.perAddress.count(address), this.knownAddresses.includes(email, ip)]);
+    refuseIfOver(addressRefusal);
+    const attempt: CountedAttempt = known
+      ? { address, accountCounter: this.perAccountFromKnownAddress, accountKey: `${hashedEmail(email)}:${address}` }
+      : { address, accountCounter: this.perAccountFromUnknownAddresses, accountKey: hashedEmail(email) };
+    refuseIfOver(await attempt.accountCounter.count(attempt.accountKey));
+    return attempt;
   }
 
-  /** The password was right: the account starts afresh and the address gets its point back. */
-  async recordSuccess(email: string, ip: string | null): Promise<void> {
-    await Promise.all([this.perAccount.delete(accountKey(email)), this.perIp.reward(ipKey(ip), 1)]);
+  /** The password was right: the count it was made on starts afresh and the address gets its point back. */
+  async recordSuccess(attempt: CountedAttempt): Promise<void> {
+    await Promise.all([attempt.accountCounter.reset(attempt.accountKey), this.perAddress.giveBack(attempt.address)]);
   }
+}
+
+function refuseIfOver(retryAfterSeconds: number | undefined): void {
+  if (retryAfterSeconds !== undefined) throw new TooManyRequestsError(TooManyRequestsReason.LOGIN_ATTEMPTS, retryAfterSeconds);
 }
 
 /** Hashed: the table never holds email addresses, and every key fits its 255 characters. */
-export function accountKey(email: string): string {
+export function hashedEmail(email: string): string {
   return crypto.createHash("sha256").update(email, "utf8").digest("base64url");
-}
-
-/**
- * IPv4 addresses count one by one; IPv6 ones by their /64 network, since one subscriber usually
- * holds a whole /64 and could otherwise try from 2^64 addresses.
- */
-function ipKey(ip: string | null): string {
-  if (ip === null) return "unknown";
-  const mappedV4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  if (mappedV4) return mappedV4[1]!;
-  if (net.isIPv6(ip) && !ip.includes(".")) return `${expandIPv6(ip).slice(0, 4).join(":")}::/64`;
-  return ip;
-}
-
-/** The eight 16-bit groups of an IPv6 address, "::" filled in. */
-function expandIPv6(ip: string): string[] {
-  const [head = "", tail] = ip.toLowerCase().split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill("0");
-  return [...left, ...zeros, ...right].map((group) => group.replace(/^0+(?=.)/, ""));
 }
