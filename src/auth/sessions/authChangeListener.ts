@@ -12,9 +12,16 @@ export function listenerApplicationName(pid = process.pid): string {
 /** The first wait before reconnecting; it doubles after each failure, up to the maximum. */
 const FIRST_RETRY_DELAY_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 30_000;
+/**
+ * How often the listener asks the server for a sign of life. Only waiting for notifications, it
+ * would never learn that the server froze or that the network dropped: TCP keepalive is answered
+ * by the server's kernel even while PostgreSQL itself is stopped.
+ */
+const PING_INTERVAL_MS = 5_000;
 
 export interface AuthChangeListenerOptions {
-  connectionString: string;
+  /** Where to connect, and the timeouts: `connectionTimeoutMillis`, and `query_timeout` bounds each ping. */
+  connection: pg.ClientConfig;
   cache: AuthCache;
   logger: Logger;
 }
@@ -29,6 +36,7 @@ export interface AuthChangeListenerOptions {
 export class AuthChangeListener {
   private client: pg.Client | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
   private retryDelayMs = FIRST_RETRY_DELAY_MS;
   private stopped = false;
 
@@ -46,6 +54,7 @@ export class AuthChangeListener {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.pingTimer);
     this.options.cache.disable();
     const client = this.client;
     this.client = undefined;
@@ -54,18 +63,17 @@ export class AuthChangeListener {
 
   private async connect(): Promise<void> {
     const { cache, logger } = this.options;
-    const client = new pg.Client({
-      connectionString: this.options.connectionString,
-      application_name: listenerApplicationName(),
-      keepAlive: true,
-    });
+    const client = new pg.Client({ ...this.options.connection, application_name: listenerApplicationName(), keepAlive: true });
     let lost = false;
     const onLost = (error?: Error) => {
       if (lost) return;
       lost = true;
       // Off before anything else: from here on, changes may go unheard.
       cache.disable();
-      if (this.client === client) this.client = undefined;
+      if (this.client === client) {
+        this.client = undefined;
+        clearTimeout(this.pingTimer);
+      }
       if (this.stopped) return;
       logger.warn({ err: error, retryInMs: this.retryDelayMs }, "auth change listener lost its connection; cache off until it is back");
       this.scheduleReconnect();
@@ -91,6 +99,25 @@ export class AuthChangeListener {
     // Only now, with LISTEN in place, is every later change sure to be heard.
     cache.enable();
     logger.info("auth change listener connected; cache on");
+    this.schedulePing(client, onLost);
+  }
+
+  /** One ping at a time, each PING_INTERVAL_MS after the last answer. */
+  private schedulePing(client: pg.Client, onLost: (error?: Error) => void): void {
+    this.pingTimer = setTimeout(() => {
+      client.query("SELECT 1").then(
+        () => {
+          if (this.client === client) this.schedulePing(client, onLost);
+        },
+        (error: Error) => {
+          // No answer within query_timeout: a frozen server. The cache goes off first, then the
+          // socket is dropped (end() destroys it while the ping is still outstanding).
+          onLost(error);
+          client.end().catch(() => undefined);
+        },
+      );
+    }, PING_INTERVAL_MS);
+    this.pingTimer.unref();
   }
 
   private scheduleReconnect(): void {
