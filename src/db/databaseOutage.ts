@@ -3,12 +3,13 @@ import { Prisma } from "../generated/prisma/client";
 const UNAVAILABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
 /**
  * Socket errors, and PostgreSQL's admin_shutdown, crash_shutdown, cannot_connect_now,
- * too_many_connections, and query_canceled (what statement_timeout raises: a database too slow
- * to answer in time is, to the client, one that is unavailable).
+ * too_many_connections, query_canceled (what statement_timeout raises: a database too slow to
+ * answer in time is, to the client, one that is unavailable), and read_only_sql_transaction and
+ * disk_full: a database that cannot take writes now (a standby, a full disk) is not a bug.
  */
 const UNAVAILABLE_DRIVER_CODES = new Set([
   ...["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND"],
-  ...["57P01", "57P02", "57P03", "53300", "57014"],
+  ...["57P01", "57P02", "57P03", "53300", "57014", "25006", "53100"],
 ]);
 /** DriverAdapterError kinds of @prisma/adapter-pg that mean the server is gone or full. */
 const UNAVAILABLE_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
