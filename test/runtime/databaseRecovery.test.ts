@@ -77,6 +77,23 @@ describe("the embedded PostgreSQL dies under a running server", () => {
     expect(restarted!.pid).not.toBe(postmaster);
   }, 60_000);
 
+  test("PostgreSQL stops by itself (an immediate shutdown, as after a PANIC): the death is logged with its last words, and it is restarted", async () => {
+    const { postmaster } = postgresProcesses(clusterDir);
+    const deathsBefore = server.logs.filter((line) => line.msg === "embedded PostgreSQL died; restarting it").length;
+    process.kill(postmaster, "SIGQUIT");
+    const stoppedAt = Date.now();
+    let now = await observe(server, account.accessToken);
+    while ((now.me !== "OK" || now.readyz !== "200") && Date.now() - stoppedAt < RECOVERY_BOUND_MS) {
+      expect(now.meMs).toBeLessThan(ANSWER_BOUND_MS);
+      await sleep(100);
+      now = await observe(server, account.accessToken);
+    }
+    expect(now).toMatchObject({ me: "OK", readyz: "200" });
+    const died = server.logs.filter((line) => line.msg === "embedded PostgreSQL died; restarting it")[deathsBefore];
+    expect(died).toMatchObject({ pid: postmaster });
+    expect(died!.output).toMatch(/received immediate shutdown request/);
+  }, 60_000);
+
   test("a backend of the killed server that lingers keeps PostgreSQL from restarting; the server retries until it is gone", async () => {
     const { postmaster, children } = postgresProcesses(clusterDir);
     // Frozen, it cannot notice that its postmaster died, so it stays attached to the old shared
