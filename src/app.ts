@@ -5,7 +5,7 @@ import { scheduleSessionCleanup } from "./auth/sessions/sessionCleanup";
 import { SigningKeys } from "./auth/tokens/signingKeys";
 import type { Config } from "./config";
 import { committedMigrations } from "./db/migrationStatus";
-import { createDatabasePool, createPrismaClient } from "./db/prismaClient";
+import { connectionSettings, createDatabasePool, createPrismaClient } from "./db/prismaClient";
 import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
 import { closeGracefully } from "./http/gracefulClose";
@@ -42,11 +42,12 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
   const { embedded } = database;
   let listener: AuthChangeListener | undefined;
   try {
-    const pool = createDatabasePool(database.url, config.database.poolSize, logger);
+    const pool = createDatabasePool(database.url, config.database, logger);
     const prisma = createPrismaClient(pool);
     const { maxEntries, ttlSeconds } = config.authCache;
     const authCache = maxEntries > 0 ? new AuthCache({ maxEntries, ttlMs: ttlSeconds * 1000, now }) : undefined;
-    listener = authCache && new AuthChangeListener({ connectionString: database.url, cache: authCache, logger });
+    listener =
+      authCache && new AuthChangeListener({ connection: connectionSettings(database.url, config.database), cache: authCache, logger });
     await listener?.start();
     const signingKeys = SigningKeys.fromConfig(config.jwt, database.jwtSecret);
     const current = authCache && listener ? { cache: authCache, listener } : undefined;

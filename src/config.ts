@@ -32,6 +32,13 @@ export interface DatabaseConfig {
   poolSize: number;
   /** Apply committed migrations at start-up; turn off when a release step does it. */
   migrateOnStart: boolean;
+  /**
+   * Longest a query may run. PostgreSQL cancels it then; a server that cannot (frozen, or cut off
+   * by the network) is given up on by the client shortly after. Either way the request fails fast.
+   */
+  statementTimeoutSeconds: number;
+  /** Longest a request waits for a pooled connection, or for a new one to be opened. */
+  connectTimeoutSeconds: number;
 }
 
 export interface HttpConfig {
@@ -151,6 +158,8 @@ export function loadConfig(env: Env = process.env): Config {
       dataDir: path.resolve(nonEmpty(env.DATA_DIR) ?? ".data"),
       poolSize: integer(env, "DATABASE_POOL_SIZE", 10, 1, 200),
       migrateOnStart: boolean(env, "MIGRATE_ON_START", true),
+      statementTimeoutSeconds: duration(env, "DATABASE_STATEMENT_TIMEOUT", "5s", 1, 600),
+      connectTimeoutSeconds: duration(env, "DATABASE_CONNECT_TIMEOUT", "5s", 1, 60),
     },
     http: {
       port: integer(env, "PORT", 4000, 0, 65535),

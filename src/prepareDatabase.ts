@@ -1,14 +1,14 @@
 import path from "node:path";
 import type { DatabaseConfig } from "./config";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embeddedPostgres";
+import { superviseEmbeddedPostgres, type SupervisedPostgres } from "./db/embeddedPostgresSupervisor";
 import { applyMigrations } from "./db/migrations";
 import type { Logger } from "./logger";
 import { readOrCreateSecretFile } from "./secretFile";
 
 export interface PreparedDatabase {
   url: string;
-  /** Set when this process started the embedded PostgreSQL, and so must stop it. */
-  embedded: EmbeddedPostgres | undefined;
+  /** Set when this process started the embedded PostgreSQL (and keeps it running), and so must stop it. */
+  embedded: SupervisedPostgres | undefined;
   /** JWT_SECRET, or the development secret kept in DATA_DIR. */
   jwtSecret: string;
 }
@@ -21,7 +21,7 @@ export interface PreparedDatabase {
  * URL and no migrations, only reads the secret the primary made.
  */
 export async function prepareDatabase(database: DatabaseConfig, jwtSecret: string | undefined, logger: Logger): Promise<PreparedDatabase> {
-  const embedded = database.url ? undefined : await startEmbeddedPostgres(database.dataDir);
+  const embedded = database.url ? undefined : await superviseEmbeddedPostgres(database.dataDir, logger);
   if (embedded) logger.info({ dataDir: database.dataDir }, "embedded PostgreSQL started");
   const url = database.url ?? embedded!.url;
   try {

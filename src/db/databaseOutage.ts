@@ -1,12 +1,23 @@
 import { Prisma } from "../generated/prisma/client";
 
 const UNAVAILABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
-/** Socket errors, and PostgreSQL's admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
-const UNAVAILABLE_DRIVER_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P02", "57P03", "53300"]);
+/**
+ * Socket errors, and PostgreSQL's admin_shutdown, crash_shutdown, cannot_connect_now,
+ * too_many_connections, query_canceled (what statement_timeout raises: a database too slow to
+ * answer in time is, to the client, one that is unavailable), and read_only_sql_transaction and
+ * disk_full: a database that cannot take writes now (a standby, a full disk) is not a bug.
+ */
+const UNAVAILABLE_DRIVER_CODES = new Set([
+  ...["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND"],
+  ...["57P01", "57P02", "57P03", "53300", "57014", "25006", "53100"],
+]);
 /** DriverAdapterError kinds of @prisma/adapter-pg that mean the server is gone or full. */
 const UNAVAILABLE_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
-/** node-postgres says "connection dropped" and "pool exhausted" by message only, with no code. */
-const UNAVAILABLE_PG_MESSAGES = /Connection terminated|timeout exceeded when trying to connect/;
+/**
+ * node-postgres says "connection dropped", "pool exhausted" and "no answer within query_timeout"
+ * (a frozen server) by message only, with no code.
+ */
+const UNAVAILABLE_PG_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout/;
 
 /**
  * True for errors that mean "the database cannot be reached", not "the query was wrong". What

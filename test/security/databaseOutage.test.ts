@@ -1,13 +1,31 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { startApp, type RunningApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../src/db/embeddedPostgres";
 import { applyMigrations } from "../../src/db/migrations";
-import { graphql, LOGIN, ME, PASSWORD, signUp, type AuthPayload } from "../support/graphqlClient";
+import {
+  graphql,
+  LOGIN,
+  ME,
+  PASSWORD,
+  SIGNUP,
+  signUp,
+  uniqueEmail,
+  type AuthPayload,
+  type GraphQLResponse,
+} from "../support/graphqlClient";
 import { captureLogs } from "../support/capturedLogs";
+import { signalCluster } from "../support/postgresProcesses";
 import { TEST_JWT_SECRET } from "../support/testServer";
+
+/** The database timeouts of this suite's server: short, so that a frozen database is given up on quickly. */
+const STATEMENT_TIMEOUT_MS = 2_000;
+const CONNECT_TIMEOUT_MS = 2_000;
+/** Waiting for a connection, then for a query's answer (statement timeout plus the client's one second of grace), with a margin. */
+const FROZEN_ANSWER_BOUND_MS = CONNECT_TIMEOUT_MS + STATEMENT_TIMEOUT_MS + 1_000 + 3_000;
 
 // A PostgreSQL of its own, so that breaking and stopping it disturbs no other suite.
 describe("database faults, in production mode", () => {
@@ -28,6 +46,8 @@ describe("database faults, in production mode", () => {
       PORT: "0",
       MIGRATE_ON_START: "false",
       BCRYPT_COST: "4",
+      DATABASE_STATEMENT_TIMEOUT: `${STATEMENT_TIMEOUT_MS / 1000}s`,
+      DATABASE_CONNECT_TIMEOUT: `${CONNECT_TIMEOUT_MS / 1000}s`,
     });
     app = await startApp(config, { logger: logs.logger });
     account = await signUp(app.url);
@@ -62,6 +82,102 @@ describe("database faults, in production mode", () => {
     expect((await graphql(app.url, ME, undefined, { token: account.accessToken })).data!.me.id).toBe(account.user.id);
   });
 
+  test("a query stuck behind a lock is cancelled by PostgreSQL at DATABASE_STATEMENT_TIMEOUT: SERVICE_UNAVAILABLE, not a hang", async () => {
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    // Every login first counts the attempt in this table; an operator's migration holding this
+    // lock would stall them all.
+    await admin.query("BEGIN");
+    await admin.query('LOCK TABLE "login_rate_limit" IN ACCESS EXCLUSIVE MODE');
+    try {
+      const started = Date.now();
+      const login = await graphql(app.url, LOGIN, { input: { email: account.user.email, password: PASSWORD } });
+      expect(Date.now() - started).toBeLessThan(STATEMENT_TIMEOUT_MS + 3_000);
+      expect(login.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: "SERVICE_UNAVAILABLE" }) })]);
+      // The server's own timeout, which keeps the connection usable, came first, not the client's.
+      const logged = logs.lines().find((line) => line.requestId === login.headers.get("x-request-id") && line.err);
+      expect(JSON.stringify(logged)).toMatch(/canceling statement due to statement timeout/);
+    } finally {
+      await admin.query("ROLLBACK");
+      await admin.end();
+    }
+    const login = await graphql(app.url, LOGIN, { input: { email: account.user.email, password: PASSWORD } });
+    expect(login.errors).toBeUndefined();
+  });
+
+  test("PostgreSQL freezes (SIGSTOP): requests answer SERVICE_UNAVAILABLE within the timeouts instead of hanging, the auth cache goes off, and all works again once it thaws", async () => {
+    const clusterDir = path.join(dataDir, "postgres");
+    const timed = async (request: Promise<GraphQLResponse>) => {
+      const started = Date.now();
+      const response = await request;
+      return { response, ms: Date.now() - started };
+    };
+    const outcome = (response: GraphQLResponse) =>
+      response.errors === undefined ? "OK" : `${response.status} ${String(response.errors[0]?.extensions?.code)}`;
+    const readyz = async () => {
+      const response = await fetch(new URL("/readyz", app.url));
+      return { httpStatus: response.status, ...((await response.json()) as { status: string; reason?: string; authCache: string }) };
+    };
+    expect((await graphql(app.url, ME, undefined, { token: account.accessToken })).data!.me.id).toBe(account.user.id);
+    expect(await readyz()).toMatchObject({ httpStatus: 200, authCache: "on" });
+
+    signalCluster(clusterDir, "SIGSTOP");
+    const frozenAt = Date.now();
+    try {
+      // Logins (a rate-limiter write first) and signups (a transaction), all at once.
+      const writes = await Promise.all([
+        ...Array.from({ length: 4 }, () => timed(graphql(app.url, LOGIN, { input: { email: account.user.email, password: PASSWORD } }))),
+        ...Array.from({ length: 2 }, () =>
+          timed(graphql(app.url, SIGNUP, { input: { email: uniqueEmail(), password: PASSWORD, name: "Frozen" } })),
+        ),
+      ]);
+      const slowestWriteMs = Math.max(...writes.map(({ ms }) => ms));
+      for (const { response, ms } of writes) {
+        expect(ms).toBeLessThan(FROZEN_ANSWER_BOUND_MS);
+        expect(response.errors).toEqual([
+          expect.objectContaining({ extensions: expect.objectContaining({ code: "SERVICE_UNAVAILABLE" }) }),
+        ]);
+      }
+      // `me` may be answered from the auth cache until the change listener's ping goes
+      // unanswered; then the cache is off, and `me` must reach the frozen database too.
+      let me = await timed(graphql(app.url, ME, undefined, { token: account.accessToken }));
+      while (outcome(me.response) === "OK" && Date.now() - frozenAt < 30_000) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        me = await timed(graphql(app.url, ME, undefined, { token: account.accessToken }));
+      }
+      const cacheOffAfterMs = Date.now() - frozenAt;
+      expect(outcome(me.response)).toBe("200 SERVICE_UNAVAILABLE");
+      expect(me.ms).toBeLessThan(FROZEN_ANSWER_BOUND_MS);
+      expect(logs.lines().some((line) => line.msg === "auth change listener lost its connection; cache off until it is back")).toBe(true);
+      const probeStarted = Date.now();
+      expect(await readyz()).toEqual({ httpStatus: 503, status: "not ready", reason: "database unreachable", authCache: "off" });
+      expect(Date.now() - probeStarted).toBeLessThan(2_000 + 1_000);
+      console.log(
+        `frozen database: logins and signups answered within ${slowestWriteMs} ms, cache off and me unavailable after ${cacheOffAfterMs} ms`,
+      );
+    } finally {
+      signalCluster(clusterDir, "SIGCONT");
+    }
+
+    const thawedAt = Date.now();
+    let me = await graphql(app.url, ME, undefined, { token: account.accessToken });
+    while (outcome(me) !== "OK" && Date.now() - thawedAt < 30_000) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      me = await graphql(app.url, ME, undefined, { token: account.accessToken });
+    }
+    expect(me.data!.me.id).toBe(account.user.id);
+    const login = await graphql(app.url, LOGIN, { input: { email: account.user.email, password: PASSWORD } });
+    expect(outcome(login)).toBe("OK");
+    console.log(`frozen database: requests work again ${Date.now() - thawedAt} ms after it thawed`);
+    // The change listener reconnects by itself (with backoff), and the cache is on again.
+    let ready = await readyz();
+    while (ready.authCache !== "on" && Date.now() - thawedAt < 60_000) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      ready = await readyz();
+    }
+    expect(ready).toMatchObject({ httpStatus: 200, authCache: "on" });
+  }, 90_000);
+
   test("PostgreSQL stops mid-traffic: requests fail fast with SERVICE_UNAVAILABLE, then the server recovers alone", async () => {
     // Traffic that keeps running through the outage: queries in flight when the server stops, and
     // pooled connections that it cuts. Every answer must be the user or SERVICE_UNAVAILABLE.
@@ -74,6 +190,9 @@ describe("database faults, in production mode", () => {
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       }
     });
+    // Some connections sit idle in the pool when the server goes: the traffic alone, mostly
+    // answered from the auth cache, may leave none.
+    await Promise.all(Array.from({ length: 3 }, () => app.prisma.$executeRaw`SELECT pg_sleep(0.05)`));
     await new Promise((resolve) => setTimeout(resolve, 300));
     // Idle pooled connections for the shutdown to cut: more than the four loops can hold, since
     // requests that lose the listener's catch-up query at that moment read the database at once.

@@ -22,7 +22,11 @@ describe("login spends one bcrypt comparison whether or not the account exists",
   let auth: AccountService;
 
   beforeAll(() => {
-    const pool = createDatabasePool(process.env.TEST_DATABASE_URL!, 2, createLogger("silent"));
+    const pool = createDatabasePool(
+      process.env.TEST_DATABASE_URL!,
+      { poolSize: 2, statementTimeoutSeconds: 5, connectTimeoutSeconds: 5 },
+      createLogger("silent"),
+    );
     prisma = createPrismaClient(pool);
     const accessTokens = new AccessTokens({
       keys: SigningKeys.hmac(TEST_JWT_SECRET),

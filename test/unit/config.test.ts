@@ -12,7 +12,7 @@ describe("configuration", () => {
     expect(config).toMatchObject({
       env: "development",
       http: { port: 4000, landingPage: true, introspection: true },
-      database: { url: undefined },
+      database: { url: undefined, statementTimeoutSeconds: 5, connectTimeoutSeconds: 5 },
       jwt: { secret: undefined, accessTokenTtlSeconds: 15 * 60 },
       sessions: { refreshTokenTtlSeconds: 30 * 24 * 3600, refreshTokenReuseIntervalSeconds: 10 },
       passwords: { bcryptCost: 12, maxQueueWaitSeconds: 10 },
@@ -41,6 +41,16 @@ describe("configuration", () => {
     ["SIGNUP_WINDOW", "30s", /SIGNUP_WINDOW must be a duration like .* from 60s to 604800s/],
     ["BCRYPT_MAX_QUEUE_WAIT", "0", /BCRYPT_MAX_QUEUE_WAIT must be a duration like .* from 1s to 600s/],
     ["LOGIN_KNOWN_ADDRESS_TTL", "forever", /LOGIN_KNOWN_ADDRESS_TTL must be a duration like .* from 3600s to 315360000s/],
+    [
+      "DATABASE_STATEMENT_TIMEOUT",
+      "0",
+      /DATABASE_STATEMENT_TIMEOUT must be a duration like 900, 90s, 15m, 12h or 30d, from 1s to 600s \(got "0"\)/,
+    ],
+    [
+      "DATABASE_CONNECT_TIMEOUT",
+      "2m",
+      /DATABASE_CONNECT_TIMEOUT must be a duration like 900, 90s, 15m, 12h or 30d, from 1s to 60s \(got "2m"\)/,
+    ],
   ])("a bad %s says what is wrong", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
@@ -49,6 +59,10 @@ describe("configuration", () => {
     expect(loadConfig({ ACCESS_TOKEN_TTL: "90" }).jwt.accessTokenTtlSeconds).toBe(90);
     expect(loadConfig({ ACCESS_TOKEN_TTL: "5m" }).jwt.accessTokenTtlSeconds).toBe(300);
     expect(loadConfig({ REFRESH_TOKEN_TTL: "7d" }).sessions.refreshTokenTtlSeconds).toBe(7 * 86400);
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT: "2m", DATABASE_CONNECT_TIMEOUT: "3" }).database).toMatchObject({
+      statementTimeoutSeconds: 120,
+      connectTimeoutSeconds: 3,
+    });
   });
 
   test("the server refuses to start in production without a secret, and says why", async () => {

@@ -18,9 +18,16 @@ const CATCH_UP_TIMEOUT_MS = 2_000;
 /** The first wait before reconnecting; it doubles after each failure, up to the maximum. */
 const FIRST_RETRY_DELAY_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 30_000;
+/**
+ * How often the listener asks the server for a sign of life. Only waiting for notifications, it
+ * would never learn that the server froze or that the network dropped: TCP keepalive is answered
+ * by the server's kernel even while PostgreSQL itself is stopped.
+ */
+const PING_INTERVAL_MS = 5_000;
 
 export interface AuthChangeListenerOptions {
-  connectionString: string;
+  /** Where to connect, and the timeouts: `connectionTimeoutMillis`, and `query_timeout` bounds each ping. */
+  connection: pg.ClientConfig;
   cache: AuthCache;
   logger: Logger;
 }
@@ -40,6 +47,7 @@ export class AuthChangeListener {
   private catchUpSent: Promise<boolean> = Promise.resolve(true);
   private catchUpWaiting: Promise<boolean> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
   private retryDelayMs = FIRST_RETRY_DELAY_MS;
   private stopped = false;
 
@@ -102,6 +110,7 @@ export class AuthChangeListener {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.pingTimer);
     this.options.cache.disable();
     const client = this.client;
     this.client = undefined;
@@ -110,14 +119,10 @@ export class AuthChangeListener {
 
   private async connect(): Promise<void> {
     const { cache, logger } = this.options;
-    const client = new pg.Client({
-      connectionString: this.options.connectionString,
-      application_name: listenerApplicationName(),
-      keepAlive: true,
-    });
+    const client = new pg.Client({ ...this.options.connection, application_name: listenerApplicationName(), keepAlive: true });
     // Widened to boolean: onLost sets it during the awaits below, which TypeScript's narrowing cannot see.
     let lost = false as boolean;
-    const onLost = (error?: Error) => {
+    const onLost = (error?: unknown) => {
       if (lost) return;
       lost = true;
       // Off before anything else: from here on, changes may go unheard.
@@ -125,6 +130,7 @@ export class AuthChangeListener {
       if (this.client === client) {
         this.client = undefined;
         this.loseConnection = undefined;
+        clearTimeout(this.pingTimer);
       }
       client.end().catch(() => undefined);
       if (this.stopped) return;
@@ -139,7 +145,7 @@ export class AuthChangeListener {
       await client.connect();
       await client.query(`LISTEN ${AUTH_CHANGES_CHANNEL}`);
     } catch (error) {
-      onLost(error as Error);
+      onLost(error);
       return;
     }
     if (lost || this.stopped) {
@@ -152,6 +158,24 @@ export class AuthChangeListener {
     // Only now, with LISTEN in place, is every later change sure to be heard.
     cache.enable();
     logger.info("auth change listener connected; cache on");
+    this.schedulePing(client, onLost);
+  }
+
+  /** One ping at a time, each PING_INTERVAL_MS after the last answer. */
+  private schedulePing(client: pg.Client, onLost: (error: unknown) => void): void {
+    this.pingTimer = setTimeout(() => {
+      client.query("SELECT 1").then(
+        () => {
+          if (this.client === client) this.schedulePing(client, onLost);
+        },
+        (error: unknown) => {
+          // No answer within query_timeout: a frozen server. onLost turns the cache off first, then
+          // drops the socket (end() destroys it while the ping is still outstanding).
+          onLost(error);
+        },
+      );
+    }, PING_INTERVAL_MS);
+    this.pingTimer.unref();
   }
 
   private scheduleReconnect(): void {
