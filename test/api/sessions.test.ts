@@ -14,6 +14,7 @@ import {
   PASSWORD,
   REFRESH,
   REVOKE_SESSION,
+  sessionsOf,
   signUp,
 } from "../support/graphqlClient";
 
@@ -109,7 +110,7 @@ describe("sessions", () => {
 
     const response = await graphql(app.url, MY_SESSIONS, undefined, { token: phone.accessToken });
     expect(response.errors).toBeUndefined();
-    const sessions = response.data!.mySessions as Array<{ id: string; userAgent: string; ip: string; current: boolean }>;
+    const sessions = sessionsOf(response);
     expect(sessions).toHaveLength(2);
     expect(sessions[0]).toMatchObject({ userAgent: "TestPhone/1.0", ip: expect.stringMatching(/127\.0\.0\.1/), current: true });
     expect(sessions[1]!.current).toBe(false);
@@ -118,11 +119,11 @@ describe("sessions", () => {
   test("a user cannot see or revoke another user's sessions", async () => {
     const alice = await signUp(app.url);
     const mallory = await signUp(app.url);
-    const aliceSessions = (await graphql(app.url, MY_SESSIONS, undefined, { token: alice.accessToken })).data!.mySessions;
-    const malloryView = (await graphql(app.url, MY_SESSIONS, undefined, { token: mallory.accessToken })).data!.mySessions;
-    expect(malloryView.map((s: { id: string }) => s.id)).not.toContain(aliceSessions[0].id);
+    const aliceSessions = sessionsOf(await graphql(app.url, MY_SESSIONS, undefined, { token: alice.accessToken }));
+    const malloryView = sessionsOf(await graphql(app.url, MY_SESSIONS, undefined, { token: mallory.accessToken }));
+    expect(malloryView.map((s) => s.id)).not.toContain(aliceSessions[0]!.id);
 
-    const attempt = await graphql(app.url, REVOKE_SESSION, { id: aliceSessions[0].id }, { token: mallory.accessToken });
+    const attempt = await graphql(app.url, REVOKE_SESSION, { id: aliceSessions[0]!.id }, { token: mallory.accessToken });
     expect(attempt.errors![0]!.extensions).toEqual({ code: "BAD_USER_INPUT", field: "id", reason: "NOT_FOUND" });
     expect((await me(alice.accessToken)).data!.me.id).toBe(alice.user.id);
   });
@@ -130,8 +131,8 @@ describe("sessions", () => {
   test("revokeSession ends one of the caller's own sessions", async () => {
     const account = await signUp(app.url);
     const stolenLaptop = await logIn(app.url, account.user.email);
-    const sessions = (await graphql(app.url, MY_SESSIONS, undefined, { token: account.accessToken })).data!.mySessions;
-    const laptopSession = sessions.find((s: { current: boolean }) => !s.current);
+    const sessions = sessionsOf(await graphql(app.url, MY_SESSIONS, undefined, { token: account.accessToken }));
+    const laptopSession = sessions.find((s) => !s.current)!;
 
     const response = await graphql(app.url, REVOKE_SESSION, { id: laptopSession.id }, { token: account.accessToken });
     expect(response.data).toEqual({ revokeSession: true });
@@ -140,6 +141,83 @@ describe("sessions", () => {
 
     const malformed = await graphql(app.url, REVOKE_SESSION, { id: "'; DROP TABLE" }, { token: account.accessToken });
     expect(malformed.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "id" });
+  });
+});
+
+describe("paging mySessions", () => {
+  // A stopped clock: every session starts in the same millisecond, so only the id orders them.
+  const startedAt = Date.now();
+  const app = useTestServer({}, () => startedAt);
+  const page = (token: string, variables: { first?: number; after?: string | null }) => graphql(app.url, MY_SESSIONS, variables, { token });
+
+  test("walking the pages returns every live session once, newest first with ties by id", async () => {
+    const account = await signUp(app.url);
+    for (let i = 0; i < 6; i++) await logIn(app.url, account.user.email);
+    const live = await app.prisma.session.findMany({
+      where: { userId: account.user.id, revokedAt: null },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    });
+    expect(live).toHaveLength(7);
+    expect(new Set(live.map((session) => session.createdAt.getTime()))).toEqual(new Set([startedAt]));
+
+    const seen: string[] = [];
+    const pageSizes: number[] = [];
+    let after: string | null = null;
+    for (let more = true; more;) {
+      const response = await page(account.accessToken, { first: 3, after });
+      expect(response.errors).toBeUndefined();
+      const { edges, pageInfo } = response.data!.mySessions;
+      seen.push(...sessionsOf(response).map((session) => session.id));
+      pageSizes.push(edges.length);
+      expect(pageInfo.endCursor).toBe(edges.at(-1).cursor);
+      ({ hasNextPage: more, endCursor: after } = pageInfo);
+    }
+    expect(pageSizes).toEqual([3, 3, 1]);
+    expect(seen).toEqual(live.map((session) => session.id));
+  });
+
+  test("the default page holds 20; first may be 1 to 100", async () => {
+    const account = await signUp(app.url);
+    for (let i = 0; i < 21; i++) await logIn(app.url, account.user.email);
+    const byDefault = await page(account.accessToken, {});
+    expect(sessionsOf(byDefault)).toHaveLength(20);
+    expect(byDefault.data!.mySessions.pageInfo.hasNextPage).toBe(true);
+    const largest = await page(account.accessToken, { first: 100 });
+    expect(sessionsOf(largest)).toHaveLength(22);
+    expect(largest.data!.mySessions.pageInfo).toEqual({ hasNextPage: false, endCursor: largest.data!.mySessions.edges[21].cursor });
+
+    for (const first of [0, -1, 101, 1000]) {
+      const response = await page(account.accessToken, { first });
+      expect(response.status).toBe(200);
+      expect(response.errors).toEqual([
+        expect.objectContaining({ extensions: { code: "BAD_USER_INPUT", field: "first", reason: "INVALID" } }),
+      ]);
+    }
+    // Written in the document rather than a variable, a large `first` still reaches the same check.
+    const literal = await graphql(app.url, "{ mySessions(first: 1000) { edges { cursor } } }", undefined, { token: account.accessToken });
+    expect(literal.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "first" });
+  });
+
+  test("a malformed cursor is BAD_USER_INPUT naming after, never an internal error", async () => {
+    const account = await signUp(app.url);
+    const cursors = [
+      "",
+      "not a cursor",
+      "%%%",
+      "x".repeat(10_000),
+      Buffer.from("12:not-a-uuid").toString("base64url"),
+      Buffer.from(`abc:${account.user.id}`).toString("base64url"),
+      Buffer.from(`99999999999999999999:${account.user.id}`).toString("base64url"),
+      Buffer.from("\u0000:'; DROP TABLE").toString("base64url"),
+    ];
+    for (const after of cursors) {
+      const response = await page(account.accessToken, { after });
+      expect([after, response.status, response.errors]).toEqual([
+        after,
+        200,
+        [expect.objectContaining({ extensions: { code: "BAD_USER_INPUT", field: "after", reason: "INVALID" } })],
+      ]);
+    }
   });
 });
 

@@ -137,18 +137,43 @@ export const CHANGE_PASSWORD = /* GraphQL */ `
 `;
 
 export const MY_SESSIONS = /* GraphQL */ `
-  query MySessions {
-    mySessions {
-      id
-      createdAt
-      lastUsedAt
-      expiresAt
-      userAgent
-      ip
-      current
+  query MySessions($first: Int, $after: String) {
+    mySessions(first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          createdAt
+          lastUsedAt
+          expiresAt
+          userAgent
+          ip
+          current
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
 `;
+
+export interface SessionNode {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
+}
+
+/** The sessions of a MY_SESSIONS answer's page, in order. */
+export function sessionsOf(response: GraphQLResponse): SessionNode[] {
+  if (!response.data?.mySessions) throw new Error(`mySessions failed: ${response.text}`);
+  return (response.data.mySessions.edges as Array<{ node: SessionNode }>).map((edge) => edge.node);
+}
 
 export const REVOKE_SESSION = /* GraphQL */ `
   mutation RevokeSession($id: ID!) {

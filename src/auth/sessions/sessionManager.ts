@@ -1,5 +1,7 @@
 import { InputError } from "../../errors";
 import type { PrismaClient, Session } from "../../generated/prisma/client";
+import { requireUuid } from "../../ids";
+import { afterPosition, newestFirstPage, type Connection, type PageArgs } from "../../pagination/cursorPages";
 import type { Caller } from "./requestAuthentication";
 import { sessionEnded } from "./sessionLifecycle";
 
@@ -7,8 +9,6 @@ export interface SessionManagerDeps {
   prisma: PrismaClient;
   now: () => number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The signed-in user's control over their own sessions: list them, end one, end them all. */
 export class SessionManager {
@@ -34,17 +34,24 @@ export class SessionManager {
     ]);
   }
 
-  /** The caller's live sessions, newest first. */
-  activeSessions(caller: Caller): Promise<Session[]> {
-    return this.deps.prisma.session.findMany({
-      where: { userId: caller.user.id, revokedAt: null, expiresAt: { gt: new Date(this.deps.now()) } },
-      orderBy: { createdAt: "desc" },
-    });
+  /** A page of the caller's live sessions, newest first (ties by id, so pages never overlap). */
+  activeSessions(caller: Caller, page: PageArgs): Promise<Connection<Session>> {
+    const { prisma, now } = this.deps;
+    return newestFirstPage(
+      page,
+      (session) => session.createdAt,
+      ({ take, after }) =>
+        prisma.session.findMany({
+          where: { userId: caller.user.id, revokedAt: null, expiresAt: { gt: new Date(now()) }, ...afterPosition("createdAt", after) },
+          orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+          take,
+        }),
+    );
   }
 
   /** Ends one of the caller's own sessions. Someone else's session id is as unknown as a made-up one. */
   async revokeSession(caller: Caller, sessionId: string): Promise<void> {
-    if (!UUID.test(sessionId)) throw new InputError("id", "This is not a session id.");
+    requireUuid(sessionId, "session");
     const { count } = await this.deps.prisma.session.updateMany({
       where: { id: sessionId, userId: caller.user.id, revokedAt: null },
       data: sessionEnded("REVOKED", this.deps.now()),
