@@ -48,9 +48,9 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, a
   });
   const passwords = new PasswordHasher(config.passwords.bcryptCost, config.passwords.bcryptConcurrency);
   const loginRateLimiter = new LoginRateLimiter(pool, config.loginLimits);
-  const { refreshTokenTtlSeconds } = sessions;
+  const { refreshTokenTtlSeconds, maxSessionsPerUser } = sessions;
   return {
-    accounts: new AccountService({ prisma, passwords, accessTokens, loginRateLimiter, refreshTokenTtlSeconds, now }),
+    accounts: new AccountService({ prisma, passwords, accessTokens, loginRateLimiter, refreshTokenTtlSeconds, maxSessionsPerUser, now }),
     refreshRotation: new RefreshRotation({
       prisma,
       accessTokens,

@@ -221,6 +221,82 @@ describe("paging mySessions", () => {
   });
 });
 
+describe("the session limit (MAX_SESSIONS_PER_USER=3)", () => {
+  // Every login a second after the one before, so "oldest" is plain to see.
+  const clock = { offsetMs: 0 };
+  // Parallel logins of one account count as attempts in flight; the login limits are not the subject here.
+  const app = useTestServer({ MAX_SESSIONS_PER_USER: "3", LOGIN_MAX_FAILURES_PER_ACCOUNT: "1000" }, () => Date.now() + clock.offsetMs);
+  const loginLater = (email: string) => {
+    clock.offsetMs += 1000;
+    return logIn(app.url, email);
+  };
+  const me = (token: string) => graphql(app.url, ME, undefined, { token });
+  const liveSessionIds = async (userId: string) =>
+    (
+      await app.prisma.session.findMany({
+        where: { userId, revokedAt: null },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        select: { id: true },
+      })
+    ).map((session) => session.id);
+
+  test("a login beyond the limit ends the oldest session at once; mySessions shows the limit", async () => {
+    const first = await signUp(app.url);
+    const second = await loginLater(first.user.email);
+    const third = await loginLater(first.user.email);
+    // The oldest session's token has just been accepted, so this process holds it in its auth cache.
+    expect((await me(first.accessToken)).data!.me.id).toBe(first.user.id);
+    const [, , oldest] = await liveSessionIds(first.user.id);
+
+    const fourth = await loginLater(first.user.email);
+
+    expect((await me(first.accessToken)).errors![0]!.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "SESSION_ENDED" });
+    expect((await graphql(app.url, REFRESH, { token: first.refreshToken })).errors![0]!.extensions).toMatchObject({
+      reason: "SESSION_ENDED",
+    });
+    for (const live of [second, third, fourth]) expect((await me(live.accessToken)).data!.me.id).toBe(first.user.id);
+    const ended = await app.prisma.session.findUniqueOrThrow({ where: { id: oldest } });
+    expect(ended.revokedReason).toBe("SESSION_LIMIT");
+
+    const listed = sessionsOf(await graphql(app.url, MY_SESSIONS, { first: 100 }, { token: fourth.accessToken }));
+    expect(listed.map((session) => session.id)).toEqual(await liveSessionIds(first.user.id));
+    expect(listed).toHaveLength(3);
+    expect(listed[0]!.current).toBe(true);
+    expect(listed.map((session) => session.id)).not.toContain(oldest);
+  });
+
+  test("parallel logins never leave a user above the limit", async () => {
+    const account = await signUp(app.url);
+    const logins = await Promise.all(Array.from({ length: 12 }, () => logIn(app.url, account.user.email)));
+    expect(logins).toHaveLength(12);
+    expect(await liveSessionIds(account.user.id)).toHaveLength(3);
+  });
+
+  test("logins at the limit racing logoutAll or a password change all succeed (no deadlock)", async () => {
+    const account = await signUp(app.url);
+    for (let round = 0; round < 10; round++) {
+      await loginLater(account.user.email);
+      await loginLater(account.user.email);
+      // The newest of the three, so the two racing logins end older ones, never this one.
+      const holder = await loginLater(account.user.email);
+      clock.offsetMs += 1000;
+      // The same password again: the racing logins succeed whichever commits first.
+      const endAll =
+        round % 2 === 0
+          ? graphql(app.url, LOGOUT_ALL, undefined, { token: holder.accessToken })
+          : graphql(
+              app.url,
+              CHANGE_PASSWORD,
+              { input: { currentPassword: PASSWORD, newPassword: PASSWORD } },
+              { token: holder.accessToken },
+            );
+      const racing = [endAll, ...[1, 2].map(() => graphql(app.url, LOGIN, { input: { email: account.user.email, password: PASSWORD } }))];
+      for (const response of await Promise.all(racing)) expect(response.errors).toBeUndefined();
+      expect((await liveSessionIds(account.user.id)).length).toBeLessThanOrEqual(3);
+    }
+  });
+});
+
 // The cleanup deletes across the whole table, so it runs on a database of its own.
 describe("session cleanup", () => {
   let app: RunningApp;

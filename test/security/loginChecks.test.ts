@@ -36,6 +36,7 @@ describe("login spends one bcrypt comparison whether or not the account exists",
       accessTokens,
       loginRateLimiter,
       refreshTokenTtlSeconds: 3600,
+      maxSessionsPerUser: 50,
       now: Date.now,
     });
   });

@@ -14,7 +14,7 @@ describe("configuration", () => {
       http: { port: 4000, landingPage: true, introspection: true },
       database: { url: undefined },
       jwt: { secret: undefined, accessTokenTtlSeconds: 15 * 60 },
-      sessions: { refreshTokenTtlSeconds: 30 * 24 * 3600, refreshTokenReuseIntervalSeconds: 10 },
+      sessions: { refreshTokenTtlSeconds: 30 * 24 * 3600, refreshTokenReuseIntervalSeconds: 10, maxSessionsPerUser: 50 },
       passwords: { bcryptCost: 12 },
     });
   });
@@ -33,6 +33,7 @@ describe("configuration", () => {
     ["PORT", "eighty", /PORT must be a whole number/],
     ["ACCESS_TOKEN_TTL", "15 minutes", /ACCESS_TOKEN_TTL must be a duration/],
     ["BCRYPT_COST", "40", /BCRYPT_COST must be a whole number from 4 to 16/],
+    ["MAX_SESSIONS_PER_USER", "0", /MAX_SESSIONS_PER_USER must be a whole number from 1 to 1000/],
     ["NODE_ENV", "prod", /NODE_ENV must be development, production or test/],
     ["LANDING_PAGE", "maybe", /LANDING_PAGE must be true or false/],
   ])("a bad %s says what is wrong", (name, value, message) => {

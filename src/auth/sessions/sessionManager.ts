@@ -25,12 +25,13 @@ export class SessionManager {
   /** Ends every session of the caller. The token version bump also voids every access token. */
   async logoutAll(caller: Caller): Promise<void> {
     const { prisma, now } = this.deps;
+    // The user row first, then its sessions: the order of a login (sessionLimit.ts), so the two cannot deadlock.
     await prisma.$transaction([
+      prisma.user.update({ where: { id: caller.user.id }, data: { tokenVersion: { increment: 1 } } }),
       prisma.session.updateMany({
         where: { userId: caller.user.id, revokedAt: null },
         data: sessionEnded("LOGOUT_ALL", now()),
       }),
-      prisma.user.update({ where: { id: caller.user.id }, data: { tokenVersion: { increment: 1 } } }),
     ]);
   }
 
