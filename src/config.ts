@@ -153,7 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
         maxAliases: integer(env, "GRAPHQL_MAX_ALIASES", 15, 0, 1000),
         maxDirectives: integer(env, "GRAPHQL_MAX_DIRECTIVES", 10, 0, 1000),
         maxTokens: integer(env, "GRAPHQL_MAX_TOKENS", 1000, 50, 100_000),
-        maxCost: integer(env, "GRAPHQL_MAX_COST", 1000, 10, 1_000_000),
+        maxCost: integer(env, "GRAPHQL_MAX_COST", 10_000, 10, 1_000_000),
       },
     },
     jwt: {
