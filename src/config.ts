@@ -80,6 +80,8 @@ export interface SessionConfig {
   refreshTokenReuseIntervalSeconds: number;
   /** How often each process deletes expired and ended sessions. */
   cleanupIntervalSeconds: number;
+  /** Live sessions one user may hold; a new one beyond it ends the user's oldest. */
+  maxSessionsPerUser: number;
 }
 
 export interface PasswordConfig {
@@ -174,7 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
         maxAliases: integer(env, "GRAPHQL_MAX_ALIASES", 15, 0, 1000),
         maxDirectives: integer(env, "GRAPHQL_MAX_DIRECTIVES", 10, 0, 1000),
         maxTokens: integer(env, "GRAPHQL_MAX_TOKENS", 1000, 50, 100_000),
-        maxCost: integer(env, "GRAPHQL_MAX_COST", 1000, 10, 1_000_000),
+        maxCost: integer(env, "GRAPHQL_MAX_COST", 10_000, 10, 1_000_000),
       },
     },
     jwt: {
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
       refreshTokenTtlSeconds: duration(env, "REFRESH_TOKEN_TTL", "30d", 60, 365 * 24 * 3600),
       refreshTokenReuseIntervalSeconds: duration(env, "REFRESH_TOKEN_REUSE_INTERVAL", "10s", 0, 300),
       cleanupIntervalSeconds: duration(env, "SESSION_CLEANUP_INTERVAL", "1h", 10, 7 * 24 * 3600),
+      maxSessionsPerUser: integer(env, "MAX_SESSIONS_PER_USER", 50, 1, 1000),
     },
     passwords: {
       bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),

@@ -54,7 +54,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, a
   const knownAddresses = new KnownLoginAddresses(prisma, config.loginLimits.knownAddressTtlSeconds, now);
   const loginRateLimiter = new LoginRateLimiter(pool, config.loginLimits, knownAddresses);
   const signupRateLimiter = new SignupRateLimiter(pool, config.signupLimits);
-  const { refreshTokenTtlSeconds } = sessions;
+  const { refreshTokenTtlSeconds, maxSessionsPerUser } = sessions;
   return {
     accounts: new AccountService({
       prisma,
@@ -64,6 +64,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, a
       signupRateLimiter,
       knownAddresses,
       refreshTokenTtlSeconds,
+      maxSessionsPerUser,
       now,
     }),
     refreshRotation: new RefreshRotation({

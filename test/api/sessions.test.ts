@@ -16,6 +16,7 @@ import {
   REFRESH,
   refreshTokenInBody,
   REVOKE_SESSION,
+  sessionsOf,
   signUp,
   type GraphQLResponse,
 } from "../support/graphqlClient";
@@ -114,7 +115,7 @@ describe("sessions", () => {
 
     const response = await graphql(app.url, MY_SESSIONS, undefined, { token: phone.accessToken });
     expect(response.errors).toBeUndefined();
-    const sessions = response.data!.mySessions;
+    const sessions = sessionsOf(response);
     expect(sessions).toHaveLength(2);
     expect(sessions[0]).toMatchObject({ userAgent: "TestPhone/1.0", ip: expect.stringMatching(/127\.0\.0\.1/), current: true });
     expect(sessions[1]!.current).toBe(false);
@@ -131,8 +132,8 @@ describe("sessions", () => {
       const body = JSON.stringify({ query: LOGIN, variables: { input: { email: account.user.email, password: PASSWORD } } });
       const answer = await rawRequest(app.url, "POST", headers, Buffer.from(body));
       const login = JSON.parse(answer.text) as { data: { login: { accessToken: string } } };
-      const sessions = (await graphql(app.url, MY_SESSIONS, undefined, { token: login.data.login.accessToken })).data!.mySessions;
-      return (sessions as Array<{ userAgent: string; current: boolean }>).find((session) => session.current)!.userAgent;
+      const sessions = sessionsOf(await graphql(app.url, MY_SESSIONS, undefined, { token: login.data.login.accessToken }));
+      return sessions.find((session) => session.current)!.userAgent;
     };
     const utf8 = (text: string) => Buffer.from(text, "utf8");
     expect(await userAgentSeen(utf8("Phone/1.0 (ünïcødé; 😀)"))).toBe("Phone/1.0 (ünïcødé; 😀)");
@@ -146,9 +147,9 @@ describe("sessions", () => {
   test("a user cannot see or revoke another user's sessions", async () => {
     const alice = await signUp(app.url);
     const mallory = await signUp(app.url);
-    const aliceSessions = (await graphql(app.url, MY_SESSIONS, undefined, { token: alice.accessToken })).data!.mySessions;
-    const malloryView = (await graphql(app.url, MY_SESSIONS, undefined, { token: mallory.accessToken })).data!.mySessions;
-    expect(malloryView.map((s: { id: string }) => s.id)).not.toContain(aliceSessions[0]!.id);
+    const aliceSessions = sessionsOf(await graphql(app.url, MY_SESSIONS, undefined, { token: alice.accessToken }));
+    const malloryView = sessionsOf(await graphql(app.url, MY_SESSIONS, undefined, { token: mallory.accessToken }));
+    expect(malloryView.map((s) => s.id)).not.toContain(aliceSessions[0]!.id);
 
     const attempt = await graphql(app.url, REVOKE_SESSION, { id: aliceSessions[0]!.id }, { token: mallory.accessToken });
     expect(attempt.errors![0]!.extensions).toEqual({ code: "BAD_USER_INPUT", field: "id", reason: "NOT_FOUND" });
@@ -158,16 +159,169 @@ describe("sessions", () => {
   test("revokeSession ends one of the caller's own sessions", async () => {
     const account = await signUp(app.url);
     const stolenLaptop = await logIn(app.url, account.user.email);
-    const sessions = (await graphql(app.url, MY_SESSIONS, undefined, { token: account.accessToken })).data!.mySessions;
-    const laptopSession = sessions.find((s: { current: boolean }) => !s.current);
+    const sessions = sessionsOf(await graphql(app.url, MY_SESSIONS, undefined, { token: account.accessToken }));
+    const laptopSession = sessions.find((s) => !s.current)!;
 
-    const response = await graphql(app.url, REVOKE_SESSION, { id: laptopSession!.id }, { token: account.accessToken });
+    const response = await graphql(app.url, REVOKE_SESSION, { id: laptopSession.id }, { token: account.accessToken });
     expect(response.data).toEqual({ revokeSession: true });
     expectSessionEnded(await me(stolenLaptop.accessToken));
     expect((await me(account.accessToken)).data!.me.id).toBe(account.user.id);
 
     const malformed = await graphql(app.url, REVOKE_SESSION, { id: "'; DROP TABLE" }, { token: account.accessToken });
     expect(malformed.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "id" });
+  });
+});
+
+describe("paging mySessions", () => {
+  // A stopped clock: every session starts in the same millisecond, so only the id orders them.
+  const startedAt = Date.now();
+  const app = useTestServer({}, () => startedAt);
+  const page = (token: string, variables: { first?: number; after?: string | null }) => graphql(app.url, MY_SESSIONS, variables, { token });
+
+  test("walking the pages returns every live session once, newest first with ties by id", async () => {
+    const account = await signUp(app.url);
+    for (let i = 0; i < 6; i++) await logIn(app.url, account.user.email);
+    const live = await app.prisma.session.findMany({
+      where: { userId: account.user.id, revokedAt: null },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    });
+    expect(live).toHaveLength(7);
+    expect(new Set(live.map((session) => session.createdAt.getTime()))).toEqual(new Set([startedAt]));
+
+    const seen: string[] = [];
+    const pageSizes: number[] = [];
+    let after: string | null = null;
+    for (let more = true; more;) {
+      const response = await page(account.accessToken, { first: 3, after });
+      expect(response.errors).toBeUndefined();
+      const { edges, pageInfo } = response.data!.mySessions;
+      seen.push(...sessionsOf(response).map((session) => session.id));
+      pageSizes.push(edges.length);
+      expect(pageInfo.endCursor).toBe(edges.at(-1)!.cursor);
+      ({ hasNextPage: more, endCursor: after } = pageInfo);
+    }
+    expect(pageSizes).toEqual([3, 3, 1]);
+    expect(seen).toEqual(live.map((session) => session.id));
+  });
+
+  test("the default page holds 20; first may be 1 to 100", async () => {
+    const account = await signUp(app.url);
+    for (let i = 0; i < 21; i++) await logIn(app.url, account.user.email);
+    const byDefault = await page(account.accessToken, {});
+    expect(sessionsOf(byDefault)).toHaveLength(20);
+    expect(byDefault.data!.mySessions.pageInfo.hasNextPage).toBe(true);
+    const largest = await page(account.accessToken, { first: 100 });
+    expect(sessionsOf(largest)).toHaveLength(22);
+    expect(largest.data!.mySessions.pageInfo).toEqual({ hasNextPage: false, endCursor: largest.data!.mySessions.edges[21]!.cursor });
+
+    for (const first of [0, -1, 101, 1000]) {
+      const response = await page(account.accessToken, { first });
+      expect(response.status).toBe(200);
+      expect(response.errors).toEqual([
+        expect.objectContaining({ extensions: { code: "BAD_USER_INPUT", field: "first", reason: "INVALID" } }),
+      ]);
+    }
+    // Written in the document rather than a variable, a large `first` still reaches the same check.
+    const literal = await graphql(app.url, "{ mySessions(first: 1000) { edges { cursor } } }", undefined, { token: account.accessToken });
+    expect(literal.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "first" });
+  });
+
+  test("a malformed cursor is BAD_USER_INPUT naming after, never an internal error", async () => {
+    const account = await signUp(app.url);
+    const cursors = [
+      "",
+      "not a cursor",
+      "%%%",
+      "x".repeat(10_000),
+      Buffer.from("12:not-a-uuid").toString("base64url"),
+      Buffer.from(`abc:${account.user.id}`).toString("base64url"),
+      Buffer.from(`99999999999999999999:${account.user.id}`).toString("base64url"),
+      Buffer.from("\u0000:'; DROP TABLE").toString("base64url"),
+    ];
+    for (const after of cursors) {
+      const response = await page(account.accessToken, { after });
+      expect([after, response.status, response.errors]).toEqual([
+        after,
+        200,
+        [expect.objectContaining({ extensions: { code: "BAD_USER_INPUT", field: "after", reason: "INVALID" } })],
+      ]);
+    }
+  });
+});
+
+describe("the session limit (MAX_SESSIONS_PER_USER=3)", () => {
+  // Every login a second after the one before, so "oldest" is plain to see.
+  const clock = { offsetMs: 0 };
+  // Parallel logins of one account count as attempts in flight; the login limits are not the subject here.
+  const app = useTestServer({ MAX_SESSIONS_PER_USER: "3", LOGIN_MAX_FAILURES_PER_ACCOUNT: "1000" }, () => Date.now() + clock.offsetMs);
+  const loginLater = (email: string) => {
+    clock.offsetMs += 1000;
+    return logIn(app.url, email);
+  };
+  const me = (token: string) => graphql(app.url, ME, undefined, { token });
+  const liveSessionIds = async (userId: string) =>
+    (
+      await app.prisma.session.findMany({
+        where: { userId, revokedAt: null },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        select: { id: true },
+      })
+    ).map((session) => session.id);
+
+  test("a login beyond the limit ends the oldest session at once; mySessions shows the limit", async () => {
+    const first = await signUp(app.url);
+    const second = await loginLater(first.user.email);
+    const third = await loginLater(first.user.email);
+    // The oldest session's token has just been accepted, so this process holds it in its auth cache.
+    expect((await me(first.accessToken)).data!.me.id).toBe(first.user.id);
+    const [, , oldest] = await liveSessionIds(first.user.id);
+
+    const fourth = await loginLater(first.user.email);
+
+    expect((await me(first.accessToken)).errors![0]!.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "SESSION_ENDED" });
+    expect((await graphql(app.url, REFRESH, { token: first.refreshToken })).errors![0]!.extensions).toMatchObject({
+      reason: "SESSION_ENDED",
+    });
+    for (const live of [second, third, fourth]) expect((await me(live.accessToken)).data!.me.id).toBe(first.user.id);
+    const ended = await app.prisma.session.findUniqueOrThrow({ where: { id: oldest } });
+    expect(ended.revokedReason).toBe("SESSION_LIMIT");
+
+    const listed = sessionsOf(await graphql(app.url, MY_SESSIONS, { first: 100 }, { token: fourth.accessToken }));
+    expect(listed.map((session) => session.id)).toEqual(await liveSessionIds(first.user.id));
+    expect(listed).toHaveLength(3);
+    expect(listed[0]!.current).toBe(true);
+    expect(listed.map((session) => session.id)).not.toContain(oldest);
+  });
+
+  test("parallel logins never leave a user above the limit", async () => {
+    const account = await signUp(app.url);
+    const logins = await Promise.all(Array.from({ length: 12 }, () => logIn(app.url, account.user.email)));
+    expect(logins).toHaveLength(12);
+    expect(await liveSessionIds(account.user.id)).toHaveLength(3);
+  });
+
+  test("logins at the limit racing logoutAll or a password change all succeed (no deadlock)", async () => {
+    const account = await signUp(app.url);
+    for (let round = 0; round < 10; round++) {
+      await loginLater(account.user.email);
+      await loginLater(account.user.email);
+      // The newest of the three, so the two racing logins end older ones, never this one.
+      const holder = await loginLater(account.user.email);
+      clock.offsetMs += 1000;
+      // The same password again: the racing logins succeed whichever commits first.
+      const endAll =
+        round % 2 === 0
+          ? graphql(app.url, LOGOUT_ALL, undefined, { token: holder.accessToken })
+          : graphql(
+              app.url,
+              CHANGE_PASSWORD,
+              { input: { currentPassword: PASSWORD, newPassword: PASSWORD } },
+              { token: holder.accessToken },
+            );
+      const racing = [endAll, ...[1, 2].map(() => graphql(app.url, LOGIN, { input: { email: account.user.email, password: PASSWORD } }))];
+      for (const response of await Promise.all(racing)) expect(response.errors).toBeUndefined();
+      expect((await liveSessionIds(account.user.id)).length).toBeLessThanOrEqual(3);
+    }
   });
 });
 
@@ -213,8 +367,8 @@ describe("the client address behind a proxy (TRUST_PROXY_HOPS=1)", () => {
       { headers: { "x-forwarded-for": forwardedFor } },
     );
     expect(login.errors).toBeUndefined();
-    const sessions = (await graphql(app.url, MY_SESSIONS, undefined, { token: login.data!.login.accessToken })).data!.mySessions;
-    return (sessions as Array<{ ip: string; current: boolean }>).find((session) => session.current)!.ip;
+    const sessions = sessionsOf(await graphql(app.url, MY_SESSIONS, undefined, { token: login.data!.login.accessToken }));
+    return sessions.find((session) => session.current)!.ip;
   };
 
   test("the address the proxy added is the one stored", async () => {

@@ -22,7 +22,8 @@ describe("two server processes on one PostgreSQL", () => {
 
   beforeAll(async () => {
     // Per account as by default; per address out of the way, as every suite logs in from 127.0.0.1.
-    const env = { LOGIN_MAX_FAILURES_PER_ACCOUNT: "5", LOGIN_MAX_FAILURES_PER_IP: "100000" };
+    // Three sessions per user, so that the limit is reached in a few logins.
+    const env = { LOGIN_MAX_FAILURES_PER_ACCOUNT: "5", LOGIN_MAX_FAILURES_PER_IP: "100000", MAX_SESSIONS_PER_USER: "3" };
     [a, b] = await Promise.all([startChildServer(env), startChildServer(env)]);
     db = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
     await db.connect();
@@ -117,6 +118,19 @@ describe("two server processes on one PostgreSQL", () => {
     for (const server of [a, b]) {
       const me = await graphql(server.url, ME, undefined, { token: change.data!.changePassword.accessToken });
       expect(me.data!.me.id).toBe(account.user.id);
+    }
+  });
+
+  test("a login on B beyond the session limit ends the oldest session on A at once", async () => {
+    const oldest = await signUp(a.url);
+    const others = [await logIn(a.url, oldest.user.email), await logIn(b.url, oldest.user.email)];
+    await warmBoth(oldest);
+    const newest = await logIn(b.url, oldest.user.email);
+    await expectSessionEnded(a, oldest.accessToken);
+    await expectSessionEnded(b, oldest.accessToken);
+    for (const server of [a, b]) {
+      for (const live of [...others, newest])
+        expect((await graphql(server.url, ME, undefined, { token: live.accessToken })).errors).toBeUndefined();
     }
   });
 

@@ -49,6 +49,7 @@ describe("login spends one bcrypt comparison whether or not the account exists",
       signupRateLimiter: new SignupRateLimiter(pool, { maxPerIp: 100_000, windowSeconds: 60 }),
       knownAddresses,
       refreshTokenTtlSeconds: 3600,
+      maxSessionsPerUser: 50,
       now: Date.now,
     });
   });

@@ -1,5 +1,5 @@
 import type { RunningApp } from "../../src/app";
-import { graphql, LOGIN, ME, REFRESH, signUp } from "../support/graphqlClient";
+import { graphql, LOGIN, ME, MY_SESSIONS, REFRESH, signUp } from "../support/graphqlClient";
 import { startTestServer, useTestServer } from "../support/testServer";
 
 /** `n` copies of `unit`, spaced, for operations of a chosen size. */
@@ -49,6 +49,30 @@ describe("operation limits (graphql-armor rules and graphql-js maxTokens), defau
   test("deep nesting is refused by its depth, whatever the fields", async () => {
     const deep = `{ ${"me { ".repeat(30)}id${" }".repeat(30)} }`;
     await expectRefused(app, deep, "GRAPHQL_VALIDATION_FAILED", /Query depth limit of 8 exceeded, found 31/, token);
+  });
+
+  test("a list costs by its page size: 15 aliased pages of sessions are refused, whatever the form of `first`", async () => {
+    const page = (first: string) => `mySessions${first} { edges { node { id createdAt lastUsedAt expiresAt userAgent ip current } } }`;
+    const refusal = /Query Cost limit of 10000 exceeded, found \d+/;
+    await expectRefused(app, `{ ${repeat(`a#: ${page("(first: 100)")}`, 15)} }`, "GRAPHQL_VALIDATION_FAILED", refusal, token);
+    // A variable could be anything up to the largest page; a left-out `first` is its default, 20.
+    await expectRefused(
+      app,
+      `query ($n: Int) { ${repeat(`a#: ${page("(first: $n)")}`, 15)} }`,
+      "GRAPHQL_VALIDATION_FAILED",
+      refusal,
+      token,
+    );
+    const withPageInfo = `a#: mySessions { edges { cursor node { id createdAt lastUsedAt expiresAt userAgent ip current } } pageInfo { hasNextPage endCursor } }`;
+    await expectRefused(app, `{ ${repeat(withPageInfo, 15)} }`, "GRAPHQL_VALIDATION_FAILED", refusal, token);
+  });
+
+  test("one page of sessions, of any allowed size, is within the cost limit", async () => {
+    for (const variables of [{}, { first: 100 }]) {
+      const response = await graphql(app.url, MY_SESSIONS, variables, { token });
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.mySessions.edges).toHaveLength(1);
+    }
   });
 
   test("a normal operation is well within every limit", async () => {

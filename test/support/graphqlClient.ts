@@ -9,6 +9,7 @@ import {
   RefreshDocument,
   RevokeSessionDocument,
   SignupDocument,
+  type MySessionsQuery,
   type SignupMutation,
   type TypedDocumentString,
 } from "./generated/graphql";
@@ -99,6 +100,12 @@ export function refreshTokenInBody<T extends { refreshToken: string | null }>(
   const { refreshToken } = payload;
   if (refreshToken === null) throw new Error(`no refresh token in the body: ${response.text}`);
   return { ...payload, refreshToken };
+}
+
+/** The sessions of a MY_SESSIONS answer's page, in order. */
+export function sessionsOf(response: GraphQLResponse<MySessionsQuery>) {
+  if (!response.data?.mySessions) throw new Error(`mySessions failed: ${response.text}`);
+  return response.data.mySessions.edges.map((edge) => edge.node);
 }
 
 /** Logs an existing user in and returns the payload. */

@@ -8,6 +8,7 @@ import type { PasswordHasher } from "./passwordHashing";
 import type { SignupRateLimiter } from "./signupRateLimiter";
 import type { Caller } from "../sessions/requestAuthentication";
 import { newSession, sessionEnded, tokenPair, type AuthResult, type ClientInfo } from "../sessions/sessionLifecycle";
+import { insertSessionWithinLimit } from "../sessions/sessionLimit";
 
 export interface SignupInput {
   email: string;
@@ -33,6 +34,8 @@ export interface AccountServiceDeps {
   signupRateLimiter: SignupRateLimiter;
   knownAddresses: KnownLoginAddresses;
   refreshTokenTtlSeconds: number;
+  /** Live sessions one user may hold; a login beyond it ends the user's oldest. */
+  maxSessionsPerUser: number;
   now: () => number;
 }
 
@@ -90,13 +93,16 @@ export class AccountService {
 
     // The cost was raised since this hash was made; the password is at hand only now.
     const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : undefined;
-    const session = newSession(client, this.deps.refreshTokenTtlSeconds, this.deps.now());
-    const [created] = await prisma.$transaction([
-      prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } }),
-      ...knownAddresses.remember(user.id, client.ip),
-      ...(upgradedHash ? [prisma.user.update({ where: { id: user.id }, data: { passwordHash: upgradedHash } })] : []),
-    ]);
-    return tokenPair(this.deps.accessTokens, user, created.id, session);
+    const now = this.deps.now();
+    const session = newSession(client, this.deps.refreshTokenTtlSeconds, now);
+    const sessionId = await prisma.$transaction(async (tx) => {
+      const id = await insertSessionWithinLimit(tx, user.id, session, this.deps.maxSessionsPerUser, now);
+      // Prisma's promises are lazy: each write runs when awaited, one after the other on tx.
+      for (const write of knownAddresses.remember(tx, user.id, client.ip)) await write;
+      if (upgradedHash) await tx.user.update({ where: { id: user.id }, data: { passwordHash: upgradedHash } });
+      return id;
+    });
+    return tokenPair(this.deps.accessTokens, user, sessionId, session);
   }
 
   /**
@@ -117,14 +123,15 @@ export class AccountService {
     await loginRateLimiter.recordSuccess(attempt);
     const passwordHash = await passwords.hash(newPassword);
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
-    const [, updatedUser, created] = await prisma.$transaction([
+    // The user row first, then its sessions: the order of a login (sessionLimit.ts), so the two cannot deadlock.
+    const [updatedUser, , created] = await prisma.$transaction([
+      prisma.user.update({ where: { id: user.id }, data: { passwordHash, tokenVersion: { increment: 1 } } }),
       prisma.session.updateMany({
         where: { userId: user.id, revokedAt: null },
         data: sessionEnded("PASSWORD_CHANGED", now()),
       }),
-      prisma.user.update({ where: { id: user.id }, data: { passwordHash, tokenVersion: { increment: 1 } } }),
       prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } }),
-      ...knownAddresses.remember(user.id, client.ip),
+      ...knownAddresses.remember(prisma, user.id, client.ip),
     ]);
     return tokenPair(this.deps.accessTokens, updatedUser, created.id, session);
   }

@@ -35,21 +35,22 @@ export class KnownLoginAddresses {
 
   /**
    * The writes that remember the address for the user and forget the user's addresses past their
-   * time, for the caller's transaction: they happen together with the session they come with.
+   * time, made on the caller's transaction client (or as a batch for `$transaction([...])`): they
+   * happen together with the session they come with.
    */
-  remember(userId: string, ip: string | null): Array<Prisma.PrismaPromise<unknown>> {
+  remember(db: Prisma.TransactionClient, userId: string, ip: string | null): Array<Prisma.PrismaPromise<unknown>> {
     if (ip === null) return [];
     const address = addressKey(ip);
     const lastLoginAt = new Date(this.now());
     return [
       // A native INSERT ... ON CONFLICT (one unique key, plain values): two first logins from one
       // address at once both succeed, one of them as the update.
-      this.prisma.knownLoginAddress.upsert({
+      db.knownLoginAddress.upsert({
         where: { userId_address: { userId, address } },
         create: { userId, address, lastLoginAt },
         update: { lastLoginAt },
       }),
-      this.prisma.knownLoginAddress.deleteMany({ where: { userId, lastLoginAt: { lte: this.oldestKnown() } } }),
+      db.knownLoginAddress.deleteMany({ where: { userId, lastLoginAt: { lte: this.oldestKnown() } } }),
     ];
   }
 

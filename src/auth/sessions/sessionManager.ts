@@ -1,5 +1,7 @@
 import { InputError } from "../../errors";
 import type { PrismaClient, Session } from "../../generated/prisma/client";
+import { requireUuid } from "../../ids";
+import { afterPosition, newestFirstPage, type Connection, type PageArgs } from "../../pagination/cursorPages";
 import type { Caller } from "./requestAuthentication";
 import { sessionEnded } from "./sessionLifecycle";
 
@@ -7,8 +9,6 @@ export interface SessionManagerDeps {
   prisma: PrismaClient;
   now: () => number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The signed-in user's control over their own sessions: list them, end one, end them all. */
 export class SessionManager {
@@ -25,26 +25,34 @@ export class SessionManager {
   /** Ends every session of the caller. The token version bump also voids every access token. */
   async logoutAll(caller: Caller): Promise<void> {
     const { prisma, now } = this.deps;
+    // The user row first, then its sessions: the order of a login (sessionLimit.ts), so the two cannot deadlock.
     await prisma.$transaction([
+      prisma.user.update({ where: { id: caller.user.id }, data: { tokenVersion: { increment: 1 } } }),
       prisma.session.updateMany({
         where: { userId: caller.user.id, revokedAt: null },
         data: sessionEnded("LOGOUT_ALL", now()),
       }),
-      prisma.user.update({ where: { id: caller.user.id }, data: { tokenVersion: { increment: 1 } } }),
     ]);
   }
 
-  /** The caller's live sessions, newest first. */
-  activeSessions(caller: Caller): Promise<Session[]> {
-    return this.deps.prisma.session.findMany({
-      where: { userId: caller.user.id, revokedAt: null, expiresAt: { gt: new Date(this.deps.now()) } },
-      orderBy: { createdAt: "desc" },
-    });
+  /** A page of the caller's live sessions, newest first (ties by id, so pages never overlap). */
+  activeSessions(caller: Caller, page: PageArgs): Promise<Connection<Session>> {
+    const { prisma, now } = this.deps;
+    return newestFirstPage(
+      page,
+      (session) => session.createdAt,
+      ({ take, after }) =>
+        prisma.session.findMany({
+          where: { userId: caller.user.id, revokedAt: null, expiresAt: { gt: new Date(now()) }, ...afterPosition("createdAt", after) },
+          orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+          take,
+        }),
+    );
   }
 
   /** Ends one of the caller's own sessions. Someone else's session id is as unknown as a made-up one. */
   async revokeSession(caller: Caller, sessionId: string): Promise<void> {
-    if (!UUID.test(sessionId)) throw new InputError("id", "This is not a session id.");
+    requireUuid(sessionId, "session");
     const { count } = await this.deps.prisma.session.updateMany({
       where: { id: sessionId, userId: caller.user.id, revokedAt: null },
       data: sessionEnded("REVOKED", this.deps.now()),

@@ -45,7 +45,7 @@ export type LoginInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Needs the current password. Ends every other session and returns a fresh pair for this one. */
+  /** Needs the current password. Ends every session of the user (the caller's too) and returns a fresh pair in a new session for the caller. */
   changePassword: AuthPayload;
   /** Start a session. A wrong email or password gives UNAUTHENTICATED with reason INVALID_CREDENTIALS. */
   login: AuthPayload;
@@ -93,12 +93,26 @@ export type MutationSignupArgs = {
   refreshTokenDelivery?: InputMaybe<RefreshTokenDelivery>;
 };
 
+/** Where a page ends, for asking for the next one with `after: endCursor`. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the page's last item; null for an empty page. */
+  endCursor: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** The caller's own account. Needs `Authorization: Bearer <accessToken>`. */
   me: User;
-  /** The caller's active sessions, newest first. */
-  mySessions: Array<Session>;
+  /** The caller's live sessions, newest first (at most MAX_SESSIONS_PER_USER, 50 by default). `first`: 1 to 100. */
+  mySessions: SessionConnection;
+};
+
+
+export type QueryMySessionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -126,6 +140,19 @@ export type Session = {
   lastUsedAt: Scalars['DateTime']['output'];
   /** As sent by the client when the session started. */
   userAgent: Maybe<Scalars['String']['output']>;
+};
+
+/** A page of sessions (Relay's cursor connection): pass `pageInfo.endCursor` as `after` for the next one. */
+export type SessionConnection = {
+  __typename?: 'SessionConnection';
+  edges: Array<SessionEdge>;
+  pageInfo: PageInfo;
+};
+
+export type SessionEdge = {
+  __typename?: 'SessionEdge';
+  cursor: Scalars['String']['output'];
+  node: Session;
 };
 
 export type SignupInput = {
@@ -225,12 +252,16 @@ export type ResolversTypes = {
   ChangePasswordInput: ChangePasswordInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LoginInput: LoginInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RefreshTokenDelivery: RefreshTokenDelivery;
   Role: Role;
   Session: ResolverTypeWrapper<SessionModel>;
+  SessionConnection: ResolverTypeWrapper<Omit<SessionConnection, 'edges'> & { edges: Array<ResolversTypes['SessionEdge']> }>;
+  SessionEdge: ResolverTypeWrapper<Omit<SessionEdge, 'node'> & { node: ResolversTypes['Session'] }>;
   SignupInput: SignupInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   User: ResolverTypeWrapper<UserModel>;
@@ -243,10 +274,14 @@ export type ResolversParentTypes = {
   ChangePasswordInput: ChangePasswordInput;
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
   LoginInput: LoginInput;
   Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   Session: SessionModel;
+  SessionConnection: Omit<SessionConnection, 'edges'> & { edges: Array<ResolversParentTypes['SessionEdge']> };
+  SessionEdge: Omit<SessionEdge, 'node'> & { node: ResolversParentTypes['Session'] };
   SignupInput: SignupInput;
   String: Scalars['String']['output'];
   User: UserModel;
@@ -274,9 +309,14 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   signup?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignupArgs, 'input' | 'refreshTokenDelivery'>>;
 };
 
+export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
-  mySessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
+  mySessions?: Resolver<ResolversTypes['SessionConnection'], ParentType, ContextType, RequireFields<QueryMySessionsArgs, 'first'>>;
 };
 
 export type SessionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Session'] = ResolversParentTypes['Session']> = {
@@ -287,6 +327,16 @@ export type SessionResolvers<ContextType = GraphQLContext, ParentType extends Re
   ip?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastUsedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type SessionConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SessionConnection'] = ResolversParentTypes['SessionConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['SessionEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type SessionEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SessionEdge'] = ResolversParentTypes['SessionEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Session'], ParentType, ContextType>;
 };
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
@@ -301,8 +351,11 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
+  SessionConnection?: SessionConnectionResolvers<ContextType>;
+  SessionEdge?: SessionEdgeResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 };
 

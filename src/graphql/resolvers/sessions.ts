@@ -2,7 +2,7 @@ import type { MutationResolvers, QueryResolvers, SessionResolvers } from "../gen
 import { deliver, forgetRefreshTokenCookie } from "./tokenDelivery";
 
 export const sessionQueries: Pick<QueryResolvers, "mySessions"> = {
-  mySessions: async (_parent, _args, context) => context.services.sessions.activeSessions(await context.caller()),
+  mySessions: async (_parent, args, context) => context.services.sessions.activeSessions(await context.caller(), args),
 };
 
 export const sessionMutations: Pick<MutationResolvers, "refreshToken" | "logout" | "logoutAll" | "revokeSession"> = {

@@ -82,10 +82,13 @@ export type LogoutAllMutationVariables = Exact<{ [key: string]: never; }>;
 
 export type LogoutAllMutation = { logoutAll: boolean };
 
-export type MySessionsQueryVariables = Exact<{ [key: string]: never; }>;
+export type MySessionsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
 
 
-export type MySessionsQuery = { mySessions: Array<{ id: string, createdAt: string, lastUsedAt: string, expiresAt: string, userAgent: string | null, ip: string | null, current: boolean }> };
+export type MySessionsQuery = { mySessions: { edges: Array<{ cursor: string, node: { id: string, createdAt: string, lastUsedAt: string, expiresAt: string, userAgent: string | null, ip: string | null, current: boolean } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type RevokeSessionMutationVariables = Exact<{
   id: string | number;
@@ -192,15 +195,24 @@ export const LogoutAllDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<LogoutAllMutation, LogoutAllMutationVariables>;
 export const MySessionsDocument = new TypedDocumentString(`
-    query MySessions {
-  mySessions {
-    id
-    createdAt
-    lastUsedAt
-    expiresAt
-    userAgent
-    ip
-    current
+    query MySessions($first: Int, $after: String) {
+  mySessions(first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        id
+        createdAt
+        lastUsedAt
+        expiresAt
+        userAgent
+        ip
+        current
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
   }
 }
     `) as unknown as TypedDocumentString<MySessionsQuery, MySessionsQueryVariables>;

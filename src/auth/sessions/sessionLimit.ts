@@ -1,0 +1,40 @@
+import type { Prisma } from "../../generated/prisma/client";
+import { sessionEnded, type NewSession } from "./sessionLifecycle";
+
+/**
+ * Inserts a session for an existing user and, in the same transaction, ends the user's oldest live
+ * sessions beyond `maxSessions`; the new one always stays. Returns the new session's id.
+ *
+ * Call it before the transaction touches any of the user's rows. Every transaction that writes a
+ * user and its sessions takes the user's row first (logoutAll, changePassword): one that locked
+ * sessions first and then waited for the user would deadlock with a login ending those sessions.
+ */
+export async function insertSessionWithinLimit(
+  tx: Prisma.TransactionClient,
+  userId: string,
+  session: NewSession,
+  maxSessions: number,
+  now: number,
+): Promise<string> {
+  // Two logins of one user at once would each insert their session, each count the live ones
+  // without seeing the other's uncommitted row, each keep `maxSessions - 1` others, and leave the
+  // user one over the limit. Locking the user's row makes the second wait here until the first
+  // commits; its count below (a fresh snapshot per statement under READ COMMITTED) then includes
+  // the first's session. Other users' logins do not wait.
+  await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
+  const { id } = await tx.session.create({ data: { ...session.data, userId }, select: { id: true } });
+  const beyondLimit = await tx.session.findMany({
+    where: { userId, id: { not: id }, revokedAt: null, expiresAt: { gt: new Date(now) } },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    skip: maxSessions - 1,
+    select: { id: true },
+  });
+  if (beyondLimit.length > 0) {
+    // An ordinary session-ending update: the database publishes it to every process's auth cache.
+    await tx.session.updateMany({
+      where: { id: { in: beyondLimit.map((ended) => ended.id) }, revokedAt: null },
+      data: sessionEnded("SESSION_LIMIT", now),
+    });
+  }
+  return id;
+}
