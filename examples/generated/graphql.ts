@@ -31,14 +31,14 @@ export type SignupInput = {
   password: string;
 };
 
-export type MyInfoFragment = { id: string, email: string, name: string, role: Role, createdAt: string };
+export type MyInfoFragment = { id: string, email: string | null, name: string, role: Role | null, createdAt: string };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, email: string, name: string, role: Role, createdAt: string } };
+export type MeQuery = { me: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } };
 
-export type SessionTokensFragment = { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string, name: string, role: Role, createdAt: string } };
+export type SessionTokensFragment = { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } };
 
 export type SignupMutationVariables = Exact<{
   input: SignupInput;
@@ -46,7 +46,7 @@ export type SignupMutationVariables = Exact<{
 }>;
 
 
-export type SignupMutation = { signup: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string, name: string, role: Role, createdAt: string } } };
+export type SignupMutation = { signup: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
 
 export type LoginMutationVariables = Exact<{
   input: LoginInput;
@@ -54,7 +54,7 @@ export type LoginMutationVariables = Exact<{
 }>;
 
 
-export type LoginMutation = { login: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string, name: string, role: Role, createdAt: string } } };
+export type LoginMutation = { login: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
 
 export type RefreshTokenMutationVariables = Exact<{
   token?: string | null | undefined;
@@ -62,7 +62,7 @@ export type RefreshTokenMutationVariables = Exact<{
 }>;
 
 
-export type RefreshTokenMutation = { refreshToken: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string, name: string, role: Role, createdAt: string } } };
+export type RefreshTokenMutation = { refreshToken: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
 
 export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
 

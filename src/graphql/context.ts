@@ -2,6 +2,7 @@ import type { Caller, BearerCredential } from "../auth/sessions/requestAuthentic
 import type { ClientInfo } from "../auth/sessions/sessionLifecycle";
 import type { User } from "../generated/prisma/client";
 import type { Services } from "../services";
+import { createLoaders, type Loaders } from "./loaders";
 
 /** What the edge (src/http) read from the request, as plain values: the GraphQL layer never sees the raw request. */
 export interface RequestValues {
@@ -39,6 +40,14 @@ export interface GraphQLContext {
   currentUser(): Promise<User>;
   /** The same, with the id of the session the access token belongs to. */
   caller(): Promise<Caller>;
+  /**
+   * Users this request has proven to be by their password or refresh token (signup, login,
+   * refreshToken): the AuthPayload it answers with is theirs, so the access rules let them read
+   * their own user in it without an Authorization header. Filled by ./resolvers/tokenDelivery.ts.
+   */
+  provenUserIds: Set<string>;
+  /** This request's batching loaders. */
+  loaders: Loaders;
   /** The refresh token from the request's cookie, for browser clients. */
   refreshTokenCookie: string | undefined;
   /**
@@ -64,6 +73,8 @@ export function buildContext(services: Services, requestId: string, request: Req
     log,
     caller: loadCaller,
     currentUser: async () => (await loadCaller()).user,
+    provenUserIds: new Set(),
+    loaders: createLoaders(services),
     refreshTokenCookie: request.refreshTokenCookie,
     refreshCookie: { change: undefined },
   };

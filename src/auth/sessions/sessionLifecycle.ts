@@ -27,7 +27,7 @@ export interface NewSession {
 const USER_AGENT_MAX_LENGTH = 512;
 
 /** Why a session ended (Session.revokedReason). */
-export type SessionEndReason = "LOGOUT" | "LOGOUT_ALL" | "PASSWORD_CHANGED" | "REVOKED" | "REUSE_DETECTED";
+export type SessionEndReason = "LOGOUT" | "LOGOUT_ALL" | "PASSWORD_CHANGED" | "REVOKED" | "REUSE_DETECTED" | "USER_DISABLED";
 
 /** The update that ends a session: every token of it fails from the next request on. */
 export function sessionEnded(reason: SessionEndReason, now: number) {

@@ -1,5 +1,6 @@
 import { InputError } from "../../errors";
 import type { PrismaClient, Session } from "../../generated/prisma/client";
+import { requireUuid } from "../../ids";
 import type { Caller } from "./requestAuthentication";
 import { sessionEnded } from "./sessionLifecycle";
 
@@ -7,8 +8,6 @@ export interface SessionManagerDeps {
   prisma: PrismaClient;
   now: () => number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The signed-in user's control over their own sessions: list them, end one, end them all. */
 export class SessionManager {
@@ -44,7 +43,7 @@ export class SessionManager {
 
   /** Ends one of the caller's own sessions. Someone else's session id is as unknown as a made-up one. */
   async revokeSession(caller: Caller, sessionId: string): Promise<void> {
-    if (!UUID.test(sessionId)) throw new InputError("id", "This is not a session id.");
+    requireUuid(sessionId, "session");
     const { count } = await this.deps.prisma.session.updateMany({
       where: { id: sessionId, userId: caller.user.id, revokedAt: null },
       data: sessionEnded("REVOKED", this.deps.now()),
