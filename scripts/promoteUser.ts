@@ -6,14 +6,14 @@ import { UserAdministration } from "../src/auth/accounts/userAdministration";
 import { loadConfig } from "../src/config";
 import { createDatabasePool, createPrismaClient } from "../src/db/prismaClient";
 import { createLogger } from "../src/logger";
-import { prepareDatabase } from "../src/prepareDatabase";
+import { openDatabase } from "../src/prepareDatabase";
 
 async function main(): Promise<void> {
   const email = process.argv[2];
   if (!email || process.argv.length > 3) throw new Error("Usage: npm run user:promote -- <email>");
   const config = loadConfig();
   const logger = createLogger("warn");
-  const database = await prepareDatabase(config.database, config.jwt.secret, logger).catch((error: unknown) => {
+  const database = await openDatabase(config.database, logger).catch((error: unknown) => {
     if (config.database.url) throw error;
     throw new Error(
       `${(error as Error).message}\nIs the API running on DATA_DIR ${config.database.dataDir}? Stop it first, or set DATABASE_URL.`,

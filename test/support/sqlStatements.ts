@@ -1,0 +1,22 @@
+import pg from "pg";
+
+/**
+ * Counts the SQL statements that this process sends to PostgreSQL while `action` runs, by
+ * wrapping node-postgres's Client#query, which every pooled query goes through (Prisma's driver
+ * adapter included). For an in-process test server with nothing else running, that is the cost
+ * of one request, measured on the real database.
+ */
+export async function countStatements(action: () => Promise<unknown>): Promise<number> {
+  const original = pg.Client.prototype.query;
+  let count = 0;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    count++;
+    return (original as (...args: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    await action();
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  return count;
+}
