@@ -89,7 +89,7 @@ describe("access rules at run time", () => {
       if (!caller) throw new AuthenticationError(AuthFailure.NOT_AUTHENTICATED);
       return { user: caller, sessionId: "session" };
     };
-    return { caller: found, provenUserIds: new Set(provenUserIds) } as unknown as GraphQLContext;
+    return { caller: found, knownCaller: () => undefined, provenUserIds: new Set(provenUserIds) } as unknown as GraphQLContext;
   }
 
   const schema = build(

@@ -82,9 +82,9 @@ function guard(field: GraphQLFieldConfig<unknown, GraphQLContext>, check: Access
   const resolve = field.resolve ?? defaultFieldResolver;
   return {
     ...field,
-    resolve: async (parent, args, context, info) => {
-      await check(parent, context);
-      return resolve(parent, args, context, info);
+    resolve: (parent, args, context, info) => {
+      const pending = check(parent, context);
+      return pending ? pending.then(() => resolve(parent, args, context, info)) : resolve(parent, args, context, info);
     },
   };
 }
