@@ -64,10 +64,10 @@ function fieldRule(
   problems: string[],
 ): FieldRule | undefined {
   const isPublic = getDirective(schema, field, "public") !== undefined;
-  const auth = getDirective(schema, field, "auth")?.[0] ?? getDirective(schema, type, "auth")?.[0];
-  const ownAuth = getDirective(schema, field, "auth") !== undefined;
+  const ownAuth = getDirective(schema, field, "auth")?.[0];
   if (isPublic && ownAuth) problems.push(`${where} has both @public and @auth: keep one.`);
   if (isPublic) return { public: true };
+  const auth = ownAuth ?? getDirective(schema, type, "auth")?.[0];
   return auth ? { public: false, requires: auth.requires as AccessRule } : undefined;
 }
 
