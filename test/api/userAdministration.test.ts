@@ -57,6 +57,12 @@ describe("the admin surface", () => {
         .map((account) => ({ id: account.user.id, email: account.user.email, name: account.user.name, role: "USER", disabledAt: null })),
     );
 
+    // Wildcards of SQL's LIKE are plain characters in a search.
+    for (const wildcard of ["%", "_", `${tag}%`, "\\"]) {
+      const { data } = await as(admin)(USERS, { first: 100, search: wildcard });
+      expect(data!.users.edges).toEqual([]);
+    }
+
     expect((await as(admin)(USERS, { search: "x".repeat(101) })).errors![0]!.extensions).toMatchObject({
       code: "BAD_USER_INPUT",
       field: "search",

@@ -25,9 +25,8 @@ export class UserDirectory {
     const term = search?.trim() ?? "";
     if ([...term].length > SEARCH_MAX_CHARACTERS)
       throw new InputError("search", `search must have at most ${SEARCH_MAX_CHARACTERS} characters.`);
-    const matching = term
-      ? { OR: [{ email: { contains: term, mode: "insensitive" as const } }, { name: { contains: term, mode: "insensitive" as const } }] }
-      : {};
+    const contains = { contains: literally(term), mode: "insensitive" as const };
+    const matching = term ? { OR: [{ email: contains }, { name: contains }] } : {};
     return newestFirstPage(
       args,
       (user) => user.createdAt,
@@ -39,4 +38,12 @@ export class UserDirectory {
         }),
     );
   }
+}
+
+/**
+ * Prisma's `contains` becomes ILIKE without escaping the pattern's wildcards, so a search for "%"
+ * or "_" would match everyone; escaped (backslash is PostgreSQL's LIKE escape), they match themselves.
+ */
+function literally(term: string): string {
+  return term.replace(/[\\%_]/g, "\\$&");
 }
