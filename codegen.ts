@@ -33,6 +33,11 @@ const config: CodegenConfig = {
         mappers: {
           User: "../../generated/prisma/client#User as UserModel",
           Session: "../../generated/prisma/client#Session as SessionModel",
+          Post: "../../generated/prisma/client#Post as PostModel",
+          PostConnection: "../../pagination/cursorPages#Connection<PostModel>",
+          PostEdge: "../../pagination/cursorPages#Edge<PostModel>",
+          UserConnection: "../../pagination/cursorPages#Connection<UserModel>",
+          UserEdge: "../../pagination/cursorPages#Edge<UserModel>",
         },
         scalars: { DateTime: "Date" },
         enumsAsTypes: true,

@@ -34,6 +34,10 @@ const layer = {
   graphqlFromDb: { regex: reaching("graphql"), message: "Layer rule: src/db never imports src/graphql." },
   httpFromDb: { regex: reaching("http"), message: "Layer rule: src/db never imports src/http." },
   servicesFromDb: { regex: reaching("services"), message: "Layer rule: src/db never imports src/services.ts." },
+  postsFromDb: { regex: reaching("posts"), message: "Layer rule: src/db never imports src/posts." },
+  graphqlFromPosts: { regex: reaching("graphql"), message: "Layer rule: src/posts never imports src/graphql." },
+  httpFromPosts: { regex: reaching("http"), message: "Layer rule: src/posts never imports src/http." },
+  servicesFromPosts: { regex: reaching("services"), message: "Layer rule: src/posts never imports src/services.ts." },
 };
 
 /** One config block per folder; a later block replaces the rule's options, so each lists all that apply. */
@@ -108,5 +112,6 @@ export default defineConfig(
   restrictImports(["src/graphql/**"], [layer.httpFromGraphql]),
   restrictImports(["src/auth/**"], authRules),
   restrictImports(["src/auth/tokens/**"], [...authRules, layer.sessionsFromTokens, layer.accountsFromTokens]),
-  restrictImports(["src/db/**"], [layer.authFromDb, layer.graphqlFromDb, layer.httpFromDb, layer.servicesFromDb]),
+  restrictImports(["src/posts/**"], [layer.graphqlFromPosts, layer.httpFromPosts, layer.servicesFromPosts]),
+  restrictImports(["src/db/**"], [layer.authFromDb, layer.postsFromDb, layer.graphqlFromDb, layer.httpFromDb, layer.servicesFromDb]),
 );

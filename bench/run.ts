@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { runLoad, sampleRss, type LoadResult } from "./load";
 import { PROJECT_ROOT } from "../src/projectRoot";
+import { measureRuleLayer } from "./ruleLayer";
 import { productionServerEnv, startServerProcess, stopAllServers, type ServerProcess } from "./serverProcess";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -127,10 +128,20 @@ async function main(): Promise<void> {
     };
     await api.stop();
 
+    // In this process, with the API idle: the access rules' cost on one `me`, against the server's time per `me` at 32 connections.
+    const ruleLayer = await measureRuleLayer();
+    console.log(
+      `\naccess rules on me: ${ruleLayer.addedUs} µs (${ruleLayer.withRulesUs} µs with, ${ruleLayer.withoutRulesUs} µs without, in-process)`,
+    );
+
     const apollo32 = rows.find((row) => row.scenario === "ceiling: bare Apollo Server 5")!;
     const targets = {
       meShareOfApolloCeiling: { value: round(me32.requestsPerSecond / apollo32.requestsPerSecond), target: ">= 0.5" },
       meP99DuringFloodOverP99Alone: { value: round(meUnderFlood.p99Ms / Math.max(me32.p99Ms, 1)), target: "<= 3" },
+      ruleLayerShareOfMe: {
+        value: Math.round((Math.max(ruleLayer.addedUs, 0) / (1e6 / me32.requestsPerSecond)) * 1000) / 1000,
+        target: "< 0.1",
+      },
       errors: { value: rows.reduce((sum, row) => sum + row.errors, 0), target: "0" },
       soakRss: { value: soak, target: "flat: end within 10% of start" },
     };
@@ -138,7 +149,11 @@ async function main(): Promise<void> {
     for (const [name, { value, target }] of Object.entries(targets)) console.log(`  ${name}: ${JSON.stringify(value)} (target ${target})`);
     fs.writeFileSync(
       path.join(PROJECT_ROOT, "bench", "results.json"),
-      JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, durationSeconds: DURATION, rows, targets }, null, 2) + "\n",
+      JSON.stringify(
+        { date: new Date().toISOString(), cpus: os.cpus().length, durationSeconds: DURATION, rows, ruleLayer, targets },
+        null,
+        2,
+      ) + "\n",
     );
     console.log("\nwritten to bench/results.json");
   } finally {

@@ -35,6 +35,23 @@ export const AuthFailure = {
 } as const;
 export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
 
+/** `extensions.reason` of FORBIDDEN errors: the caller is known, and may not do this. */
+export const ForbiddenReason = {
+  /** The field is for admins only (`@auth(requires: ADMIN)` in schema.graphql). */
+  ADMIN_ONLY: "ADMIN_ONLY",
+  /** The field is for the owner of the object and admins (`@auth(requires: OWNER_OR_ADMIN)`), e.g. another user's email. */
+  NOT_OWNER: "NOT_OWNER",
+  /** An admin has disabled the account: it cannot log in, refresh or use a token until enabled again. */
+  ACCOUNT_DISABLED: "ACCOUNT_DISABLED",
+} as const;
+export type ForbiddenReason = (typeof ForbiddenReason)[keyof typeof ForbiddenReason];
+
+const FORBIDDEN_MESSAGES: Record<ForbiddenReason, string> = {
+  ADMIN_ONLY: "Only an admin may do this.",
+  NOT_OWNER: "Only its owner and admins may see this.",
+  ACCOUNT_DISABLED: "This account has been disabled.",
+};
+
 const AUTH_MESSAGES: Record<AuthFailure, string> = {
   NOT_AUTHENTICATED: "You must be logged in.",
   TOKEN_EXPIRED: "Your access token has expired. Refresh it or log in again.",
@@ -61,6 +78,13 @@ export class AppError extends Error {
 export class AuthenticationError extends AppError {
   constructor(readonly reason: AuthFailure) {
     super(ErrorCode.UNAUTHENTICATED, AUTH_MESSAGES[reason], { reason });
+  }
+}
+
+/** The caller is known but may not do this; `reason` says why. */
+export class ForbiddenError extends AppError {
+  constructor(readonly reason: ForbiddenReason) {
+    super(ErrorCode.FORBIDDEN, FORBIDDEN_MESSAGES[reason], { reason });
   }
 }
 

@@ -21,13 +21,24 @@ export interface PreparedDatabase {
  * URL and no migrations, only reads the secret the primary made.
  */
 export async function prepareDatabase(database: DatabaseConfig, jwtSecret: string | undefined, logger: Logger): Promise<PreparedDatabase> {
+  const { url, embedded } = await openDatabase(database, logger);
+  try {
+    const secret = jwtSecret ?? (await readOrCreateSecretFile(path.join(database.dataDir, "jwt-secret")));
+    return { url, embedded, jwtSecret: secret };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+/** The database alone, migrated: what the server needs first, and all that a command like `npm run user:promote` needs. */
+export async function openDatabase(database: DatabaseConfig, logger: Logger): Promise<Omit<PreparedDatabase, "jwtSecret">> {
   const embedded = database.url ? undefined : await superviseEmbeddedPostgres(database.dataDir, logger);
   if (embedded) logger.info({ dataDir: database.dataDir }, "embedded PostgreSQL started");
   const url = database.url ?? embedded!.url;
   try {
     if (database.migrateOnStart) await applyMigrations(url);
-    const secret = jwtSecret ?? (await readOrCreateSecretFile(path.join(database.dataDir, "jwt-secret")));
-    return { url, embedded, jwtSecret: secret };
+    return { url, embedded };
   } catch (error) {
     await embedded?.stop();
     throw error;

@@ -4,6 +4,8 @@ import { KnownLoginAddresses } from "./auth/accounts/knownLoginAddresses";
 import { LoginRateLimiter } from "./auth/accounts/loginRateLimiter";
 import { PasswordHasher } from "./auth/accounts/passwordHashing";
 import { SignupRateLimiter } from "./auth/accounts/signupRateLimiter";
+import { UserAdministration } from "./auth/accounts/userAdministration";
+import { UserDirectory } from "./auth/accounts/userDirectory";
 import { RefreshRotation } from "./auth/sessions/refreshRotation";
 import { RequestAuthenticator } from "./auth/sessions/requestAuthentication";
 import { SessionManager } from "./auth/sessions/sessionManager";
@@ -14,13 +16,17 @@ import type { SigningKeys } from "./auth/tokens/signingKeys";
 import { VerifiedAccessTokens } from "./auth/tokens/verifiedAccessTokens";
 import type { Config } from "./config";
 import type { PrismaClient } from "./generated/prisma/client";
+import { PostService } from "./posts/postService";
 
-/** The services the GraphQL layer calls: the three rooms of src/auth, each built once per process. */
+/** The services the GraphQL layer calls: the three rooms of src/auth and the posts, each built once per process. */
 export interface Services {
   accounts: AccountService;
+  users: UserDirectory;
+  userAdministration: UserAdministration;
   refreshRotation: RefreshRotation;
   sessions: SessionManager;
   authenticator: RequestAuthenticator;
+  posts: PostService;
 }
 
 export interface ServiceDeps {
@@ -67,6 +73,8 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, a
       maxSessionsPerUser,
       now,
     }),
+    users: new UserDirectory(prisma),
+    userAdministration: new UserAdministration({ prisma, now }),
     refreshRotation: new RefreshRotation({
       prisma,
       accessTokens,
@@ -77,6 +85,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, a
     }),
     sessions: new SessionManager({ prisma, now }),
     authenticator: new RequestAuthenticator(new SessionStateReader(prisma, authCache), verifiedOnce(config, accessTokens, now), now),
+    posts: new PostService({ prisma, now }),
   };
 }
 

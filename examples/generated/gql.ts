@@ -16,10 +16,12 @@ import * as types from './graphql';
  */
 type Documents = {
     "fragment MyInfo on User {\n  id\n  email\n  name\n  role\n  createdAt\n}\n\nquery Me {\n  me {\n    ...MyInfo\n  }\n}": typeof types.MyInfoFragmentDoc,
+    "fragment MyPost on Post {\n  id\n  title\n  published\n  publishedAt\n}\n\nmutation CreatePost($input: CreatePostInput!) {\n  createPost(input: $input) {\n    ...MyPost\n  }\n}\n\nmutation PublishPost($id: ID!) {\n  publishPost(id: $id) {\n    ...MyPost\n  }\n}\n\nquery MyPosts($first: Int = 20, $after: String) {\n  myPosts(first: $first, after: $after) {\n    edges {\n      node {\n        ...MyPost\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": typeof types.MyPostFragmentDoc,
     "fragment SessionTokens on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...MyInfo\n  }\n}\n\nmutation Signup($input: SignupInput!, $delivery: RefreshTokenDelivery = BODY) {\n  signup(input: $input, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation Login($input: LoginInput!, $delivery: RefreshTokenDelivery = BODY) {\n  login(input: $input, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation RefreshToken($token: String, $delivery: RefreshTokenDelivery = BODY) {\n  refreshToken(token: $token, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation Logout {\n  logout\n}": typeof types.SessionTokensFragmentDoc,
 };
 const documents: Documents = {
     "fragment MyInfo on User {\n  id\n  email\n  name\n  role\n  createdAt\n}\n\nquery Me {\n  me {\n    ...MyInfo\n  }\n}": types.MyInfoFragmentDoc,
+    "fragment MyPost on Post {\n  id\n  title\n  published\n  publishedAt\n}\n\nmutation CreatePost($input: CreatePostInput!) {\n  createPost(input: $input) {\n    ...MyPost\n  }\n}\n\nmutation PublishPost($id: ID!) {\n  publishPost(id: $id) {\n    ...MyPost\n  }\n}\n\nquery MyPosts($first: Int = 20, $after: String) {\n  myPosts(first: $first, after: $after) {\n    edges {\n      node {\n        ...MyPost\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": types.MyPostFragmentDoc,
     "fragment SessionTokens on AuthPayload {\n  accessToken\n  accessTokenExpiresAt\n  refreshToken\n  refreshTokenExpiresAt\n  user {\n    ...MyInfo\n  }\n}\n\nmutation Signup($input: SignupInput!, $delivery: RefreshTokenDelivery = BODY) {\n  signup(input: $input, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation Login($input: LoginInput!, $delivery: RefreshTokenDelivery = BODY) {\n  login(input: $input, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation RefreshToken($token: String, $delivery: RefreshTokenDelivery = BODY) {\n  refreshToken(token: $token, refreshTokenDelivery: $delivery) {\n    ...SessionTokens\n  }\n}\n\nmutation Logout {\n  logout\n}": types.SessionTokensFragmentDoc,
 };
 
@@ -27,6 +29,10 @@ const documents: Documents = {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "fragment MyInfo on User {\n  id\n  email\n  name\n  role\n  createdAt\n}\n\nquery Me {\n  me {\n    ...MyInfo\n  }\n}"): typeof import('./graphql').MyInfoFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment MyPost on Post {\n  id\n  title\n  published\n  publishedAt\n}\n\nmutation CreatePost($input: CreatePostInput!) {\n  createPost(input: $input) {\n    ...MyPost\n  }\n}\n\nmutation PublishPost($id: ID!) {\n  publishPost(id: $id) {\n    ...MyPost\n  }\n}\n\nquery MyPosts($first: Int = 20, $after: String) {\n  myPosts(first: $first, after: $after) {\n    edges {\n      node {\n        ...MyPost\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}"): typeof import('./graphql').MyPostFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,13 +1,17 @@
-// The story of the product, told by a program: who am I without a token, with one, after a
-// refresh and after logging out. Every step prints what it sent and what the API answered.
+// The story of the product, told by a program: who am I without a token, with one, my own posts,
+// after a refresh and after logging out. Every step prints what it sent and what the API answered.
 import { GraphQLRequestError, graphqlRequest } from "../client/graphqlRequest";
 import {
+  CreatePostDocument,
   LoginDocument,
   LogoutDocument,
   MeDocument,
+  MyPostsDocument,
+  PublishPostDocument,
   RefreshTokenDocument,
   SignupDocument,
   type MyInfoFragment,
+  type MyPostFragment,
   type SessionTokensFragment,
 } from "../generated/graphql";
 
@@ -16,6 +20,8 @@ export interface Account {
   password: string;
   name: string;
 }
+
+const POST = { title: "Hello from the example", body: "Written by npm run example." };
 
 /** The API did something the story does not expect; the message says what. */
 export class UnexpectedAnswer extends Error {
@@ -36,6 +42,17 @@ export async function walkTheStory(url: string, account: Account, print: (line: 
 
   heading("Ask `me` with the access token");
   detail(`me: ${describeUser((await graphqlRequest(url, MeDocument, {}, tokens.accessToken)).me)}`);
+
+  heading("Write a post: a draft, which only its author sees");
+  const { createPost } = await graphqlRequest(url, CreatePostDocument, { input: POST }, tokens.accessToken);
+  detail(`created: ${describePost(createPost)}`);
+
+  heading("Publish it, then list my posts");
+  const { publishPost } = await graphqlRequest(url, PublishPostDocument, { id: createPost.id }, tokens.accessToken);
+  detail(`published: ${describePost(publishPost)}`);
+  const { myPosts } = await graphqlRequest(url, MyPostsDocument, { first: 3 }, tokens.accessToken);
+  for (const { node } of myPosts.edges) detail(`my post: ${describePost(node)}`);
+  if (myPosts.pageInfo.hasNextPage) detail("and more: pass pageInfo.endCursor as `after` for the next page");
 
   heading("Exchange the refresh token for a new pair (the old one is spent)");
   const { refreshToken: renewed } = await graphqlRequest(url, RefreshTokenDocument, { token: tokens.refreshToken });
@@ -86,6 +103,11 @@ export function describeError(error: GraphQLRequestError): string {
 
 function describeUser(user: MyInfoFragment): string {
   return `${user.name} <${user.email}>, role ${user.role}, member since ${user.createdAt}, id ${user.id}`;
+}
+
+function describePost(post: MyPostFragment): string {
+  const state = post.published ? `published ${post.publishedAt}` : "draft";
+  return `"${post.title}" (${state}), id ${post.id}`;
 }
 
 function describeTokens(tokens: SessionTokensFragment, detail: (text: string) => void): void {

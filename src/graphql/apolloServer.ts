@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
@@ -7,14 +5,11 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import type { HttpConfig } from "../config";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
-import { PROJECT_ROOT } from "../projectRoot";
 import type { GraphQLContext } from "./context";
 import { errorFormatter, withRequestIdOnMaskedErrors } from "./errorFormatting";
 import { operationLimitRules, parseLimits } from "./operationLimits";
 import { requestLogPlugin } from "./requestLogPlugin";
-import { resolvers } from "./resolvers";
-
-const SCHEMA_FILE = path.join(PROJECT_ROOT, "schema.graphql");
+import { buildApiSchema } from "./schema";
 
 /** What Apollo Sandbox opens with in development: the story of the product in one operation. */
 const SANDBOX_DOCUMENT = `# 1. Run "Signup" (or "Login"), copy accessToken.
@@ -52,8 +47,7 @@ mutation Logout {
 
 export function createApolloServer(config: HttpConfig, logger: Logger): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
-    typeDefs: fs.readFileSync(SCHEMA_FILE, "utf8"),
-    resolvers,
+    schema: buildApiSchema(),
     // Without introspection, "Did you mean ...?" suggestions would still reveal the schema: the
     // formatter removes them from every message (Apollo's hideSchemaDetailsFromClientErrors
     // covers only validation errors, so it is not used).

@@ -2,6 +2,7 @@ import type { Caller, BearerCredential } from "../auth/sessions/requestAuthentic
 import type { ClientInfo } from "../auth/sessions/sessionLifecycle";
 import type { User } from "../generated/prisma/client";
 import type { Services } from "../services";
+import { createLoaders, type Loaders } from "./loaders";
 
 /** What the edge (src/http) read from the request, as plain values: the GraphQL layer never sees the raw request. */
 export interface RequestValues {
@@ -39,6 +40,16 @@ export interface GraphQLContext {
   currentUser(): Promise<User>;
   /** The same, with the id of the session the access token belongs to. */
   caller(): Promise<Caller>;
+  /** The caller once `caller()` has found it, else undefined: lets the access rules pass without a wait. */
+  knownCaller(): Caller | undefined;
+  /**
+   * Users this request has proven to be by their password or refresh token (signup, login,
+   * refreshToken): the AuthPayload it answers with is theirs, so the access rules let them read
+   * their own user in it without an Authorization header. Filled by ./resolvers/tokenDelivery.ts.
+   */
+  provenUserIds: Set<string>;
+  /** This request's batching loaders. */
+  loaders: Loaders;
   /** The refresh token from the request's cookie, for browser clients. */
   refreshTokenCookie: string | undefined;
   /**
@@ -50,11 +61,13 @@ export interface GraphQLContext {
 
 export function buildContext(services: Services, requestId: string, request: RequestValues, log: RequestLogFields): GraphQLContext {
   let caller: Promise<Caller> | undefined;
+  let known: Caller | undefined;
   // async: a refused credential rejects only the fields that need a caller.
   const loadCaller = () =>
     (caller ??= (async () => {
       const found = await services.authenticator.authenticate(request.credential);
       log.userId = found.user.id;
+      known = found;
       return found;
     })());
   return {
@@ -63,7 +76,10 @@ export function buildContext(services: Services, requestId: string, request: Req
     services,
     log,
     caller: loadCaller,
+    knownCaller: () => known,
     currentUser: async () => (await loadCaller()).user,
+    provenUserIds: new Set(),
+    loaders: createLoaders(services),
     refreshTokenCookie: request.refreshTokenCookie,
     refreshCookie: { change: undefined },
   };

@@ -2,10 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { buildSchema, parse, validate } from "graphql";
 import type { RunningApp } from "../../src/app";
-import { AuthFailure, ErrorCode } from "../../src/errors";
+import { AuthFailure, ErrorCode, ForbiddenReason, TooManyRequestsReason } from "../../src/errors";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { run } from "../support/childProcess";
-import { uniqueEmail } from "../support/graphqlClient";
+import { signUp, uniqueEmail } from "../support/graphqlClient";
 import { startTestServer } from "../support/testServer";
 
 const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
@@ -69,7 +69,10 @@ describe("docs/api.md", () => {
     const app: RunningApp = await startTestServer();
     try {
       const email = uniqueEmail("readme");
-      const script = codeBlocks(section("docs/api.md", "Operations"), "sh")
+      // The admin examples need ADMIN_TOKEN, an admin's access token, as a reader would have it.
+      const admin = await signUp(app.url, { name: "Admin" });
+      await app.prisma.user.update({ where: { id: admin.user.id }, data: { role: "ADMIN" } });
+      const script = [`ADMIN_TOKEN=${admin.accessToken}`, ...codeBlocks(section("docs/api.md", "Operations"), "sh")]
         .join("\n")
         .replaceAll("http://localhost:4000/graphql", app.url)
         .replaceAll("ada@example.com", email);
@@ -90,6 +93,20 @@ describe("docs/api.md", () => {
         "mySessions",
         "revokeSession",
         "changePassword",
+        "createPost",
+        "updatePost",
+        "publishPost",
+        "feed",
+        "feed",
+        "myPosts",
+        "post",
+        "unpublishPost",
+        "deletePost",
+        "users",
+        "removePost",
+        "setUserRole",
+        "disableUser",
+        "enableUser",
         "logout",
         "SESSION_ENDED",
         "logoutAll",
@@ -98,7 +115,7 @@ describe("docs/api.md", () => {
 
       const user = await app.prisma.user.findUniqueOrThrow({ where: { email }, include: { sessions: true } });
       const endings = user.sessions.map((session) => session.revokedReason).sort();
-      expect(endings).toEqual(["LOGOUT", "LOGOUT_ALL", "LOGOUT_ALL", "PASSWORD_CHANGED", "REVOKED"]);
+      expect(endings).toEqual(["LOGOUT", "LOGOUT_ALL", "LOGOUT_ALL", "PASSWORD_CHANGED", "REVOKED", "USER_DISABLED"]);
     } finally {
       await app.stop();
     }
@@ -123,7 +140,8 @@ describe("docs/api.md", () => {
 
   test("every error code and reason of src/errors.ts is in the Errors table", () => {
     const errors = section("docs/api.md", "Errors");
-    for (const name of [...Object.values(ErrorCode), ...Object.values(AuthFailure)]) expect(errors).toContain(`\`${name}\``);
+    const names = [ErrorCode, AuthFailure, ForbiddenReason, TooManyRequestsReason].flatMap((values) => Object.values(values));
+    for (const name of names) expect(errors).toContain(`\`${name}\``);
   });
 });
 

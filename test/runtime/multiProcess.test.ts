@@ -155,6 +155,50 @@ describe("two server processes on one PostgreSQL", () => {
     }
   });
 
+  describe("admin changes made on one process hold on the other from the next request", () => {
+    const USERS = "query { users(first: 1) { edges { node { id } } } }";
+    const SET_ROLE = "mutation ($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { role } }";
+
+    async function adminAndUser() {
+      const admin = await signUp(a.url);
+      // As `npm run user:promote` does; the API itself makes no admin out of a non-admin.
+      await db.query(`UPDATE "User" SET role = 'ADMIN' WHERE id = $1`, [admin.user.id]);
+      const user = await signUp(a.url);
+      await warmBoth(user);
+      return { admin, user };
+    }
+
+    const usersAs = (server: ChildServer, account: AuthPayload) => graphql(server.url, USERS, undefined, { token: account.accessToken });
+
+    test("setUserRole on A: the user's next request on B has the new role, with the same token", async () => {
+      const { admin, user } = await adminAndUser();
+      for (const server of [a, b]) expect((await usersAs(server, user)).errors?.[0]?.extensions?.reason).toBe("ADMIN_ONLY");
+
+      const promote = await graphql(a.url, SET_ROLE, { id: user.user.id, role: "ADMIN" }, { token: admin.accessToken });
+      expect(promote.data).toEqual({ setUserRole: { role: "ADMIN" } });
+      for (const server of [b, a]) expect((await usersAs(server, user)).errors).toBeUndefined();
+
+      const demote = await graphql(b.url, SET_ROLE, { id: user.user.id, role: "USER" }, { token: admin.accessToken });
+      expect(demote.data).toEqual({ setUserRole: { role: "USER" } });
+      for (const server of [a, b]) expect((await usersAs(server, user)).errors?.[0]?.extensions?.reason).toBe("ADMIN_ONLY");
+    });
+
+    test("disableUser on B: every session of the user is refused on A at once", async () => {
+      const { admin, user } = await adminAndUser();
+      const disable = await graphql(
+        b.url,
+        "mutation ($id: ID!) { disableUser(id: $id) { id } }",
+        { id: user.user.id },
+        { token: admin.accessToken },
+      );
+      expect(disable.errors).toBeUndefined();
+      for (const server of [a, b]) {
+        const me = await graphql(server.url, ME, undefined, { token: user.accessToken });
+        expect(me.errors?.[0]?.extensions).toEqual({ code: "FORBIDDEN", reason: "ACCOUNT_DISABLED" });
+      }
+    });
+  });
+
   test("a user deleted in the database is refused by both at once", async () => {
     const account = await signUp(a.url);
     await warmBoth(account);

@@ -86,11 +86,21 @@ export async function signUp(
   const input = { email: uniqueEmail(), password: PASSWORD, name: "Test User", ...overrides };
   const response = await graphql(url, SIGNUP, { input }, { headers });
   if (!response.data?.signup) throw new Error(`signup failed: ${response.text}`);
-  return { ...refreshTokenInBody(response.data.signup, response), password: input.password };
+  return { ...withOwnEmail(refreshTokenInBody(response.data.signup, response), response), password: input.password };
 }
 
 /** A signup or login answer whose refresh token travelled in the body (the default delivery). */
-export type AuthPayload = SignupMutation["signup"] & { refreshToken: string };
+export type AuthPayload = SignupMutation["signup"] & { refreshToken: string; user: { email: string } };
+
+/** The payload, checked to show the caller their own email, as it always must (User.email is null only for others). */
+function withOwnEmail<T extends { user: { email: string | null } }>(
+  payload: T,
+  response: GraphQLResponse,
+): T & { user: { email: string } } {
+  const { email } = payload.user;
+  if (email === null) throw new Error(`the caller's own email is missing: ${response.text}`);
+  return { ...payload, user: { ...payload.user, email } };
+}
 
 /** The payload, checked to carry its refresh token in the body, as BODY delivery promises. */
 export function refreshTokenInBody<T extends { refreshToken: string | null }>(
@@ -112,5 +122,5 @@ export function sessionsOf(response: GraphQLResponse<MySessionsQuery>) {
 export async function logIn(url: string, email: string, password = PASSWORD, headers: Record<string, string> = {}) {
   const response = await graphql(url, LOGIN, { input: { email, password } }, { headers });
   if (!response.data?.login) throw new Error(`login failed: ${response.text}`);
-  return refreshTokenInBody(response.data.login, response);
+  return withOwnEmail(refreshTokenInBody(response.data.login, response), response);
 }

@@ -13,6 +13,7 @@ describe("the auth cache", () => {
     passwordHash: "unused",
     role: "USER",
     tokenVersion: 0,
+    disabledAt: null,
     createdAt: new Date(0),
     updatedAt: new Date(0),
   });

@@ -38,6 +38,10 @@ describe("import boundaries between the layers (npm run lint)", () => {
     ["src/db/x.ts", 'import type { GraphQLContext } from "../graphql/context";', "src/db never imports src/graphql"],
     ["src/db/x.ts", 'import { createHttpServer } from "../http/httpServer";', "src/db never imports src/http"],
     ["src/db/x.ts", 'import type { Services } from "../services";', "src/db never imports src/services.ts"],
+    ["src/db/x.ts", 'import { PostService } from "../posts/postService";', "src/db never imports src/posts"],
+    ["src/posts/x.ts", 'import type { GraphQLContext } from "../graphql/context";', "src/posts never imports src/graphql"],
+    ["src/posts/x.ts", 'import { corsHeaders } from "../http/cors";', "src/posts never imports src/http"],
+    ["src/posts/x.ts", 'import type { Services } from "../services";', "src/posts never imports src/services.ts"],
   ])("%s: %s is refused", async (filePath, code, rule) => {
     const messages = await layerMessages(filePath, code);
     expect(messages).toHaveLength(1);

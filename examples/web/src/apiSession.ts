@@ -1,10 +1,13 @@
 import { GraphQLRequestError, graphqlRequest } from "../../client/graphqlRequest";
 import {
+  CreatePostDocument,
   LoginDocument,
   LogoutDocument,
   MeDocument,
+  MyPostsDocument,
   RefreshTokenDocument,
   type MyInfoFragment,
+  type MyPostFragment,
   type TypedDocumentString,
 } from "../../generated/graphql";
 
@@ -31,6 +34,16 @@ export class ApiSession {
 
   async myInfo(): Promise<MyInfoFragment> {
     return (await this.request(MeDocument, {})).me;
+  }
+
+  /** A new draft: only its author sees it until it is published. */
+  async writeDraft(title: string, body: string): Promise<MyPostFragment> {
+    return (await this.request(CreatePostDocument, { input: { title, body } })).createPost;
+  }
+
+  /** The first page of the user's own posts, newest first. */
+  async myPosts(): Promise<MyPostFragment[]> {
+    return (await this.request(MyPostsDocument, { first: 10 })).myPosts.edges.map((edge) => edge.node);
   }
 
   /** Ends the session on the server (which also clears the cookie), and forgets the access token. */

@@ -1,5 +1,5 @@
 // The story of the product in a user's eyes: "See my info" shows the login form until the user
-// has logged in, then the user's own info; logging out brings the login form back.
+// has logged in, then the user's own info and posts; logging out brings the login form back.
 import { GraphQLRequestError } from "../../client/graphqlRequest";
 import type { MyInfoFragment } from "../../generated/graphql";
 import { ApiSession } from "./apiSession";
@@ -16,6 +16,8 @@ const loginProblem = element("login-problem");
 const infoSection = element("my-info");
 const problem = element("problem");
 const activity = element("activity");
+const draftForm = element("draft-form") as HTMLFormElement;
+const postList = element("my-posts");
 
 function report(line: string): void {
   const item = document.createElement("li");
@@ -91,6 +93,39 @@ async function logOut(): Promise<void> {
   }
 }
 
+/** The user's own posts: something only they and the API know about. */
+async function showMyPosts(): Promise<void> {
+  try {
+    const posts = await session.myPosts();
+    postList.replaceChildren(
+      ...posts.map((post) => {
+        const item = document.createElement("li");
+        item.textContent = `${post.title} (${post.published ? "published" : "draft"})`;
+        return item;
+      }),
+    );
+    report(`myPosts: ${posts.length} of your posts`);
+  } catch (error) {
+    showProblem(error);
+  }
+}
+
+async function writeDraft(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  const fields = new FormData(draftForm);
+  try {
+    const post = await session.writeDraft(textField(fields, "title"), textField(fields, "body"));
+    report(`createPost: draft "${post.title}"`);
+    draftForm.reset();
+  } catch (error) {
+    showProblem(error);
+    return;
+  }
+  await showMyPosts();
+}
+
 element("see-my-info").addEventListener("click", () => void seeMyInfo());
 loginForm.addEventListener("submit", (event) => void logIn(event));
 element("logout").addEventListener("click", () => void logOut());
+element("show-my-posts").addEventListener("click", () => void showMyPosts());
+draftForm.addEventListener("submit", (event) => void writeDraft(event));

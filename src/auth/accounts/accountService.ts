@@ -1,4 +1,4 @@
-import { AuthFailure, AuthenticationError, InputError } from "../../errors";
+import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, InputError } from "../../errors";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
 import { validateEmail, validateName, validateNewPassword, validateOfferedPassword } from "./inputValidation";
@@ -89,6 +89,8 @@ export class AccountService {
       ? await passwords.verify(input.password, user.passwordHash)
       : await passwords.verifyAgainstDummy(input.password);
     if (!user || !passwordMatches) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
+    // Said only to whoever knows the password, so it tells a stranger nothing about the account.
+    if (user.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
     await loginRateLimiter.recordSuccess(attempt);
 
     // The cost was raised since this hash was made; the password is at hand only now.

@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import { AuthFailure, AuthenticationError } from "../../errors";
+import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, type AppError } from "../../errors";
 import type { Prisma, PrismaClient, Session } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
 import { hashRefreshToken, successorRefreshToken } from "../tokens/refreshTokenCrypto";
@@ -23,7 +23,7 @@ interface LockedRefreshToken {
   successorId: string | null;
 }
 
-type RefreshOutcome = { result: AuthResult } | { failure: AuthFailure };
+type RefreshOutcome = { result: AuthResult } | { failure: AppError };
 
 // Our refresh tokens are 43 base64url characters; anything else is not worth a database read.
 const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
@@ -41,7 +41,7 @@ export class RefreshRotation {
     if (!token || !REFRESH_TOKEN_SHAPE.test(token)) throw new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID);
     const outcome = await this.deps.prisma.$transaction((tx) => this.rotate(tx, token));
     // Failures are returned, not thrown, inside the transaction: a revocation for reuse must commit.
-    if ("failure" in outcome) throw new AuthenticationError(outcome.failure);
+    if ("failure" in outcome) throw outcome.failure;
     return outcome.result;
   }
 
@@ -52,10 +52,12 @@ export class RefreshRotation {
     const [presented] = await tx.$queryRaw<LockedRefreshToken[]>`
       SELECT "id", "sessionId", "expiresAt", "spentAt", "successorId"
       FROM "RefreshToken" WHERE "tokenHash" = ${hashRefreshToken(token)} FOR UPDATE`;
-    if (!presented) return { failure: AuthFailure.REFRESH_TOKEN_INVALID };
+    if (!presented) return { failure: new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID) };
     const session = await tx.session.findUniqueOrThrow({ where: { id: presented.sessionId }, include: { user: true } });
-    if (session.revokedAt !== null) return { failure: AuthFailure.SESSION_ENDED };
-    if (presented.expiresAt.getTime() <= now) return { failure: AuthFailure.REFRESH_TOKEN_EXPIRED };
+    // Before the session check: disabling the user ended this session too, and this says why.
+    if (session.user.disabledAt !== null) return { failure: new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED) };
+    if (session.revokedAt !== null) return { failure: new AuthenticationError(AuthFailure.SESSION_ENDED) };
+    if (presented.expiresAt.getTime() <= now) return { failure: new AuthenticationError(AuthFailure.REFRESH_TOKEN_EXPIRED) };
 
     if (presented.spentAt === null) {
       const successor = successorRefreshToken(token, this.deps.rotationKey);
@@ -74,7 +76,7 @@ export class RefreshRotation {
     }
 
     await tx.session.update({ where: { id: session.id }, data: sessionEnded("REUSE_DETECTED", now) });
-    return { failure: AuthFailure.REFRESH_TOKEN_REUSED };
+    return { failure: new AuthenticationError(AuthFailure.REFRESH_TOKEN_REUSED) };
   }
 
   /** Follows the rotation chain from a spent token to the live one, re-deriving each value. */
@@ -92,7 +94,7 @@ export class RefreshRotation {
     }
     // A mismatch means the chain was made under another server secret: nothing to hand out.
     if (current.spentAt !== null || current.tokenHash !== hashRefreshToken(value)) {
-      return { failure: AuthFailure.REFRESH_TOKEN_INVALID };
+      return { failure: new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID) };
     }
     return { result: this.pair(session, value, current.expiresAt) };
   }

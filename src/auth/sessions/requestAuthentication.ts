@@ -1,4 +1,4 @@
-import { AuthFailure, AuthenticationError } from "../../errors";
+import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason } from "../../errors";
 import type { User } from "../../generated/prisma/client";
 import type { AccessTokenClaims } from "../tokens/accessTokens";
 import type { SessionStateReader } from "./sessionStateReader";
@@ -19,8 +19,8 @@ export type BearerCredential = { kind: "none" } | { kind: "bearer"; token: strin
  * Turns the access token of a request into its caller. This is the hot path of every
  * authenticated call: one signature check and one read of the session with its user (from this
  * process's auth cache, which every change in the database invalidates at once, else one indexed
- * query). An ended session, a deleted user or a bumped token version fails here, whatever the
- * token's `exp` says.
+ * query). An ended session, a deleted or disabled user or a bumped token version fails here,
+ * whatever the token's `exp` says.
  */
 export class RequestAuthenticator {
   constructor(
@@ -34,6 +34,8 @@ export class RequestAuthenticator {
     if (credential.kind === "unusable") throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
     const claims = this.accessTokens.verify(credential.token);
     const session = await this.sessions.read(claims.sessionId);
+    // Before the session checks: disabling ended the sessions too, and this says why.
+    if (session?.userId === claims.userId && session.user.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
     const valid =
       session !== null &&
       session.userId === claims.userId &&

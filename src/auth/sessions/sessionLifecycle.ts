@@ -27,7 +27,8 @@ export interface NewSession {
 }
 
 /** Why a session ended (Session.revokedReason). */
-export type SessionEndReason = "LOGOUT" | "LOGOUT_ALL" | "PASSWORD_CHANGED" | "REVOKED" | "REUSE_DETECTED" | "SESSION_LIMIT";
+export type SessionEndReason =
+  "LOGOUT" | "LOGOUT_ALL" | "PASSWORD_CHANGED" | "REVOKED" | "REUSE_DETECTED" | "SESSION_LIMIT" | "USER_DISABLED";
 
 /** The update that ends a session: every token of it fails from the next request on. */
 export function sessionEnded(reason: SessionEndReason, now: number) {

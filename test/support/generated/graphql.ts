@@ -11,6 +11,13 @@ export type ChangePasswordInput = {
   newPassword: string;
 };
 
+export type CreatePostInput = {
+  /** 1 to 10,000 characters. */
+  body: string;
+  /** 1 to 200 characters, one line. */
+  title: string;
+};
+
 export type LoginInput = {
   email: string;
   password: string;
@@ -37,12 +44,18 @@ export type SignupInput = {
   password: string;
 };
 
+/** Leave out what stays as it is. */
+export type UpdatePostInput = {
+  body?: string | null | undefined;
+  title?: string | null | undefined;
+};
+
 export type SignupMutationVariables = Exact<{
   input: SignupInput;
 }>;
 
 
-export type SignupMutation = { signup: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string, name: string, role: Role } } };
+export type SignupMutation = { signup: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null, name: string, role: Role | null } } };
 
 export type LoginMutationVariables = Exact<{
   input: LoginInput;
@@ -50,12 +63,12 @@ export type LoginMutationVariables = Exact<{
 }>;
 
 
-export type LoginMutation = { login: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string, name: string, role: Role } } };
+export type LoginMutation = { login: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null, name: string, role: Role | null } } };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, email: string, name: string, role: Role, createdAt: string } };
+export type MeQuery = { me: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } };
 
 export type ChangePasswordMutationVariables = Exact<{
   input: ChangePasswordInput;
@@ -64,13 +77,126 @@ export type ChangePasswordMutationVariables = Exact<{
 
 export type ChangePasswordMutation = { changePassword: { accessToken: string, refreshToken: string | null, user: { id: string } } };
 
+export type UsersQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  search?: string | null | undefined;
+}>;
+
+
+export type UsersQuery = { users: { edges: Array<{ cursor: string, node: { id: string, email: string | null, name: string, role: Role | null, disabledAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type SetUserRoleMutationVariables = Exact<{
+  id: string | number;
+  role: Role;
+}>;
+
+
+export type SetUserRoleMutation = { setUserRole: { id: string, role: Role | null } };
+
+export type DisableUserMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DisableUserMutation = { disableUser: { id: string, disabledAt: string | null } };
+
+export type EnableUserMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type EnableUserMutation = { enableUser: { id: string, disabledAt: string | null } };
+
+export type PostFieldsFragment = { id: string, title: string, body: string, published: boolean, publishedAt: string | null, createdAt: string, updatedAt: string, author: { id: string, name: string } };
+
+export type CreatePostMutationVariables = Exact<{
+  input: CreatePostInput;
+}>;
+
+
+export type CreatePostMutation = { createPost: { id: string, title: string, body: string, published: boolean, publishedAt: string | null, createdAt: string, updatedAt: string, author: { id: string, name: string } } };
+
+export type UpdatePostMutationVariables = Exact<{
+  id: string | number;
+  input: UpdatePostInput;
+}>;
+
+
+export type UpdatePostMutation = { updatePost: { id: string, title: string, body: string, published: boolean, publishedAt: string | null, createdAt: string, updatedAt: string, author: { id: string, name: string } } };
+
+export type PublishPostMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type PublishPostMutation = { publishPost: { id: string, title: string, body: string, published: boolean, publishedAt: string | null, createdAt: string, updatedAt: string, author: { id: string, name: string } } };
+
+export type UnpublishPostMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type UnpublishPostMutation = { unpublishPost: { id: string, title: string, body: string, published: boolean, publishedAt: string | null, createdAt: string, updatedAt: string, author: { id: string, name: string } } };
+
+export type DeletePostMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeletePostMutation = { deletePost: boolean };
+
+export type RemovePostMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RemovePostMutation = { removePost: boolean };
+
+export type PostQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type PostQuery = { post: { id: string, title: string, body: string, published: boolean, publishedAt: string | null, createdAt: string, updatedAt: string, author: { id: string, name: string } } };
+
+export type PostAuthorQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type PostAuthorQuery = { post: { title: string, author: { name: string, email: string | null, role: Role | null } } };
+
+export type MyPostsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type MyPostsQuery = { myPosts: { edges: Array<{ cursor: string, node: { id: string, title: string, published: boolean } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type FeedQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type FeedQuery = { feed: { edges: Array<{ cursor: string, node: { id: string, title: string, published: boolean } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type FeedWithAuthorsQueryVariables = Exact<{
+  first?: number | null | undefined;
+}>;
+
+
+export type FeedWithAuthorsQuery = { feed: { edges: Array<{ node: { title: string, author: { id: string, name: string } } }>, pageInfo: { hasNextPage: boolean } } };
+
 export type RefreshMutationVariables = Exact<{
   token?: string | null | undefined;
   delivery?: RefreshTokenDelivery | null | undefined;
 }>;
 
 
-export type RefreshMutation = { refreshToken: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string } } };
+export type RefreshMutation = { refreshToken: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null } } };
 
 export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
 
@@ -115,7 +241,21 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const PostFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PostFields on Post {
+  id
+  title
+  body
+  published
+  publishedAt
+  createdAt
+  updatedAt
+  author {
+    id
+    name
+  }
+}
+    `, {"fragmentName":"PostFields"}) as unknown as TypedDocumentString<PostFieldsFragment, unknown>;
 export const SignupDocument = new TypedDocumentString(`
     mutation Signup($input: SignupInput!) {
   signup(input: $input) {
@@ -170,6 +310,221 @@ export const ChangePasswordDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ChangePasswordMutation, ChangePasswordMutationVariables>;
+export const UsersDocument = new TypedDocumentString(`
+    query Users($first: Int, $after: String, $search: String) {
+  users(first: $first, after: $after, search: $search) {
+    edges {
+      cursor
+      node {
+        id
+        email
+        name
+        role
+        disabledAt
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UsersQuery, UsersQueryVariables>;
+export const SetUserRoleDocument = new TypedDocumentString(`
+    mutation SetUserRole($id: ID!, $role: Role!) {
+  setUserRole(id: $id, role: $role) {
+    id
+    role
+  }
+}
+    `) as unknown as TypedDocumentString<SetUserRoleMutation, SetUserRoleMutationVariables>;
+export const DisableUserDocument = new TypedDocumentString(`
+    mutation DisableUser($id: ID!) {
+  disableUser(id: $id) {
+    id
+    disabledAt
+  }
+}
+    `) as unknown as TypedDocumentString<DisableUserMutation, DisableUserMutationVariables>;
+export const EnableUserDocument = new TypedDocumentString(`
+    mutation EnableUser($id: ID!) {
+  enableUser(id: $id) {
+    id
+    disabledAt
+  }
+}
+    `) as unknown as TypedDocumentString<EnableUserMutation, EnableUserMutationVariables>;
+export const CreatePostDocument = new TypedDocumentString(`
+    mutation CreatePost($input: CreatePostInput!) {
+  createPost(input: $input) {
+    ...PostFields
+  }
+}
+    fragment PostFields on Post {
+  id
+  title
+  body
+  published
+  publishedAt
+  createdAt
+  updatedAt
+  author {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<CreatePostMutation, CreatePostMutationVariables>;
+export const UpdatePostDocument = new TypedDocumentString(`
+    mutation UpdatePost($id: ID!, $input: UpdatePostInput!) {
+  updatePost(id: $id, input: $input) {
+    ...PostFields
+  }
+}
+    fragment PostFields on Post {
+  id
+  title
+  body
+  published
+  publishedAt
+  createdAt
+  updatedAt
+  author {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<UpdatePostMutation, UpdatePostMutationVariables>;
+export const PublishPostDocument = new TypedDocumentString(`
+    mutation PublishPost($id: ID!) {
+  publishPost(id: $id) {
+    ...PostFields
+  }
+}
+    fragment PostFields on Post {
+  id
+  title
+  body
+  published
+  publishedAt
+  createdAt
+  updatedAt
+  author {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<PublishPostMutation, PublishPostMutationVariables>;
+export const UnpublishPostDocument = new TypedDocumentString(`
+    mutation UnpublishPost($id: ID!) {
+  unpublishPost(id: $id) {
+    ...PostFields
+  }
+}
+    fragment PostFields on Post {
+  id
+  title
+  body
+  published
+  publishedAt
+  createdAt
+  updatedAt
+  author {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<UnpublishPostMutation, UnpublishPostMutationVariables>;
+export const DeletePostDocument = new TypedDocumentString(`
+    mutation DeletePost($id: ID!) {
+  deletePost(id: $id)
+}
+    `) as unknown as TypedDocumentString<DeletePostMutation, DeletePostMutationVariables>;
+export const RemovePostDocument = new TypedDocumentString(`
+    mutation RemovePost($id: ID!) {
+  removePost(id: $id)
+}
+    `) as unknown as TypedDocumentString<RemovePostMutation, RemovePostMutationVariables>;
+export const PostDocument = new TypedDocumentString(`
+    query Post($id: ID!) {
+  post(id: $id) {
+    ...PostFields
+  }
+}
+    fragment PostFields on Post {
+  id
+  title
+  body
+  published
+  publishedAt
+  createdAt
+  updatedAt
+  author {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<PostQuery, PostQueryVariables>;
+export const PostAuthorDocument = new TypedDocumentString(`
+    query PostAuthor($id: ID!) {
+  post(id: $id) {
+    title
+    author {
+      name
+      email
+      role
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PostAuthorQuery, PostAuthorQueryVariables>;
+export const MyPostsDocument = new TypedDocumentString(`
+    query MyPosts($first: Int, $after: String) {
+  myPosts(first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        id
+        title
+        published
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MyPostsQuery, MyPostsQueryVariables>;
+export const FeedDocument = new TypedDocumentString(`
+    query Feed($first: Int, $after: String) {
+  feed(first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        id
+        title
+        published
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FeedQuery, FeedQueryVariables>;
+export const FeedWithAuthorsDocument = new TypedDocumentString(`
+    query FeedWithAuthors($first: Int) {
+  feed(first: $first) {
+    edges {
+      node {
+        title
+        author {
+          id
+          name
+        }
+      }
+    }
+    pageInfo {
+      hasNextPage
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FeedWithAuthorsQuery, FeedWithAuthorsQueryVariables>;
 export const RefreshDocument = new TypedDocumentString(`
     mutation Refresh($token: String, $delivery: RefreshTokenDelivery) {
   refreshToken(token: $token, refreshTokenDelivery: $delivery) {

@@ -1,0 +1,21 @@
+import DataLoader from "dataloader";
+import type { User } from "../generated/prisma/client";
+import type { Services } from "../services";
+
+/**
+ * Batching loaders, new for each request: every `load` of one tick goes out as one query, so a page
+ * of posts costs one query for its authors however many there are. Per request, so that nothing
+ * one request loaded (a user's role, say) is served to another.
+ */
+export interface Loaders {
+  users: DataLoader<string, User>;
+}
+
+export function createLoaders(services: Services): Loaders {
+  return {
+    users: new DataLoader(async (ids) =>
+      // A post's author always exists (the foreign key deletes posts with their user); a missing one is a bug.
+      (await services.users.byIds(ids)).map((user, index) => user ?? new Error(`No user ${ids[index]}.`)),
+    ),
+  };
+}

@@ -1,0 +1,31 @@
+import type { MutationResolvers, PostResolvers, QueryResolvers } from "../generated/resolverTypes";
+
+export const postQueries: Pick<QueryResolvers, "feed" | "myPosts" | "post"> = {
+  feed: (_parent, args, context) => context.services.posts.feed(args),
+  myPosts: async (_parent, args, context) => context.services.posts.byAuthor((await context.currentUser()).id, args),
+  post: async (_parent, { id }, context) => context.services.posts.read((await context.currentUser()).id, id),
+};
+
+export const postMutations: Pick<
+  MutationResolvers,
+  "createPost" | "updatePost" | "publishPost" | "unpublishPost" | "deletePost" | "removePost"
+> = {
+  createPost: async (_parent, { input }, context) => context.services.posts.create((await context.currentUser()).id, input),
+  updatePost: async (_parent, { id, input }, context) => context.services.posts.update((await context.currentUser()).id, id, input),
+  publishPost: async (_parent, { id }, context) => context.services.posts.publish((await context.currentUser()).id, id),
+  unpublishPost: async (_parent, { id }, context) => context.services.posts.unpublish((await context.currentUser()).id, id),
+  deletePost: async (_parent, { id }, context) => {
+    await context.services.posts.delete((await context.currentUser()).id, id);
+    return true;
+  },
+  removePost: async (_parent, { id }, context) => {
+    await context.services.posts.remove(id);
+    return true;
+  },
+};
+
+export const Post: PostResolvers = {
+  published: (post) => post.publishedAt !== null,
+  // Batched: the authors of a whole page are read with one query.
+  author: (post, _args, context) => context.loaders.users.load(post.authorId),
+};

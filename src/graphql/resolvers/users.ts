@@ -1,0 +1,12 @@
+import type { MutationResolvers, QueryResolvers } from "../generated/resolverTypes";
+
+export const userQueries: Pick<QueryResolvers, "users"> = {
+  users: (_parent, args, context) => context.services.users.page(args),
+};
+
+export const userMutations: Pick<MutationResolvers, "setUserRole" | "disableUser" | "enableUser"> = {
+  setUserRole: async (_parent, { id, role }, context) =>
+    context.services.userAdministration.setRole((await context.currentUser()).id, id, role),
+  disableUser: async (_parent, { id }, context) => context.services.userAdministration.disable((await context.currentUser()).id, id),
+  enableUser: (_parent, { id }, context) => context.services.userAdministration.enable(id),
+};

@@ -1,0 +1,182 @@
+import fs from "node:fs";
+import path from "node:path";
+import { getDirective } from "@graphql-tools/utils";
+import { buildSchema, isObjectType } from "graphql";
+import { PROJECT_ROOT } from "../../src/projectRoot";
+import { graphql, PASSWORD, signUp, uniqueEmail, type AuthPayload } from "../support/graphqlClient";
+import { useTestServer } from "../support/testServer";
+
+// Who may do what, in one table: every operation of schema.graphql, and every object field with
+// a rule of its own, run as an anonymous caller, as a user, as another user (on the first user's
+// things) and as an admin. The table is checked against the schema, so a new operation or rule
+// without a row fails here until someone decides who may use it.
+
+type Actor = "anonymous" | "user" | "otherUser" | "admin";
+type Outcome = "ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND";
+
+/** Made afresh for each run: the user owns a draft and a published post; each actor has its own session. */
+interface Fixture {
+  user: AuthPayload;
+  otherUser: AuthPayload;
+  admin: AuthPayload;
+  draftId: string;
+  publishedId: string;
+  /** The id of the user's session. */
+  userSessionId: string;
+}
+
+interface Row {
+  query: string;
+  variables?: (fixture: Fixture) => Record<string, unknown>;
+  /** anonymous, user, other user, admin */
+  expected: [Outcome, Outcome, Outcome, Outcome];
+}
+
+const ALLOWED = "ALLOWED";
+const UNAUTHENTICATED = "UNAUTHENTICATED";
+const FORBIDDEN = "FORBIDDEN";
+const NOT_FOUND = "NOT_FOUND";
+
+/** Signed in: anyone with a token. */
+const SIGNED_IN: Row["expected"] = [UNAUTHENTICATED, ALLOWED, ALLOWED, ALLOWED];
+/** Admins only. */
+const ADMIN_ONLY: Row["expected"] = [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ALLOWED];
+/** The user's own thing: anyone else is told it does not exist, admins included. */
+const OWNER_ONLY: Row["expected"] = [UNAUTHENTICATED, ALLOWED, NOT_FOUND, NOT_FOUND];
+const ANYONE: Row["expected"] = [ALLOWED, ALLOWED, ALLOWED, ALLOWED];
+
+const draft = (fixture: Fixture) => ({ id: fixture.draftId });
+const theUser = (fixture: Fixture) => ({ id: fixture.user.user.id });
+
+const MATRIX: Record<string, Row> = {
+  "Query.me": { query: "{ me { id } }", expected: SIGNED_IN },
+  // __typename: whatever shape the list has.
+  "Query.mySessions": { query: "{ mySessions { __typename } }", expected: SIGNED_IN },
+  "Query.feed": { query: "{ feed { pageInfo { hasNextPage } } }", expected: SIGNED_IN },
+  "Query.myPosts": { query: "{ myPosts { pageInfo { hasNextPage } } }", expected: SIGNED_IN },
+  "Query.post": { query: "query ($id: ID!) { post(id: $id) { id } }", variables: draft, expected: OWNER_ONLY },
+  "Query.users": { query: "{ users { pageInfo { hasNextPage } } }", expected: ADMIN_ONLY },
+
+  "Mutation.signup": {
+    query: "mutation ($input: SignupInput!) { signup(input: $input) { accessToken } }",
+    variables: () => ({ input: { email: uniqueEmail("matrix"), password: PASSWORD, name: "Matrix" } }),
+    expected: ANYONE,
+  },
+  "Mutation.login": {
+    query: "mutation ($input: LoginInput!) { login(input: $input) { accessToken } }",
+    variables: (fixture) => ({ input: { email: fixture.user.user.email, password: PASSWORD } }),
+    expected: ANYONE,
+  },
+  "Mutation.refreshToken": {
+    query: "mutation ($token: String) { refreshToken(token: $token) { accessToken } }",
+    variables: (fixture) => ({ token: fixture.user.refreshToken }),
+    expected: ANYONE,
+  },
+  "Mutation.logout": { query: "mutation { logout }", expected: SIGNED_IN },
+  "Mutation.logoutAll": { query: "mutation { logoutAll }", expected: SIGNED_IN },
+  "Mutation.changePassword": {
+    query: "mutation ($input: ChangePasswordInput!) { changePassword(input: $input) { accessToken } }",
+    variables: () => ({ input: { currentPassword: PASSWORD, newPassword: "another long passphrase" } }),
+    expected: SIGNED_IN,
+  },
+  "Mutation.revokeSession": {
+    query: "mutation ($id: ID!) { revokeSession(id: $id) }",
+    variables: (fixture) => ({ id: fixture.userSessionId }),
+    expected: OWNER_ONLY,
+  },
+  "Mutation.createPost": {
+    query: 'mutation { createPost(input: { title: "Title", body: "Body" }) { id } }',
+    expected: SIGNED_IN,
+  },
+  "Mutation.updatePost": {
+    query: 'mutation ($id: ID!) { updatePost(id: $id, input: { title: "Changed" }) { id } }',
+    variables: draft,
+    expected: OWNER_ONLY,
+  },
+  "Mutation.publishPost": { query: "mutation ($id: ID!) { publishPost(id: $id) { id } }", variables: draft, expected: OWNER_ONLY },
+  "Mutation.unpublishPost": { query: "mutation ($id: ID!) { unpublishPost(id: $id) { id } }", variables: draft, expected: OWNER_ONLY },
+  "Mutation.deletePost": { query: "mutation ($id: ID!) { deletePost(id: $id) }", variables: draft, expected: OWNER_ONLY },
+  "Mutation.removePost": { query: "mutation ($id: ID!) { removePost(id: $id) }", variables: draft, expected: ADMIN_ONLY },
+  "Mutation.setUserRole": {
+    query: "mutation ($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }",
+    variables: theUser,
+    // The user is refused by the rule before their own id is looked at.
+    expected: ADMIN_ONLY,
+  },
+  "Mutation.disableUser": { query: "mutation ($id: ID!) { disableUser(id: $id) { id } }", variables: theUser, expected: ADMIN_ONLY },
+  "Mutation.enableUser": { query: "mutation ($id: ID!) { enableUser(id: $id) { id } }", variables: theUser, expected: ADMIN_ONLY },
+
+  // Object fields with rules of their own, reached through the user's published post.
+  "User.email": {
+    query: "query ($id: ID!) { post(id: $id) { author { email } } }",
+    variables: (fixture) => ({ id: fixture.publishedId }),
+    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED],
+  },
+  "User.role": {
+    query: "query ($id: ID!) { post(id: $id) { author { role } } }",
+    variables: (fixture) => ({ id: fixture.publishedId }),
+    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED],
+  },
+  "User.disabledAt": {
+    query: "query ($id: ID!) { post(id: $id) { author { disabledAt } } }",
+    variables: (fixture) => ({ id: fixture.publishedId }),
+    expected: [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ALLOWED],
+  },
+};
+
+const ACTORS: Actor[] = ["anonymous", "user", "otherUser", "admin"];
+
+/** Every Query and Mutation field, and every other field that has a rule (its own or its type's). */
+function fieldsWithRules(): string[] {
+  const schema = buildSchema(fs.readFileSync(path.join(PROJECT_ROOT, "schema.graphql"), "utf8"));
+  const roots = new Set([schema.getQueryType()!.name, schema.getMutationType()!.name]);
+  return Object.values(schema.getTypeMap())
+    .filter(isObjectType)
+    .filter((type) => !type.name.startsWith("__"))
+    .flatMap((type) =>
+      Object.values(type.getFields())
+        .filter(
+          (field) =>
+            roots.has(type.name) || getDirective(schema, field, "auth") !== undefined || getDirective(schema, type, "auth") !== undefined,
+        )
+        .map((field) => `${type.name}.${field.name}`),
+    );
+}
+
+describe("the access matrix", () => {
+  const app = useTestServer();
+
+  test("has exactly one row for every operation and every field with a rule in schema.graphql", () => {
+    expect(Object.keys(MATRIX).sort()).toEqual(fieldsWithRules().sort());
+  });
+
+  async function fixture(): Promise<Fixture> {
+    const [user, otherUser, admin] = await Promise.all([signUp(app.url), signUp(app.url), signUp(app.url)]);
+    await app.prisma.user.update({ where: { id: admin.user.id }, data: { role: "ADMIN" } });
+    const [draftPost, publishedPost, session] = await Promise.all([
+      app.prisma.post.create({ data: { authorId: user.user.id, title: "Draft", body: "Body" } }),
+      app.prisma.post.create({ data: { authorId: user.user.id, title: "Published", body: "Body", publishedAt: new Date() } }),
+      app.prisma.session.findFirstOrThrow({ where: { userId: user.user.id } }),
+    ]);
+    return { user, otherUser, admin, draftId: draftPost.id, publishedId: publishedPost.id, userSessionId: session.id };
+  }
+
+  function outcome(response: Awaited<ReturnType<typeof graphql>>): string {
+    const error = response.errors?.[0];
+    if (!error) return response.data ? ALLOWED : "no data and no error";
+    const { code, reason } = error.extensions ?? {};
+    if (code === "BAD_USER_INPUT" && reason === "NOT_FOUND") return NOT_FOUND;
+    return code === UNAUTHENTICATED || code === FORBIDDEN ? code : `${String(code)} ${error.message}`;
+  }
+
+  test.each(Object.keys(MATRIX))("%s", async (name) => {
+    const row = MATRIX[name]!;
+    const seen: Record<string, string> = {};
+    for (const actor of ACTORS) {
+      const given = await fixture();
+      const token = actor === "anonymous" ? undefined : given[actor].accessToken;
+      seen[actor] = outcome(await graphql(app.url, row.query, row.variables?.(given), { token }));
+    }
+    expect(seen).toEqual(Object.fromEntries(ACTORS.map((actor, index) => [actor, row.expected[index]])));
+  });
+});

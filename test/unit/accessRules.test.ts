@@ -1,0 +1,159 @@
+import { makeExecutableSchema } from "@graphql-tools/schema";
+import type { IResolvers } from "@graphql-tools/utils";
+import { execute, parse } from "graphql";
+import type { Caller } from "../../src/auth/sessions/requestAuthentication";
+import { AuthFailure, AuthenticationError, type AppError } from "../../src/errors";
+import type { User } from "../../src/generated/prisma/client";
+import { AccessRuleError, withAccessRules, type Owners } from "../../src/graphql/authorization/accessRules";
+import type { GraphQLContext } from "../../src/graphql/context";
+import { buildApiSchema } from "../../src/graphql/schema";
+
+// The directives exactly as schema.graphql declares them, so these small schemas follow the same rules.
+const DIRECTIVES = /* GraphQL */ `
+  enum AccessRule {
+    USER
+    ADMIN
+    OWNER_OR_ADMIN
+  }
+  directive @auth(requires: AccessRule = USER) on FIELD_DEFINITION | OBJECT
+  directive @public on FIELD_DEFINITION
+`;
+
+const NOTE_OWNERS: Owners = { Note: (note: { ownerId: string }) => note.ownerId };
+
+function build(sdl: string, resolvers: IResolvers = {}, owners: Owners = NOTE_OWNERS) {
+  return withAccessRules(makeExecutableSchema({ typeDefs: DIRECTIVES + sdl, resolvers }), owners);
+}
+
+function startupError(sdl: string, owners?: Owners): string {
+  try {
+    build(sdl, {}, owners);
+  } catch (error) {
+    expect(error).toBeInstanceOf(AccessRuleError);
+    return (error as Error).message;
+  }
+  throw new Error("the schema was accepted");
+}
+
+describe("access rules at start-up (default deny)", () => {
+  test("the real schema.graphql has a rule on every Query and Mutation field", () => {
+    expect(() => buildApiSchema()).not.toThrow();
+  });
+
+  test("a Query or Mutation field without a rule stops start-up, and the message names each one", () => {
+    const message = startupError(`
+      type Query { open: String @public, secret: String }
+      type Mutation { ok: Boolean @auth, wipe: Boolean }
+    `);
+    expect(message).toContain("Query.secret has no access rule");
+    expect(message).toContain("Mutation.wipe has no access rule");
+    expect(message).not.toContain("Query.open");
+    expect(message).not.toContain("Mutation.ok");
+  });
+
+  test("contradictory or unusable rules stop start-up too", () => {
+    expect(startupError(`type Query { both: String @public @auth }`)).toContain("Query.both has both @public and @auth");
+    expect(startupError(`type Query { mine: String @auth(requires: OWNER_OR_ADMIN) }`)).toContain(
+      "Query.mine: OWNER_OR_ADMIN needs an object to own",
+    );
+    expect(startupError(`type Query { thing: Thing @auth } type Thing { secret: String @auth(requires: OWNER_OR_ADMIN) }`)).toContain(
+      "Thing.secret: OWNER_OR_ADMIN, but nothing says who owns a Thing",
+    );
+  });
+
+  test("a schema without the directives' declarations is refused", () => {
+    expect(() => withAccessRules(makeExecutableSchema({ typeDefs: "type Query { a: String }" }), {})).toThrow(
+      "The schema does not declare the @auth directive.",
+    );
+  });
+});
+
+describe("access rules at run time", () => {
+  const user = (id: string, role: "USER" | "ADMIN"): User => ({
+    id,
+    email: `${id}@example.com`,
+    name: id,
+    passwordHash: "unused",
+    role,
+    tokenVersion: 0,
+    disabledAt: null,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+  });
+  const ada = user("ada", "USER");
+  const grace = user("grace", "ADMIN");
+
+  /** Only what the rules read from a context: the caller, or the refusal of the request's token. */
+  function contextOf(caller: User | undefined, provenUserIds: string[] = []): GraphQLContext {
+    const found = async (): Promise<Caller> => {
+      if (!caller) throw new AuthenticationError(AuthFailure.NOT_AUTHENTICATED);
+      return { user: caller, sessionId: "session" };
+    };
+    return { caller: found, knownCaller: () => undefined, provenUserIds: new Set(provenUserIds) } as unknown as GraphQLContext;
+  }
+
+  const schema = build(
+    `
+      type Query {
+        notes: [Note!]! @auth
+        hello: String @public
+        "As a login's payload is: public, and about one user."
+        noteOfLogin: Note @public
+        stats: Stats @auth
+      }
+      type Note {
+        title: String
+        ownerNotes: String @auth(requires: OWNER_OR_ADMIN)
+      }
+      "Everything about it is for admins, except what says otherwise."
+      type Stats @auth(requires: ADMIN) {
+        count: Int
+        motto: String @public
+      }
+    `,
+    {
+      Query: {
+        notes: () => [{ ownerId: "ada", title: "Ada's", ownerNotes: "a" }],
+        hello: () => "hi",
+        noteOfLogin: () => ({ ownerId: "ada", title: "Ada's", ownerNotes: "a" }),
+        stats: () => ({ count: 1, motto: "m" }),
+      },
+    },
+  );
+
+  async function run(query: string, context: GraphQLContext) {
+    const result = await execute({ schema, document: parse(query), contextValue: context });
+    const refusals = result.errors?.map((error) => `${error.path?.join(".")}: ${(error.originalError as AppError).details.reason}`);
+    return { data: result.data, refusals };
+  }
+
+  test("@public needs nothing; @auth needs a token", async () => {
+    expect(await run("{ hello }", contextOf(undefined))).toEqual({ data: { hello: "hi" }, refusals: undefined });
+    const anonymous = await run("{ notes { title } }", contextOf(undefined));
+    expect(anonymous.data).toBeNull();
+    expect(anonymous.refusals).toEqual(["notes: NOT_AUTHENTICATED"]);
+  });
+
+  test("OWNER_OR_ADMIN: the owner and admins see the field, others get null and NOT_OWNER", async () => {
+    expect((await run("{ notes { ownerNotes } }", contextOf(ada))).data).toEqual({ notes: [{ ownerNotes: "a" }] });
+    expect((await run("{ notes { ownerNotes } }", contextOf(grace))).data).toEqual({ notes: [{ ownerNotes: "a" }] });
+    const stranger = await run("{ notes { title ownerNotes } }", contextOf(user("eve", "USER")));
+    expect(stranger.data).toEqual({ notes: [{ title: "Ada's", ownerNotes: null }] });
+    expect(stranger.refusals).toEqual(["notes.0.ownerNotes: NOT_OWNER"]);
+    // A request that has just proven to be the owner (a login's payload) needs no token; others do.
+    expect(await run("{ noteOfLogin { ownerNotes } }", contextOf(undefined, ["ada"]))).toEqual({
+      data: { noteOfLogin: { ownerNotes: "a" } },
+      refusals: undefined,
+    });
+    expect((await run("{ noteOfLogin { ownerNotes } }", contextOf(undefined, ["eve"]))).refusals).toEqual([
+      "noteOfLogin.ownerNotes: NOT_AUTHENTICATED",
+    ]);
+  });
+
+  test("@auth on a type covers every field of it that has no rule of its own", async () => {
+    const asUser = await run("{ stats { count motto } }", contextOf(ada));
+    expect(asUser.data).toEqual({ stats: { count: null, motto: "m" } });
+    expect(asUser.refusals).toEqual(["stats.count: ADMIN_ONLY"]);
+    expect((await run("{ stats { count motto } }", contextOf(grace))).data).toEqual({ stats: { count: 1, motto: "m" } });
+  });
+});
