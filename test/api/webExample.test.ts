@@ -142,6 +142,23 @@ describe("the See my info page (examples/web) in Chromium", () => {
     expect(sessions).toEqual([expect.objectContaining({ revokedAt: null })]);
   });
 
+  test("my posts: a draft written on the page is the user's own, listed for them and stored as theirs", async () => {
+    const { user } = await signUp(api.url);
+    await seeMyInfo();
+    await logIn(user.email, PASSWORD);
+    await myInfo().waitFor();
+
+    const posts = myInfo().getByRole("region", { name: "My posts" });
+    await posts.getByLabel("Title").fill("Notes from the browser");
+    await posts.getByLabel("Text").fill("Written in Chromium.");
+    await posts.getByRole("button", { name: "Save as draft" }).click();
+    await posts.getByRole("list", { name: "Posts" }).getByText("Notes from the browser (draft)").waitFor();
+    expect(await activity().textContent()).toContain('createPost: draft "Notes from the browser"');
+    expect(operations.slice(-2)).toEqual(["CreatePost", "MyPosts"]);
+    const stored = await api.prisma.post.findMany({ where: { authorId: user.id } });
+    expect(stored).toEqual([expect.objectContaining({ title: "Notes from the browser", body: "Written in Chromium.", publishedAt: null })]);
+  });
+
   test("a wrong password is said at the form, and no session starts", async () => {
     const { user } = await signUp(api.url);
     await seeMyInfo();
