@@ -36,9 +36,10 @@ export class AccountDeletion {
       // change; whichever comes second waits for the first to commit.
       const [locked] = await tx.$queryRaw<Array<{ tokenVersion: number }>>`
         SELECT "tokenVersion" FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
-      // The request was authenticated before the password check. Whatever ended the session or
-      // voided its tokens meanwhile (the owner's password change, logoutAll, another deletion)
-      // committed before the lock was granted, and this statement sees it: the deletion is refused.
+      // The request was authenticated before the password check. A change that ended the session
+      // or voided its tokens since (the owner's password change or logoutAll elsewhere, another
+      // deletion) has either committed before the lock was granted, and these reads see it (each
+      // statement reads afresh under READ COMMITTED), or waits for the lock: refused, or too late.
       const sessionStillLive = await tx.session.count({
         where: { id: caller.sessionId, userId, revokedAt: null, expiresAt: { gt: new Date(now()) } },
       });
