@@ -1,5 +1,7 @@
 import type pg from "pg";
+import { AccountDeletion } from "./auth/accounts/accountDeletion";
 import { AccountService } from "./auth/accounts/accountService";
+import { CurrentPasswordCheck } from "./auth/accounts/currentPasswordCheck";
 import { KnownLoginAddresses } from "./auth/accounts/knownLoginAddresses";
 import { LoginRateLimiter } from "./auth/accounts/loginRateLimiter";
 import { PasswordHasher } from "./auth/accounts/passwordHashing";
@@ -21,6 +23,7 @@ import { PostService } from "./posts/postService";
 /** The services the GraphQL layer calls: the three rooms of src/auth and the posts, each built once per process. */
 export interface Services {
   accounts: AccountService;
+  accountDeletion: AccountDeletion;
   users: UserDirectory;
   userAdministration: UserAdministration;
   refreshRotation: RefreshRotation;
@@ -73,6 +76,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, a
       maxSessionsPerUser,
       now,
     }),
+    accountDeletion: new AccountDeletion({ prisma, currentPassword: new CurrentPasswordCheck(passwords, loginRateLimiter), now }),
     users: new UserDirectory(prisma),
     userAdministration: new UserAdministration({ prisma, now }),
     refreshRotation: new RefreshRotation({

@@ -65,26 +65,38 @@ const product = (expression: string) =>
 // The README is the front door; the reference lives in docs/. What the docs show must work, and
 // what they list must be complete.
 describe("docs/api.md", () => {
-  test("the curl examples under Operations, pasted in order into one shell, do what they say", async () => {
+  /**
+   * Runs curl blocks of docs/api.md in one bash, as a reader pasting them would, against the app;
+   * returns, per JSON answer line, which field answered or which reason refused.
+   */
+  async function pasteIntoShell(app: RunningApp, email: string, blocks: string[]): Promise<Array<string | undefined>> {
+    const script = blocks.join("\n").replaceAll("http://localhost:4000/graphql", app.url).replaceAll("ada@example.com", email);
+    const { code, stdout, stderr } = await run("bash", ["-euo", "pipefail", "-c", script]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    return stdout
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line) as { data?: Record<string, unknown> | null; errors?: Array<{ extensions: { reason?: string } }> })
+      .map((answer) => (answer.data ? Object.keys(answer.data)[0] : answer.errors?.[0]?.extensions.reason));
+  }
+
+  // The last section deletes the account, and with it the sessions whose endings are checked
+  // here; so it goes into a second shell, after that check. It needs only what the first block
+  // sets (API, pick): it logs in again itself.
+  test("the curl examples under Operations, pasted in order into a shell, do what they say", async () => {
     const app: RunningApp = await startTestServer();
     try {
       const email = uniqueEmail("readme");
       // The admin examples need ADMIN_TOKEN, an admin's access token, as a reader would have it.
       const admin = await signUp(app.url, { name: "Admin" });
       await app.prisma.user.update({ where: { id: admin.user.id }, data: { role: "ADMIN" } });
-      const script = [`ADMIN_TOKEN=${admin.accessToken}`, ...codeBlocks(section("docs/api.md", "Operations"), "sh")]
-        .join("\n")
-        .replaceAll("http://localhost:4000/graphql", app.url)
-        .replaceAll("ada@example.com", email);
-      const { code, stdout, stderr } = await run("bash", ["-euo", "pipefail", "-c", script]);
-      expect(stderr).toBe("");
-      expect(code).toBe(0);
-      // One JSON answer per line: which field answered, or which reason refused.
-      const answers = stdout
-        .split("\n")
-        .filter((line) => line !== "")
-        .map((line) => JSON.parse(line) as { data?: Record<string, unknown> | null; errors?: Array<{ extensions: { reason?: string } }> });
-      expect(answers.map((answer) => (answer.data ? Object.keys(answer.data)[0] : answer.errors?.[0]?.extensions.reason))).toEqual([
+      const operations = section("docs/api.md", "Operations");
+      const deletionStart = operations.indexOf("\n### `deleteAccount`");
+      expect(operations.indexOf("\n### ", deletionStart + 1)).toBe(-1);
+      const [preamble] = codeBlocks(operations, "sh");
+      const beforeDeletion = codeBlocks(operations.slice(0, deletionStart), "sh");
+      expect(await pasteIntoShell(app, email, [`ADMIN_TOKEN=${admin.accessToken}`, ...beforeDeletion])).toEqual([
         "signup",
         "login",
         "me",
@@ -116,6 +128,13 @@ describe("docs/api.md", () => {
       const user = await app.prisma.user.findUniqueOrThrow({ where: { email }, include: { sessions: true } });
       const endings = user.sessions.map((session) => session.revokedReason).sort();
       expect(endings).toEqual(["LOGOUT", "LOGOUT_ALL", "LOGOUT_ALL", "PASSWORD_CHANGED", "REVOKED", "USER_DISABLED"]);
+
+      expect(await pasteIntoShell(app, email, [preamble!, ...codeBlocks(operations.slice(deletionStart), "sh")])).toEqual([
+        "deleteAccount",
+        "SESSION_ENDED",
+      ]);
+      expect(await app.prisma.user.count({ where: { OR: [{ id: user.id }, { email }] } })).toBe(0);
+      expect(await app.prisma.session.count({ where: { userId: user.id } })).toBe(0);
     } finally {
       await app.stop();
     }

@@ -2,6 +2,7 @@ import pg from "pg";
 import { startChildServer, type ChildServer } from "../support/childServer";
 import {
   CHANGE_PASSWORD,
+  DELETE_ACCOUNT,
   graphql,
   LOGIN,
   logIn,
@@ -9,6 +10,7 @@ import {
   LOGOUT_ALL,
   ME,
   PASSWORD,
+  REFRESH,
   signUp,
   type AuthPayload,
 } from "../support/graphqlClient";
@@ -118,6 +120,23 @@ describe("two server processes on one PostgreSQL", () => {
     for (const server of [a, b]) {
       const me = await graphql(server.url, ME, undefined, { token: change.data!.changePassword.accessToken });
       expect(me.data!.me.id).toBe(account.user.id);
+    }
+  });
+
+  test("deleteAccount on A: B refuses the token it had cached at once, and the refresh token is unknown on both", async () => {
+    const account = await signUp(a.url);
+    const phone = await logIn(b.url, account.user.email);
+    await warmBoth(account);
+    await warmBoth(phone);
+    const deletion = await graphql(a.url, DELETE_ACCOUNT, { currentPassword: PASSWORD }, { token: account.accessToken });
+    expect(deletion.data).toEqual({ deleteAccount: true });
+    for (const server of [b, a]) {
+      await expectSessionEnded(server, account.accessToken);
+      await expectSessionEnded(server, phone.accessToken);
+      for (const token of [account.refreshToken, phone.refreshToken]) {
+        const refresh = await graphql(server.url, REFRESH, { token });
+        expect(refresh.errors?.[0]?.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "REFRESH_TOKEN_INVALID" });
+      }
     }
   });
 

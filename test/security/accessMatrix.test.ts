@@ -79,6 +79,12 @@ const MATRIX: Record<string, Row> = {
     variables: () => ({ input: { currentPassword: PASSWORD, newPassword: "another long passphrase" } }),
     expected: SIGNED_IN,
   },
+  // Each actor deletes their own, freshly made account: any signed-in user may.
+  "Mutation.deleteAccount": {
+    query: "mutation ($currentPassword: String!) { deleteAccount(currentPassword: $currentPassword) }",
+    variables: () => ({ currentPassword: PASSWORD }),
+    expected: SIGNED_IN,
+  },
   "Mutation.revokeSession": {
     query: "mutation ($id: ID!) { revokeSession(id: $id) }",
     variables: (fixture) => ({ id: fixture.userSessionId }),

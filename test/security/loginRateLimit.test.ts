@@ -2,7 +2,16 @@ import crypto from "node:crypto";
 import type { RunningApp } from "../../src/app";
 import { hashedEmail } from "../../src/auth/accounts/loginRateLimiter";
 import type { LoginMutation } from "../support/generated/graphql";
-import { CHANGE_PASSWORD, graphql, LOGIN, PASSWORD, signUp, uniqueEmail, type GraphQLResponse } from "../support/graphqlClient";
+import {
+  CHANGE_PASSWORD,
+  DELETE_ACCOUNT,
+  graphql,
+  LOGIN,
+  PASSWORD,
+  signUp,
+  uniqueEmail,
+  type GraphQLResponse,
+} from "../support/graphqlClient";
 import { startTestServer } from "../support/testServer";
 
 const WINDOW_SECONDS = 900;
@@ -226,6 +235,16 @@ describe("login brute-force limits (counters in PostgreSQL)", () => {
     for (let i = 0; i < 3; i++) expect((await change("wrong password")).errors![0]!.extensions!.reason).toBe("WRONG_PASSWORD");
     expect((await change(PASSWORD)).errors![0]!.extensions!.code).toBe("TOO_MANY_REQUESTS");
     expect(outcome(await login(app, user.email, PASSWORD, freshIp()))).toBe("TOO_MANY_REQUESTS");
+  });
+
+  test("deleteAccount's current-password check counts against the same account limit", async () => {
+    const { user, accessToken } = await signUp(app.url);
+    const deleteAccount = (currentPassword: string) =>
+      graphql(app.url, DELETE_ACCOUNT, { currentPassword }, { token: accessToken, headers: { "x-forwarded-for": freshIp() } });
+    for (let i = 0; i < 3; i++) expect((await deleteAccount("wrong password")).errors![0]!.extensions!.reason).toBe("WRONG_PASSWORD");
+    expect((await deleteAccount(PASSWORD)).errors![0]!.extensions!.code).toBe("TOO_MANY_REQUESTS");
+    expect(outcome(await login(app, user.email, PASSWORD, freshIp()))).toBe("TOO_MANY_REQUESTS");
+    expect(await app.prisma.user.count({ where: { id: user.id } })).toBe(1);
   });
 
   test("the counters table holds no email address: the account's counter is keyed by its hash", async () => {

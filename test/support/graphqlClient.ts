@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import {
   ChangePasswordDocument,
+  DeleteAccountDocument,
   LoginDocument,
   LogoutAllDocument,
   LogoutDocument,
@@ -72,6 +73,7 @@ export const REFRESH = RefreshDocument;
 export const LOGOUT = LogoutDocument;
 export const LOGOUT_ALL = LogoutAllDocument;
 export const CHANGE_PASSWORD = ChangePasswordDocument;
+export const DELETE_ACCOUNT = DeleteAccountDocument;
 export const MY_SESSIONS = MySessionsDocument;
 export const REVOKE_SESSION = RevokeSessionDocument;
 

@@ -1,6 +1,7 @@
 import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, InputError } from "../../errors";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
+import { CurrentPasswordCheck } from "./currentPasswordCheck";
 import { validateEmail, validateName, validateNewPassword, validateOfferedPassword } from "./inputValidation";
 import type { KnownLoginAddresses } from "./knownLoginAddresses";
 import type { LoginRateLimiter } from "./loginRateLimiter";
@@ -41,7 +42,11 @@ export interface AccountServiceDeps {
 
 /** Accounts and their passwords: signup and login (the two ways to start a session), password change. */
 export class AccountService {
-  constructor(private readonly deps: AccountServiceDeps) {}
+  private readonly currentPassword: CurrentPasswordCheck;
+
+  constructor(private readonly deps: AccountServiceDeps) {
+    this.currentPassword = new CurrentPasswordCheck(deps.passwords, deps.loginRateLimiter);
+  }
 
   /**
    * Counted per client address before the hash: every signup costs one, and a taken email's
@@ -112,17 +117,11 @@ export class AccountService {
    * hold one) and the caller continues in a new session with a fresh pair.
    */
   async changePassword(caller: Caller, input: ChangePasswordInput, client: ClientInfo): Promise<AuthResult> {
-    const { prisma, passwords, now, loginRateLimiter, knownAddresses } = this.deps;
+    const { prisma, passwords, now, knownAddresses } = this.deps;
     const { user } = caller;
     validateOfferedPassword(input.currentPassword, "currentPassword");
     const newPassword = validateNewPassword(input.newPassword, user.email, "newPassword");
-    passwords.ensureCapacity("check");
-    // A stolen access token must not become an unlimited password oracle: same counters as login.
-    const attempt = await loginRateLimiter.countAttempt(user.email, client.ip);
-    if (!(await passwords.verify(input.currentPassword, user.passwordHash))) {
-      throw new InputError("currentPassword", "The current password is wrong.", "WRONG_PASSWORD");
-    }
-    await loginRateLimiter.recordSuccess(attempt);
+    await this.currentPassword.confirm(user, input.currentPassword, client);
     const passwordHash = await passwords.hash(newPassword);
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
     // The user row first, then its sessions: the order of a login (sessionLimit.ts), so the two cannot deadlock.

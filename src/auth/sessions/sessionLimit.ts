@@ -6,8 +6,9 @@ import { sessionEnded, type NewSession } from "./sessionLifecycle";
  * sessions beyond `maxSessions`; the new one always stays. Returns the new session's id.
  *
  * Call it before the transaction touches any of the user's rows. Every transaction that writes a
- * user and its sessions takes the user's row first (logoutAll, changePassword): one that locked
- * sessions first and then waited for the user would deadlock with a login ending those sessions.
+ * user and its sessions takes the user's row first (logoutAll, changePassword, account deletion):
+ * one that locked sessions first and then waited for the user would deadlock with a login ending
+ * those sessions.
  */
 export async function insertSessionWithinLimit(
   tx: Prisma.TransactionClient,

@@ -72,6 +72,8 @@ export type Mutation = {
   changePassword: AuthPayload;
   /** A new draft of the caller's. */
   createPost: Post;
+  /** Needs the current password. Deletes the caller's account with everything it owns (sessions, refresh tokens, posts); every token of it stops working at once. */
+  deleteAccount: Scalars['Boolean']['output'];
   /** Deletes one of the caller's posts. */
   deletePost: Scalars['Boolean']['output'];
   /**
@@ -117,6 +119,11 @@ export type MutationChangePasswordArgs = {
 
 export type MutationCreatePostArgs = {
   input: CreatePostInput;
+};
+
+
+export type MutationDeleteAccountArgs = {
+  currentPassword: Scalars['String']['input'];
 };
 
 
@@ -507,6 +514,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'input' | 'refreshTokenDelivery'>>;
   createPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationCreatePostArgs, 'input'>>;
+  deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'currentPassword'>>;
   deletePost?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeletePostArgs, 'id'>>;
   disableUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDisableUserArgs, 'id'>>;
   enableUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationEnableUserArgs, 'id'>>;

@@ -77,6 +77,13 @@ export type ChangePasswordMutationVariables = Exact<{
 
 export type ChangePasswordMutation = { changePassword: { accessToken: string, refreshToken: string | null, user: { id: string } } };
 
+export type DeleteAccountMutationVariables = Exact<{
+  currentPassword: string;
+}>;
+
+
+export type DeleteAccountMutation = { deleteAccount: boolean };
+
 export type UsersQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
@@ -310,6 +317,11 @@ export const ChangePasswordDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ChangePasswordMutation, ChangePasswordMutationVariables>;
+export const DeleteAccountDocument = new TypedDocumentString(`
+    mutation DeleteAccount($currentPassword: String!) {
+  deleteAccount(currentPassword: $currentPassword)
+}
+    `) as unknown as TypedDocumentString<DeleteAccountMutation, DeleteAccountMutationVariables>;
 export const UsersDocument = new TypedDocumentString(`
     query Users($first: Int, $after: String, $search: String) {
   users(first: $first, after: $after, search: $search) {

@@ -1,0 +1,59 @@
+import { AuthFailure, AuthenticationError } from "../../errors";
+import type { PrismaClient } from "../../generated/prisma/client";
+import type { Caller } from "../sessions/requestAuthentication";
+import type { ClientInfo } from "../sessions/sessionLifecycle";
+import type { CurrentPasswordCheck } from "./currentPasswordCheck";
+import { validateOfferedPassword } from "./inputValidation";
+
+export interface AccountDeletionDeps {
+  prisma: PrismaClient;
+  currentPassword: CurrentPasswordCheck;
+  now: () => number;
+}
+
+/**
+ * A user deletes their own account. Everything that belongs to it goes in one transaction: the
+ * user row, its sessions and their refresh tokens, its known login addresses and its posts
+ * (prisma/schema.prisma cascades each from the user). Every deleted user and session row is
+ * published to every API process (prisma/migrations/*_auth_change_notifications), so the
+ * account's access tokens fail with SESSION_ENDED from the next request on, wherever it lands,
+ * and its refresh tokens are unknown. The failed-login counters keyed by the email's hash stay
+ * until their window ends: they hold no email, and they keep counting should someone sign up
+ * with the address again.
+ */
+export class AccountDeletion {
+  constructor(private readonly deps: AccountDeletionDeps) {}
+
+  async deleteAccount(caller: Caller, currentPassword: string, client: ClientInfo): Promise<void> {
+    validateOfferedPassword(currentPassword, "currentPassword");
+    // Checked before the transaction: a bcrypt hash is too slow to hold the user's row lock for.
+    await this.deps.currentPassword.confirm(caller.user, currentPassword, client);
+    const { prisma, now } = this.deps;
+    const userId = caller.user.id;
+    const deleted = await prisma.$transaction(async (tx) => {
+      // The user row first, like every transaction that writes a user and its sessions
+      // (sessionLimit.ts), so deletion cannot deadlock with a login, logoutAll or a password
+      // change; whichever comes second waits for the first to commit.
+      const [locked] = await tx.$queryRaw<Array<{ tokenVersion: number }>>`
+        SELECT "tokenVersion" FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
+      // The request was authenticated before the password check. A change that ended the session
+      // or voided its tokens since (the owner's password change or logoutAll elsewhere, another
+      // deletion) has either committed before the lock was granted, and these reads see it (each
+      // statement reads afresh under READ COMMITTED), or waits for the lock: refused, or too late.
+      const sessionStillLive = await tx.session.count({
+        where: { id: caller.sessionId, userId, revokedAt: null, expiresAt: { gt: new Date(now()) } },
+      });
+      if (locked?.tokenVersion !== caller.user.tokenVersion || sessionStillLive === 0) return false;
+      // Then the refresh tokens, then the sessions: the order in which a refresh locks them
+      // (refreshRotation.ts locks the presented token, then writes its session). Left to the
+      // cascade from the user row, the sessions would be locked before their tokens, and a
+      // refresh running meanwhile would deadlock with this transaction. A successor that such a
+      // refresh commits while this waits for its token is removed by the sessions' cascade.
+      await tx.refreshToken.deleteMany({ where: { session: { userId } } });
+      await tx.session.deleteMany({ where: { userId } });
+      await tx.user.delete({ where: { id: userId } });
+      return true;
+    });
+    if (!deleted) throw new AuthenticationError(AuthFailure.SESSION_ENDED);
+  }
+}

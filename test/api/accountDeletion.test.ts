@@ -1,0 +1,263 @@
+import crypto from "node:crypto";
+import pg from "pg";
+import { AccountDeletion } from "../../src/auth/accounts/accountDeletion";
+import { CurrentPasswordCheck } from "../../src/auth/accounts/currentPasswordCheck";
+import { KnownLoginAddresses } from "../../src/auth/accounts/knownLoginAddresses";
+import { LoginRateLimiter } from "../../src/auth/accounts/loginRateLimiter";
+import { PasswordHasher } from "../../src/auth/accounts/passwordHashing";
+import { createDatabasePool } from "../../src/db/prismaClient";
+import { createLogger } from "../../src/logger";
+import { CreatePostDocument } from "../support/generated/graphql";
+import {
+  DELETE_ACCOUNT,
+  graphql,
+  LOGIN,
+  logIn,
+  LOGOUT_ALL,
+  ME,
+  PASSWORD,
+  REFRESH,
+  REVOKE_SESSION,
+  signUp,
+  type AuthPayload,
+  type GraphQLResponse,
+} from "../support/graphqlClient";
+import { useTestServer } from "../support/testServer";
+
+/** The refresh_token cookie a response sets, as a browser would store it. */
+function refreshCookie(headers: Headers): string | undefined {
+  return headers
+    .getSetCookie()
+    .find((cookie) => cookie.startsWith("refresh_token="))
+    ?.split("; ")[0]!
+    .slice("refresh_token=".length);
+}
+
+describe("deleteAccount", () => {
+  const app = useTestServer();
+
+  const me = (token: string) => graphql(app.url, ME, undefined, { token });
+  const refresh = (token: string) => graphql(app.url, REFRESH, { token });
+  const deleteAccount = (account: AuthPayload, currentPassword = PASSWORD, headers: Record<string, string> = {}) =>
+    graphql(app.url, DELETE_ACCOUNT, { currentPassword }, { token: account.accessToken, headers });
+  const reasonOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions;
+
+  /** Every row in every table that refers to the user, by the user's id or by their sessions' ids. */
+  async function rowsOf(userId: string, email: string) {
+    const { prisma } = app;
+    const sessions = await prisma.session.findMany({ where: { userId }, select: { id: true } });
+    return {
+      usersById: await prisma.user.count({ where: { id: userId } }),
+      usersByEmail: await prisma.user.count({ where: { email } }),
+      sessions: sessions.length,
+      refreshTokens: await prisma.refreshToken.count({ where: { session: { userId } } }),
+      knownLoginAddresses: await prisma.knownLoginAddress.count({ where: { userId } }),
+      posts: await prisma.post.count({ where: { authorId: userId } }),
+    };
+  }
+
+  test("removes the user and every row of theirs, in every table, and nothing of anyone else", async () => {
+    const account = await signUp(app.url);
+    const phone = await logIn(app.url, account.user.email);
+    // A rotation leaves a spent token and its successor.
+    expect((await refresh(phone.refreshToken)).errors).toBeUndefined();
+    for (const title of ["Draft", "Published"]) {
+      const created = await graphql(app.url, CreatePostDocument, { input: { title, body: "Body" } }, { token: account.accessToken });
+      expect(created.errors).toBeUndefined();
+    }
+    const stranger = await signUp(app.url);
+    await graphql(app.url, CreatePostDocument, { input: { title: "Theirs", body: "Body" } }, { token: stranger.accessToken });
+    const refreshTokenIds = (
+      await app.prisma.refreshToken.findMany({ where: { session: { userId: account.user.id } }, select: { id: true } })
+    ).map((token) => token.id);
+    expect(await rowsOf(account.user.id, account.user.email)).toEqual({
+      usersById: 1,
+      usersByEmail: 1,
+      sessions: 2,
+      refreshTokens: 3,
+      knownLoginAddresses: 1,
+      posts: 2,
+    });
+    const strangersRows = await rowsOf(stranger.user.id, stranger.user.email);
+
+    const response = await deleteAccount(account);
+    expect(response.errors).toBeUndefined();
+    expect(response.data).toEqual({ deleteAccount: true });
+
+    expect(await rowsOf(account.user.id, account.user.email)).toEqual({
+      usersById: 0,
+      usersByEmail: 0,
+      sessions: 0,
+      refreshTokens: 0,
+      knownLoginAddresses: 0,
+      posts: 0,
+    });
+    // Refresh tokens also looked up by their own ids, in case one had lost its session.
+    expect(await app.prisma.refreshToken.count({ where: { id: { in: refreshTokenIds } } })).toBe(0);
+    expect(await rowsOf(stranger.user.id, stranger.user.email)).toEqual(strangersRows);
+    expect((await me(stranger.accessToken)).data!.me.id).toBe(stranger.user.id);
+  });
+
+  test("every access token and refresh token of the account stops working at once", async () => {
+    const account = await signUp(app.url);
+    const laptop = await logIn(app.url, account.user.email);
+    // Asked twice, so this process holds the session and the user in its auth cache.
+    for (const token of [account.accessToken, laptop.accessToken, account.accessToken]) expect((await me(token)).errors).toBeUndefined();
+
+    expect((await deleteAccount(laptop)).data).toEqual({ deleteAccount: true });
+
+    for (const token of [account.accessToken, laptop.accessToken]) {
+      expect(reasonOf(await me(token))).toEqual({ code: "UNAUTHENTICATED", reason: "SESSION_ENDED" });
+    }
+    for (const token of [account.refreshToken, laptop.refreshToken]) {
+      expect(reasonOf(await refresh(token))).toEqual({ code: "UNAUTHENTICATED", reason: "REFRESH_TOKEN_INVALID" });
+    }
+  });
+
+  test("in a browser: the answer clears the refresh-token cookie, and the cookie's token is dead", async () => {
+    const { user } = await signUp(app.url);
+    const login = await graphql(app.url, LOGIN, { input: { email: user.email, password: PASSWORD }, delivery: "COOKIE" });
+    const cookie = refreshCookie(login.headers)!;
+    expect(cookie).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const response = await graphql(
+      app.url,
+      DELETE_ACCOUNT,
+      { currentPassword: PASSWORD },
+      { token: login.data!.login.accessToken, headers: { cookie: `refresh_token=${cookie}` } },
+    );
+    expect(response.data).toEqual({ deleteAccount: true });
+    expect(refreshCookie(response.headers)).toBe("");
+    const afterDeletion = await graphql(app.url, REFRESH, {}, { headers: { cookie: `refresh_token=${cookie}` } });
+    expect(reasonOf(afterDeletion)).toEqual({ code: "UNAUTHENTICATED", reason: "REFRESH_TOKEN_INVALID" });
+  });
+
+  test("the email is free again: signing up with it makes a new, empty account", async () => {
+    const account = await signUp(app.url);
+    await graphql(app.url, CreatePostDocument, { input: { title: "Old", body: "Body" } }, { token: account.accessToken });
+    expect((await deleteAccount(account)).data).toEqual({ deleteAccount: true });
+
+    const again = await signUp(app.url, { email: account.user.email, password: "a different passphrase" });
+    expect(again.user.id).not.toBe(account.user.id);
+    expect(await rowsOf(again.user.id, again.user.email)).toMatchObject({ usersByEmail: 1, sessions: 1, posts: 0 });
+    // The old tokens do not reach the new account.
+    expect(reasonOf(await me(account.accessToken))).toEqual({ code: "UNAUTHENTICATED", reason: "SESSION_ENDED" });
+    expect((await me(again.accessToken)).data!.me.id).toBe(again.user.id);
+  });
+
+  test("a wrong current password is WRONG_PASSWORD at currentPassword, and deletes nothing", async () => {
+    const account = await signUp(app.url);
+    const response = await deleteAccount(account, "not the password");
+    expect(response.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "WRONG_PASSWORD", field: "currentPassword" });
+    expect(response.data).toBeNull();
+    expect(await rowsOf(account.user.id, account.user.email)).toMatchObject({ usersById: 1, sessions: 1, refreshTokens: 1 });
+    expect((await me(account.accessToken)).data!.me.id).toBe(account.user.id);
+  });
+
+  test("a password over 72 bytes is refused as input before any check", async () => {
+    const account = await signUp(app.url);
+    const response = await deleteAccount(account, "é".repeat(37));
+    expect(response.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "INVALID", field: "currentPassword" });
+    expect(await rowsOf(account.user.id, account.user.email)).toMatchObject({ usersById: 1 });
+  });
+
+  test("without a token it is NOT_AUTHENTICATED", async () => {
+    const response = await graphql(app.url, DELETE_ACCOUNT, { currentPassword: PASSWORD });
+    expect(reasonOf(response)).toEqual({ code: "UNAUTHENTICATED", reason: "NOT_AUTHENTICATED" });
+  });
+
+  test("the same deletion sent twice at once deletes once; the other is SESSION_ENDED", async () => {
+    const account = await signUp(app.url);
+    const answers = await Promise.all([deleteAccount(account), deleteAccount(account)]);
+    const outcomes = answers.map((answer) => (answer.data?.deleteAccount ? "deleted" : answer.errors?.[0]?.extensions?.reason));
+    expect(outcomes.sort()).toEqual(["SESSION_ENDED", "deleted"]);
+  });
+
+  // A refresh locks its token, then writes a successor and its session. Here one is held in
+  // flight at that point, on a connection of the test's own, while the deletion starts: a deletion
+  // that locked the sessions before their tokens (as the plain cascade from the user row does)
+  // would deadlock with it, and PostgreSQL would abort one of the two.
+  test("a refresh in flight neither deadlocks with the deletion nor leaves its successor behind", async () => {
+    const account = await signUp(app.url);
+    const presented = await app.prisma.refreshToken.findFirstOrThrow({ where: { session: { userId: account.user.id } } });
+    const refreshInFlight = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await refreshInFlight.connect();
+    try {
+      await refreshInFlight.query("BEGIN");
+      await refreshInFlight.query(`SELECT 1 FROM "RefreshToken" WHERE "id" = $1 FOR UPDATE`, [presented.id]);
+      const deletion = deleteAccount(account);
+      await waitUntilBlockedBy(refreshInFlight);
+      // The rest of the rotation: the successor, the spent token, the session.
+      await refreshInFlight.query(
+        `INSERT INTO "RefreshToken" ("id", "sessionId", "tokenHash", "expiresAt") VALUES (gen_random_uuid(), $1, $2, now() + interval '1 day')`,
+        [presented.sessionId, crypto.randomUUID()],
+      );
+      await refreshInFlight.query(`UPDATE "RefreshToken" SET "spentAt" = now() WHERE "id" = $1`, [presented.id]);
+      await refreshInFlight.query(`UPDATE "Session" SET "lastUsedAt" = now() WHERE "id" = $1`, [presented.sessionId]);
+      await refreshInFlight.query("COMMIT");
+
+      expect((await deletion).data).toEqual({ deleteAccount: true });
+      expect(await rowsOf(account.user.id, account.user.email)).toMatchObject({ usersById: 0, sessions: 0, refreshTokens: 0 });
+      expect(await app.prisma.refreshToken.count({ where: { sessionId: presented.sessionId } })).toBe(0);
+    } finally {
+      await refreshInFlight.end();
+    }
+  });
+
+  /** Returns once some other connection waits for a lock that `holder` holds. */
+  async function waitUntilBlockedBy(holder: pg.Client): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    const { pid } = (await holder.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!;
+    for (;;) {
+      const [{ waiting }] = await app.prisma.$queryRaw<[{ waiting: bigint }]>`
+        SELECT count(*) AS waiting FROM pg_stat_activity WHERE ${pid}::int = ANY(pg_blocking_pids("pid"))`;
+      if (waiting > 0n) return;
+      if (Date.now() > deadline) throw new Error("nothing waited for the refresh's lock");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  // The request is authenticated before the password is checked; what ends the session meanwhile
+  // must stop the deletion. The caller is taken as it was before, as a request in flight holds it,
+  // and handed to the service directly.
+  test.each([
+    [
+      "logoutAll from another device (the token version moves on)",
+      (phone: AuthPayload) => graphql(app.url, LOGOUT_ALL, undefined, { token: phone.accessToken }),
+    ],
+    [
+      "revokeSession from another device (only this session ends)",
+      (phone: AuthPayload, sessionId: string) => graphql(app.url, REVOKE_SESSION, { id: sessionId }, { token: phone.accessToken }),
+    ],
+  ])("a deletion whose session ended after it was authenticated is refused, and deletes nothing: %s", async (_name, endSession) => {
+    const pool = createDatabasePool(
+      process.env.TEST_DATABASE_URL!,
+      { poolSize: 2, statementTimeoutSeconds: 5, connectTimeoutSeconds: 5 },
+      createLogger("silent"),
+    );
+    try {
+      const knownAddresses = new KnownLoginAddresses(app.prisma, 3600, Date.now);
+      const limits = { maxFailuresPerAccount: 100, maxFailuresPerIp: 100_000, windowSeconds: 60, knownAddressTtlSeconds: 3600 };
+      const deletion = new AccountDeletion({
+        prisma: app.prisma,
+        currentPassword: new CurrentPasswordCheck(new PasswordHasher(4), new LoginRateLimiter(pool, limits, knownAddresses)),
+        now: Date.now,
+      });
+      const account = await signUp(app.url);
+      const authenticated = {
+        user: await app.prisma.user.findUniqueOrThrow({ where: { id: account.user.id } }),
+        sessionId: (await app.prisma.session.findFirstOrThrow({ where: { userId: account.user.id } })).id,
+      };
+      const phone = await logIn(app.url, account.user.email);
+      const ended = await endSession(phone, authenticated.sessionId);
+      expect(ended.errors).toBeUndefined();
+
+      await expect(deletion.deleteAccount(authenticated, PASSWORD, { ip: "192.0.2.1", userAgent: null })).rejects.toMatchObject({
+        reason: "SESSION_ENDED",
+      });
+      expect(await rowsOf(account.user.id, account.user.email)).toMatchObject({ usersById: 1, sessions: 2 });
+    } finally {
+      await pool.end();
+    }
+  });
+});
