@@ -204,6 +204,27 @@ describe("deleteAccount", () => {
     }
   });
 
+  test("a login whose password was checked just before the account was deleted is refused like an unknown email", async () => {
+    const account = await signUp(app.url);
+    const deleter = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await deleter.connect();
+    try {
+      // Hold the user row, so the login stops at its lock after checking the password.
+      await deleter.query("BEGIN");
+      await deleter.query(`SELECT 1 FROM "User" WHERE "id" = $1 FOR UPDATE`, [account.user.id]);
+      const login = graphql(app.url, LOGIN, { input: { email: account.user.email, password: PASSWORD } });
+      await waitUntilBlockedBy(deleter);
+      await deleter.query(`DELETE FROM "User" WHERE "id" = $1`, [account.user.id]);
+      await deleter.query("COMMIT");
+
+      const answer = await login;
+      expect(answer.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "INVALID_CREDENTIALS" });
+      expect(await app.prisma.session.count({ where: { userId: account.user.id } })).toBe(0);
+    } finally {
+      await deleter.end();
+    }
+  });
+
   /** Returns once some other connection waits for a lock that `holder` holds. */
   async function waitUntilBlockedBy(holder: pg.Client): Promise<void> {
     const deadline = Date.now() + 10_000;
