@@ -1,5 +1,6 @@
 import type { Prisma } from "../../generated/prisma/client";
 import { sessionEnded, type NewSession } from "./sessionLifecycle";
+import { lockUser } from "./userLock";
 
 /**
  * Inserts a session for an existing user and, in the same transaction, ends the user's oldest live
@@ -21,7 +22,7 @@ export async function insertSessionWithinLimit(
   // user one over the limit. Locking the user's row makes the second wait here until the first
   // commits; its count below (a fresh snapshot per statement under READ COMMITTED) then includes
   // the first's session. Other users' logins do not wait.
-  await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
+  await lockUser(tx, userId);
   const { id } = await tx.session.create({ data: { ...session.data, userId }, select: { id: true } });
   const beyondLimit = await tx.session.findMany({
     where: { userId, id: { not: id }, revokedAt: null, expiresAt: { gt: new Date(now) } },
