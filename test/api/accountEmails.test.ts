@@ -168,23 +168,25 @@ describe("account mail through SMTP", () => {
     });
 
     test("answers known and unknown emails in about the same time", async () => {
-      const known = await Promise.all(Array.from({ length: 8 }, () => signUpWithMail()));
+      const known = await Promise.all(Array.from({ length: 10 }, () => signUpWithMail()));
       const timed = async (email: string) => {
         const started = performance.now();
         const response = await graphql(app.url, RequestPasswordResetDocument, { email });
+        const elapsed = performance.now() - started;
         expect(outcome(response)).toEqual({ requestPasswordReset: true });
-        return performance.now() - started;
+        return elapsed;
       };
       const knownTimes: number[] = [];
       const unknownTimes: number[] = [];
       for (const account of known) {
         knownTimes.push(await timed(account.user.email));
+        // Each timed on a quiet server: the mail of the one before has gone out.
+        await smtp.nextMailTo(account.user.email);
         unknownTimes.push(await timed(uniqueEmail("nobody")));
       }
-      const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
+      const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
       // A generous bound for a shared machine: the work before the answer is the same for both.
       expect(Math.abs(median(knownTimes) - median(unknownTimes))).toBeLessThan(50);
-      await Promise.all(known.map((account) => smtp.nextMailTo(account.user.email)));
     });
 
     test("a forged, expired, other-purpose or parallel second use of a token is refused", async () => {

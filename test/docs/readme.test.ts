@@ -1,8 +1,9 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { buildSchema, parse, validate } from "graphql";
 import type { RunningApp } from "../../src/app";
-import { AuthFailure, ErrorCode, ForbiddenReason, TooManyRequestsReason } from "../../src/errors";
+import { AuthFailure, ErrorCode, ForbiddenReason, LinkTokenFailure, TooManyRequestsReason } from "../../src/errors";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { run } from "../support/childProcess";
 import { signUp, uniqueEmail } from "../support/graphqlClient";
@@ -66,16 +67,20 @@ const product = (expression: string) =>
 // what they list must be complete.
 describe("docs/api.md", () => {
   test("the curl examples under Operations, pasted in order into one shell, do what they say", async () => {
-    const app: RunningApp = await startTestServer();
+    // Its own DATA_DIR: the mail examples read the newest .eml files there, as a reader would in theirs.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-readme-"));
+    const app: RunningApp = await startTestServer({ DATA_DIR: dataDir });
     try {
       const email = uniqueEmail("readme");
+      const newEmail = uniqueEmail("readme-new");
       // The admin examples need ADMIN_TOKEN, an admin's access token, as a reader would have it.
       const admin = await signUp(app.url, { name: "Admin" });
       await app.prisma.user.update({ where: { id: admin.user.id }, data: { role: "ADMIN" } });
-      const script = [`ADMIN_TOKEN=${admin.accessToken}`, ...codeBlocks(section("docs/api.md", "Operations"), "sh")]
+      const script = [`ADMIN_TOKEN=${admin.accessToken}`, `DATA_DIR=${dataDir}`, ...codeBlocks(section("docs/api.md", "Operations"), "sh")]
         .join("\n")
         .replaceAll("http://localhost:4000/graphql", app.url)
-        .replaceAll("ada@example.com", email);
+        .replaceAll("ada@example.com", email)
+        .replaceAll("ada.new@example.com", newEmail);
       const { code, stdout, stderr } = await run("bash", ["-euo", "pipefail", "-c", script]);
       expect(stderr).toBe("");
       expect(code).toBe(0);
@@ -111,13 +116,33 @@ describe("docs/api.md", () => {
         "SESSION_ENDED",
         "logoutAll",
         "SESSION_ENDED",
+        "verifyEmail",
+        "LINK_USED",
+        "resendVerification",
+        "requestPasswordReset",
+        "resetPassword",
+        "requestEmailChange",
+        "confirmEmailChange",
+        "SESSION_ENDED",
       ]);
 
-      const user = await app.prisma.user.findUniqueOrThrow({ where: { email }, include: { sessions: true } });
+      // The email change went through: the account now has the new address, verified.
+      const user = await app.prisma.user.findUniqueOrThrow({ where: { email: newEmail }, include: { sessions: true } });
+      expect(user.emailVerifiedAt).not.toBeNull();
       const endings = user.sessions.map((session) => session.revokedReason).sort();
-      expect(endings).toEqual(["LOGOUT", "LOGOUT_ALL", "LOGOUT_ALL", "PASSWORD_CHANGED", "REVOKED", "USER_DISABLED"]);
+      expect(endings).toEqual([
+        "EMAIL_CHANGED",
+        "LOGOUT",
+        "LOGOUT_ALL",
+        "LOGOUT_ALL",
+        "PASSWORD_CHANGED",
+        "PASSWORD_RESET",
+        "REVOKED",
+        "USER_DISABLED",
+      ]);
     } finally {
       await app.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
@@ -140,7 +165,9 @@ describe("docs/api.md", () => {
 
   test("every error code and reason of src/errors.ts is in the Errors table", () => {
     const errors = section("docs/api.md", "Errors");
-    const names = [ErrorCode, AuthFailure, ForbiddenReason, TooManyRequestsReason].flatMap((values) => Object.values(values));
+    const names = [ErrorCode, AuthFailure, ForbiddenReason, LinkTokenFailure, TooManyRequestsReason].flatMap((values) =>
+      Object.values(values),
+    );
     for (const name of names) expect(errors).toContain(`\`${name}\``);
   });
 });

@@ -40,8 +40,8 @@ export class PasswordReset {
     this.deps.mailer.sendInBackground(async () => {
       const { prisma, tokens, messages } = this.deps;
       const user = await prisma.user.findUnique({ where: { email } });
-      // A disabled account cannot be taken back through its mailbox; its owner asks an admin.
-      if (user === null || user.disabledAt !== null) return undefined;
+      // No account, or a disabled one: that cannot be taken back through its mailbox; its owner asks an admin.
+      if (user?.disabledAt !== null) return undefined;
       const token = await tokens.issue(user.id, "RESET_PASSWORD", user.email);
       return messages.passwordReset(user, token, tokens.ttlOf("RESET_PASSWORD"));
     });
