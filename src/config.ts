@@ -268,14 +268,15 @@ export function loadConfig(env: Env = process.env): Config {
 function smtpUrl(value: string | undefined): string | undefined {
   const raw = nonEmpty(value);
   if (raw === undefined) return undefined;
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError("SMTP_URL must be a URL like smtp://user:password@mail.example.com:587 or smtps://mail.example.com:465.");
+    url = undefined;
   }
-  if ((url.protocol !== "smtp:" && url.protocol !== "smtps:") || url.hostname === "") {
-    throw new ConfigError(`SMTP_URL must start with smtp:// or smtps:// and name a host (got a ${url.protocol} URL).`);
+  if (!url || (url.protocol !== "smtp:" && url.protocol !== "smtps:") || url.hostname === "") {
+    // Not echoed: the value may hold the mail server's password.
+    throw new ConfigError("SMTP_URL must be a URL like smtp://user:password@mail.example.com:587 or smtps://mail.example.com:465.");
   }
   return raw;
 }

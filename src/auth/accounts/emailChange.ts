@@ -1,4 +1,4 @@
-import { InputError } from "../../errors";
+import { ForbiddenError, ForbiddenReason, InputError } from "../../errors";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { Mailer } from "../../mail/mailer";
 import type { Caller } from "../sessions/requestAuthentication";
@@ -65,6 +65,8 @@ export class EmailChange {
   async confirm(token: string): Promise<true> {
     const { prisma, tokens, now } = this.deps;
     const found = await tokens.find("CHANGE_EMAIL", token);
+    // Asked for before an admin disabled the account: it stays as it is until enabled.
+    if (found.user.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
     try {
       await prisma.$transaction(async (tx) => {
         // The user row first, then tokens and sessions: the order of every such transaction (userLock.ts).
