@@ -25,8 +25,9 @@ export interface RunningApp {
   prisma: PrismaClient;
   /**
    * Graceful shutdown: report unready, stop accepting, let in-flight requests finish (at most
-   * SHUTDOWN_TIMEOUT), let mail already asked for go out, then close the change listener, the Prisma pool and the embedded
-   * PostgreSQL, in that order, so that no request loses its database mid-way.
+   * SHUTDOWN_TIMEOUT), let the mail they asked for go out, then close the change listener, the
+   * Prisma pool and the embedded PostgreSQL, in that order, so that no request loses its database
+   * mid-way.
    */
   stop(): Promise<void>;
 }
