@@ -35,6 +35,10 @@ const layer = {
   httpFromDb: { regex: reaching("http"), message: "Layer rule: src/db never imports src/http." },
   servicesFromDb: { regex: reaching("services"), message: "Layer rule: src/db never imports src/services.ts." },
   postsFromDb: { regex: reaching("posts"), message: "Layer rule: src/db never imports src/posts." },
+  authFromMail: { regex: reaching("auth"), message: "Layer rule: src/mail never imports src/auth (accounts compose the messages)." },
+  graphqlFromMail: { regex: reaching("graphql"), message: "Layer rule: src/mail never imports src/graphql." },
+  httpFromMail: { regex: reaching("http"), message: "Layer rule: src/mail never imports src/http." },
+  servicesFromMail: { regex: reaching("services"), message: "Layer rule: src/mail never imports src/services.ts." },
   graphqlFromPosts: { regex: reaching("graphql"), message: "Layer rule: src/posts never imports src/graphql." },
   httpFromPosts: { regex: reaching("http"), message: "Layer rule: src/posts never imports src/http." },
   servicesFromPosts: { regex: reaching("services"), message: "Layer rule: src/posts never imports src/services.ts." },
@@ -113,5 +117,6 @@ export default defineConfig(
   restrictImports(["src/auth/**"], authRules),
   restrictImports(["src/auth/tokens/**"], [...authRules, layer.sessionsFromTokens, layer.accountsFromTokens]),
   restrictImports(["src/posts/**"], [layer.graphqlFromPosts, layer.httpFromPosts, layer.servicesFromPosts]),
+  restrictImports(["src/mail/**"], [layer.authFromMail, layer.graphqlFromMail, layer.httpFromMail, layer.servicesFromMail]),
   restrictImports(["src/db/**"], [layer.authFromDb, layer.postsFromDb, layer.graphqlFromDb, layer.httpFromDb, layer.servicesFromDb]),
 );

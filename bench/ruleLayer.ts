@@ -59,6 +59,7 @@ const USER: User = {
   role: "USER",
   tokenVersion: 0,
   disabledAt: null,
+  emailVerifiedAt: null,
   createdAt: new Date(0),
   updatedAt: new Date(0),
 };

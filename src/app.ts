@@ -13,6 +13,7 @@ import { createHttpServer } from "./http/httpServer";
 import { GRAPHQL_PATH } from "./http/paths";
 import { Readiness } from "./http/readiness";
 import type { Logger } from "./logger";
+import { Mailer } from "./mail/mailer";
 import { prepareDatabase } from "./prepareDatabase";
 import { createServices } from "./services";
 
@@ -24,8 +25,9 @@ export interface RunningApp {
   prisma: PrismaClient;
   /**
    * Graceful shutdown: report unready, stop accepting, let in-flight requests finish (at most
-   * SHUTDOWN_TIMEOUT), then close the change listener, the Prisma pool and the embedded
-   * PostgreSQL, in that order, so that no request loses its database mid-way.
+   * SHUTDOWN_TIMEOUT), let the mail they asked for go out, then close the change listener, the
+   * Prisma pool and the embedded PostgreSQL, in that order, so that no request loses its database
+   * mid-way.
    */
   stop(): Promise<void>;
 }
@@ -51,7 +53,8 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
     await listener?.start();
     const signingKeys = SigningKeys.fromConfig(config.jwt, database.jwtSecret);
     const current = authCache && listener ? { cache: authCache, listener } : undefined;
-    const services = createServices({ config, prisma, pool, jwtSecret: database.jwtSecret, signingKeys, authCache: current, now });
+    const mailer = Mailer.fromConfig(config.mail, logger);
+    const services = createServices({ config, prisma, pool, jwtSecret: database.jwtSecret, signingKeys, mailer, authCache: current, now });
     const readiness = new Readiness(prisma, committedMigrations(), listener, logger);
     const stopSessionCleanup = scheduleSessionCleanup(prisma, config.sessions.cleanupIntervalSeconds, now, logger);
     const apollo = createApolloServer(config.http, logger);
@@ -74,6 +77,9 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
         if (!drained) logger.warn({ timeoutSeconds: config.shutdownTimeoutSeconds }, "shutdown timeout: open requests were cut");
         stopSessionCleanup();
         await apollo.stop();
+        // Mail of answered requests still goes out; its work needs the database, closed below.
+        await mailer.idle();
+        mailer.close();
         await listener?.stop();
         await prisma.$disconnect();
         await embedded?.stop();

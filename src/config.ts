@@ -22,6 +22,8 @@ export interface Config {
   loginLimits: LoginLimitsConfig;
   signupLimits: SignupLimitsConfig;
   authCache: AuthCacheConfig;
+  mail: MailConfig;
+  accountEmails: AccountEmailsConfig;
 }
 
 export interface DatabaseConfig {
@@ -118,6 +120,34 @@ export interface AuthCacheConfig {
   ttlSeconds: number;
 }
 
+/** How mail leaves the server. */
+export interface MailConfig {
+  /** smtp:// or smtps:// URL of the mail server; unset: each message is written as an .eml file under `fileDir`. */
+  smtpUrl: string | undefined;
+  /** The From header of every message. */
+  from: string;
+  /** DATA_DIR/mail: where messages go without an SMTP server. */
+  fileDir: string;
+}
+
+/** The account flows that mail a link: email verification, password reset, email change. */
+export interface AccountEmailsConfig {
+  /** The web app that opens the links (no trailing slash): `<appUrl>/verify-email?token=...`. */
+  appUrl: string;
+  /** Refuse logins (FORBIDDEN, EMAIL_NOT_VERIFIED) until the account's email is verified. */
+  requireVerifiedEmail: boolean;
+  verificationTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+  emailChangeTtlSeconds: number;
+  /** Password reset requests per email address and per client address within `passwordResetWindowSeconds`. */
+  passwordResetMaxPerEmail: number;
+  passwordResetMaxPerIp: number;
+  passwordResetWindowSeconds: number;
+  /** Verification and email-change mails one signed-in user may ask for within `userMailWindowSeconds`. */
+  userMailMax: number;
+  userMailWindowSeconds: number;
+}
+
 export type JwtAlgorithm = "HS256" | "ES256" | "RS256";
 
 export interface OperationLimits {
@@ -150,6 +180,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, "utf8") < MIN_JWT_SECRET_BYTES) {
     throw new ConfigError(`JWT_SECRET is too short: it must be at least ${MIN_JWT_SECRET_BYTES} bytes (try \`openssl rand -base64 48\`).`);
   }
+  const dataDir = path.resolve(nonEmpty(env.DATA_DIR) ?? ".data");
   return {
     env: nodeEnv,
     logLevel: logLevel(env.LOG_LEVEL, nodeEnv),
@@ -157,7 +188,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutSeconds: duration(env, "SHUTDOWN_TIMEOUT", "10s", 0, 3600),
     database: {
       url: nonEmpty(env.DATABASE_URL),
-      dataDir: path.resolve(nonEmpty(env.DATA_DIR) ?? ".data"),
+      dataDir,
       poolSize: integer(env, "DATABASE_POOL_SIZE", 10, 1, 200),
       migrateOnStart: boolean(env, "MIGRATE_ON_START", true),
       statementTimeoutSeconds: duration(env, "DATABASE_STATEMENT_TIMEOUT", "5s", 1, 600),
@@ -213,7 +244,67 @@ export function loadConfig(env: Env = process.env): Config {
       maxEntries: integer(env, "AUTH_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000),
       ttlSeconds: duration(env, "AUTH_CACHE_TTL", "60s", 1, 24 * 3600),
     },
+    mail: {
+      smtpUrl: smtpUrl(env.SMTP_URL),
+      from: mailFrom(env.MAIL_FROM),
+      fileDir: path.join(dataDir, "mail"),
+    },
+    accountEmails: {
+      appUrl: appUrl(env.APP_URL),
+      requireVerifiedEmail: boolean(env, "REQUIRE_VERIFIED_EMAIL", false),
+      verificationTtlSeconds: duration(env, "EMAIL_VERIFICATION_TTL", "24h", 600, 30 * 24 * 3600),
+      passwordResetTtlSeconds: duration(env, "PASSWORD_RESET_TTL", "1h", 300, 24 * 3600),
+      emailChangeTtlSeconds: duration(env, "EMAIL_CHANGE_TTL", "24h", 600, 7 * 24 * 3600),
+      passwordResetMaxPerEmail: integer(env, "PASSWORD_RESET_MAX_PER_EMAIL", 3, 1, 1000),
+      passwordResetMaxPerIp: integer(env, "PASSWORD_RESET_MAX_PER_IP", 20, 1, 100_000),
+      passwordResetWindowSeconds: duration(env, "PASSWORD_RESET_WINDOW", "1h", 60, 24 * 3600),
+      userMailMax: integer(env, "ACCOUNT_MAIL_MAX_PER_USER", 5, 1, 1000),
+      userMailWindowSeconds: duration(env, "ACCOUNT_MAIL_WINDOW", "1h", 60, 24 * 3600),
+    },
   };
+}
+
+/** smtp://user:password@host:port or smtps://... (TLS from the first byte); unset: mail goes to files. */
+function smtpUrl(value: string | undefined): string | undefined {
+  const raw = nonEmpty(value);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "smtp:" && url.protocol !== "smtps:") || url.hostname === "") {
+    // Not echoed: the value may hold the mail server's password.
+    throw new ConfigError("SMTP_URL must be a URL like smtp://user:password@mail.example.com:587 or smtps://mail.example.com:465.");
+  }
+  return raw;
+}
+
+/** `no-reply@example.com` or `Example <no-reply@example.com>`: one address, on one line. */
+function mailFrom(value: string | undefined): string {
+  const from = nonEmpty(value) ?? "GraphQL Auth API <no-reply@localhost>";
+  if (!/^([^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(from)) {
+    throw new ConfigError(`MAIL_FROM must be an address like no-reply@example.com or "Example <no-reply@example.com>" (got "${from}").`);
+  }
+  return from;
+}
+
+/** The base URL of the links in mail: http(s), no query or fragment; a trailing slash is dropped. */
+function appUrl(value: string | undefined): string {
+  const raw = nonEmpty(value) ?? "http://localhost:4000";
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.search !== "" || url.hash !== "") {
+    throw new ConfigError(
+      `APP_URL must be an http:// or https:// URL without query or fragment, like https://app.example.com (got "${raw}").`,
+    );
+  }
+  return url.href.replace(/\/+$/, "");
 }
 
 function parseJwtAlgorithm(value: string | undefined): JwtAlgorithm {

@@ -43,6 +43,8 @@ export const ForbiddenReason = {
   NOT_OWNER: "NOT_OWNER",
   /** An admin has disabled the account: it cannot log in, refresh or use a token until enabled again. */
   ACCOUNT_DISABLED: "ACCOUNT_DISABLED",
+  /** REQUIRE_VERIFIED_EMAIL is on and the account's email is not verified yet: a new link was mailed. */
+  EMAIL_NOT_VERIFIED: "EMAIL_NOT_VERIFIED",
 } as const;
 export type ForbiddenReason = (typeof ForbiddenReason)[keyof typeof ForbiddenReason];
 
@@ -50,6 +52,7 @@ const FORBIDDEN_MESSAGES: Record<ForbiddenReason, string> = {
   ADMIN_ONLY: "Only an admin may do this.",
   NOT_OWNER: "Only its owner and admins may see this.",
   ACCOUNT_DISABLED: "This account has been disabled.",
+  EMAIL_NOT_VERIFIED: "Verify your email address first: follow the link we mailed you.",
 };
 
 const AUTH_MESSAGES: Record<AuthFailure, string> = {
@@ -95,12 +98,43 @@ export class InputError extends AppError {
   }
 }
 
+/**
+ * `extensions.reason` of BAD_USER_INPUT errors on the `token` of a mailed link (verifyEmail,
+ * resetPassword, confirmEmailChange).
+ */
+export const LinkTokenFailure = {
+  /** Not a token this server mailed for this purpose (mistyped, cut short, forged): ask for a new link. */
+  LINK_INVALID: "LINK_INVALID",
+  /** The link is past its time: ask for a new one. */
+  LINK_EXPIRED: "LINK_EXPIRED",
+  /** The link was used already (each works once), or a newer action made it void: ask for a new one. */
+  LINK_USED: "LINK_USED",
+} as const;
+export type LinkTokenFailure = (typeof LinkTokenFailure)[keyof typeof LinkTokenFailure];
+
+const LINK_TOKEN_MESSAGES: Record<LinkTokenFailure, string> = {
+  LINK_INVALID: "This link is not valid. Ask for a new one.",
+  LINK_EXPIRED: "This link has expired. Ask for a new one.",
+  LINK_USED: "This link has already been used. Ask for a new one.",
+};
+
+/** A mailed link's token that cannot be used; the field is always `token`. */
+export class LinkTokenError extends InputError {
+  constructor(readonly failure: LinkTokenFailure) {
+    super("token", LINK_TOKEN_MESSAGES[failure], failure);
+  }
+}
+
 /** `extensions.reason` of TOO_MANY_REQUESTS errors: what was refused, so a client can say why it waits. */
 export const TooManyRequestsReason = {
   /** Too many failed logins (or password-change checks) for the account, or from this address. */
   LOGIN_ATTEMPTS: "LOGIN_ATTEMPTS",
   /** Too many signups from this address. */
   SIGNUP_ATTEMPTS: "SIGNUP_ATTEMPTS",
+  /** Too many password reset requests for this email address, or from this address. */
+  PASSWORD_RESET_REQUESTS: "PASSWORD_RESET_REQUESTS",
+  /** Too many verification or email-change mails asked for by this user. */
+  ACCOUNT_MAIL_REQUESTS: "ACCOUNT_MAIL_REQUESTS",
   /** Password checks are queued for longer than the server lets anyone wait; counted against no one. */
   SERVER_BUSY: "SERVER_BUSY",
 } as const;
@@ -109,6 +143,8 @@ export type TooManyRequestsReason = (typeof TooManyRequestsReason)[keyof typeof 
 const TOO_MANY_REQUESTS_MESSAGES: Record<TooManyRequestsReason, string> = {
   LOGIN_ATTEMPTS: "Too many failed login attempts.",
   SIGNUP_ATTEMPTS: "Too many signups from this address.",
+  PASSWORD_RESET_REQUESTS: "Too many password reset requests.",
+  ACCOUNT_MAIL_REQUESTS: "Too many mails asked for.",
   SERVER_BUSY: "The server is too busy to check passwords right now.",
 };
 

@@ -1,10 +1,16 @@
 import type pg from "pg";
 import { AccountDeletion } from "./auth/accounts/accountDeletion";
+import { AccountMessages } from "./auth/accounts/accountMessages";
 import { AccountService } from "./auth/accounts/accountService";
 import { CurrentPasswordCheck } from "./auth/accounts/currentPasswordCheck";
+import { EmailChange } from "./auth/accounts/emailChange";
+import { EmailTokens } from "./auth/accounts/emailTokens";
+import { EmailVerification } from "./auth/accounts/emailVerification";
 import { KnownLoginAddresses } from "./auth/accounts/knownLoginAddresses";
 import { LoginRateLimiter } from "./auth/accounts/loginRateLimiter";
+import { PasswordResetRateLimiter, UserMailRateLimiter } from "./auth/accounts/mailRateLimiters";
 import { PasswordHasher } from "./auth/accounts/passwordHashing";
+import { PasswordReset } from "./auth/accounts/passwordReset";
 import { SignupRateLimiter } from "./auth/accounts/signupRateLimiter";
 import { UserAdministration } from "./auth/accounts/userAdministration";
 import { UserDirectory } from "./auth/accounts/userDirectory";
@@ -18,12 +24,16 @@ import type { SigningKeys } from "./auth/tokens/signingKeys";
 import { VerifiedAccessTokens } from "./auth/tokens/verifiedAccessTokens";
 import type { Config } from "./config";
 import type { PrismaClient } from "./generated/prisma/client";
+import type { Mailer } from "./mail/mailer";
 import { PostService } from "./posts/postService";
 
 /** The services the GraphQL layer calls: the three rooms of src/auth and the posts, each built once per process. */
 export interface Services {
   accounts: AccountService;
   accountDeletion: AccountDeletion;
+  verification: EmailVerification;
+  passwordReset: PasswordReset;
+  emailChange: EmailChange;
   users: UserDirectory;
   userAdministration: UserAdministration;
   refreshRotation: RefreshRotation;
@@ -40,14 +50,16 @@ export interface ServiceDeps {
   /** The server secret: keys refresh-token rotation (and HS256 access tokens, through `signingKeys`). */
   jwtSecret: string;
   signingKeys: SigningKeys;
+  /** Sends account mail in the background; the app waits for it on shutdown. */
+  mailer: Mailer;
   /** Undefined when the auth cache is off (AUTH_CACHE_MAX_ENTRIES=0). */
   authCache: CurrentAuthCache | undefined;
   /** Milliseconds since the epoch; tests replace it to move time. */
   now: () => number;
 }
 
-export function createServices({ config, prisma, pool, jwtSecret, signingKeys, authCache, now }: ServiceDeps): Services {
-  const { jwt, sessions } = config;
+export function createServices({ config, prisma, pool, jwtSecret, signingKeys, mailer, authCache, now }: ServiceDeps): Services {
+  const { jwt, sessions, accountEmails } = config;
   const accessTokens = new AccessTokens({
     keys: signingKeys,
     issuer: jwt.issuer,
@@ -62,21 +74,51 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, a
   });
   const knownAddresses = new KnownLoginAddresses(prisma, config.loginLimits.knownAddressTtlSeconds, now);
   const loginRateLimiter = new LoginRateLimiter(pool, config.loginLimits, knownAddresses);
+  const currentPassword = new CurrentPasswordCheck(passwords, loginRateLimiter);
   const signupRateLimiter = new SignupRateLimiter(pool, config.signupLimits);
   const { refreshTokenTtlSeconds, maxSessionsPerUser } = sessions;
+  const tokens = new EmailTokens(
+    prisma,
+    {
+      VERIFY_EMAIL: accountEmails.verificationTtlSeconds,
+      RESET_PASSWORD: accountEmails.passwordResetTtlSeconds,
+      CHANGE_EMAIL: accountEmails.emailChangeTtlSeconds,
+    },
+    now,
+  );
+  const messages = new AccountMessages(accountEmails.appUrl);
+  const userMailLimiter = new UserMailRateLimiter(pool, accountEmails);
+  const verification = new EmailVerification({ prisma, tokens, messages, mailer, userMailLimiter, now });
   return {
     accounts: new AccountService({
       prisma,
       passwords,
       accessTokens,
       loginRateLimiter,
+      currentPassword,
       signupRateLimiter,
       knownAddresses,
+      verification,
+      requireVerifiedEmail: accountEmails.requireVerifiedEmail,
       refreshTokenTtlSeconds,
       maxSessionsPerUser,
       now,
     }),
-    accountDeletion: new AccountDeletion({ prisma, currentPassword: new CurrentPasswordCheck(passwords, loginRateLimiter), now }),
+    accountDeletion: new AccountDeletion({ prisma, currentPassword, now }),
+    verification,
+    passwordReset: new PasswordReset({
+      prisma,
+      passwords,
+      accessTokens,
+      tokens,
+      messages,
+      mailer,
+      limiter: new PasswordResetRateLimiter(pool, accountEmails),
+      knownAddresses,
+      refreshTokenTtlSeconds,
+      now,
+    }),
+    emailChange: new EmailChange({ prisma, currentPassword, tokens, messages, mailer, userMailLimiter, now }),
     users: new UserDirectory(prisma),
     userAdministration: new UserAdministration({ prisma, now }),
     refreshRotation: new RefreshRotation({

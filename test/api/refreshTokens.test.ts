@@ -1,5 +1,5 @@
 import type { RunningApp } from "../../src/app";
-import { hashRefreshToken } from "../../src/auth/tokens/refreshTokenCrypto";
+import { hashOpaqueToken } from "../../src/auth/tokens/refreshTokenCrypto";
 import { startTestServer } from "../support/testServer";
 import { graphql, ME, REFRESH, signUp } from "../support/graphqlClient";
 
@@ -34,7 +34,7 @@ describe("refresh-token rotation", () => {
     const me = await graphql(app.url, ME, undefined, { token: renewed.accessToken });
     expect(me.data!.me.id).toBe(account.user.id);
 
-    const spent = await app.prisma.refreshToken.findUniqueOrThrow({ where: { tokenHash: hashRefreshToken(account.refreshToken) } });
+    const spent = await app.prisma.refreshToken.findUniqueOrThrow({ where: { tokenHash: hashOpaqueToken(account.refreshToken) } });
     expect(spent.spentAt).not.toBeNull();
     expect(spent.successorId).not.toBeNull();
   });

@@ -1,8 +1,9 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { buildSchema, parse, validate } from "graphql";
 import type { RunningApp } from "../../src/app";
-import { AuthFailure, ErrorCode, ForbiddenReason, TooManyRequestsReason } from "../../src/errors";
+import { AuthFailure, ErrorCode, ForbiddenReason, LinkTokenFailure, TooManyRequestsReason } from "../../src/errors";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { run } from "../support/childProcess";
 import { signUp, uniqueEmail } from "../support/graphqlClient";
@@ -69,8 +70,12 @@ describe("docs/api.md", () => {
    * Runs curl blocks of docs/api.md in one bash, as a reader pasting them would, against the app;
    * returns, per JSON answer line, which field answered or which reason refused.
    */
-  async function pasteIntoShell(app: RunningApp, email: string, blocks: string[]): Promise<Array<string | undefined>> {
-    const script = blocks.join("\n").replaceAll("http://localhost:4000/graphql", app.url).replaceAll("ada@example.com", email);
+  async function pasteIntoShell(app: RunningApp, emails: { email: string; newEmail: string }, blocks: string[]) {
+    const script = blocks
+      .join("\n")
+      .replaceAll("http://localhost:4000/graphql", app.url)
+      .replaceAll("ada@example.com", emails.email)
+      .replaceAll("ada.new@example.com", emails.newEmail);
     const { code, stdout, stderr } = await run("bash", ["-euo", "pipefail", "-c", script]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
@@ -85,9 +90,12 @@ describe("docs/api.md", () => {
   // here; so it goes into a second shell, after that check. It needs only what the first block
   // sets (API, pick): it logs in again itself.
   test("the curl examples under Operations, pasted in order into a shell, do what they say", async () => {
-    const app: RunningApp = await startTestServer();
+    // Its own DATA_DIR: the mail examples read the newest .eml files there, as a reader would in theirs.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-readme-"));
+    const app: RunningApp = await startTestServer({ DATA_DIR: dataDir });
     try {
       const email = uniqueEmail("readme");
+      const newEmail = uniqueEmail("readme-new");
       // The admin examples need ADMIN_TOKEN, an admin's access token, as a reader would have it.
       const admin = await signUp(app.url, { name: "Admin" });
       await app.prisma.user.update({ where: { id: admin.user.id }, data: { role: "ADMIN" } });
@@ -96,7 +104,9 @@ describe("docs/api.md", () => {
       expect(operations.indexOf("\n### ", deletionStart + 1)).toBe(-1);
       const [preamble] = codeBlocks(operations, "sh");
       const beforeDeletion = codeBlocks(operations.slice(0, deletionStart), "sh");
-      expect(await pasteIntoShell(app, email, [`ADMIN_TOKEN=${admin.accessToken}`, ...beforeDeletion])).toEqual([
+      expect(
+        await pasteIntoShell(app, { email, newEmail }, [`ADMIN_TOKEN=${admin.accessToken}`, `DATA_DIR=${dataDir}`, ...beforeDeletion]),
+      ).toEqual([
         "signup",
         "login",
         "me",
@@ -123,20 +133,43 @@ describe("docs/api.md", () => {
         "SESSION_ENDED",
         "logoutAll",
         "SESSION_ENDED",
-      ]);
-
-      const user = await app.prisma.user.findUniqueOrThrow({ where: { email }, include: { sessions: true } });
-      const endings = user.sessions.map((session) => session.revokedReason).sort();
-      expect(endings).toEqual(["LOGOUT", "LOGOUT_ALL", "LOGOUT_ALL", "PASSWORD_CHANGED", "REVOKED", "USER_DISABLED"]);
-
-      expect(await pasteIntoShell(app, email, [preamble!, ...codeBlocks(operations.slice(deletionStart), "sh")])).toEqual([
-        "deleteAccount",
+        "verifyEmail",
+        "LINK_USED",
+        "resendVerification",
+        "requestPasswordReset",
+        "resetPassword",
+        "requestEmailChange",
+        "confirmEmailChange",
         "SESSION_ENDED",
       ]);
-      expect(await app.prisma.user.count({ where: { OR: [{ id: user.id }, { email }] } })).toBe(0);
+
+      // The email change went through: the account now has the new address, verified.
+      const user = await app.prisma.user.findUniqueOrThrow({ where: { email: newEmail }, include: { sessions: true } });
+      expect(user.emailVerifiedAt).not.toBeNull();
+      const endings = user.sessions.map((session) => session.revokedReason).sort();
+      expect(endings).toEqual([
+        "EMAIL_CHANGED",
+        "LOGOUT",
+        "LOGOUT_ALL",
+        "LOGOUT_ALL",
+        "PASSWORD_CHANGED",
+        "PASSWORD_RESET",
+        "REVOKED",
+        "USER_DISABLED",
+      ]);
+
+      expect(
+        await pasteIntoShell(app, { email, newEmail }, [
+          `DATA_DIR=${dataDir}`,
+          preamble!,
+          ...codeBlocks(operations.slice(deletionStart), "sh"),
+        ]),
+      ).toEqual(["deleteAccount", "SESSION_ENDED"]);
+      expect(await app.prisma.user.count({ where: { OR: [{ id: user.id }, { email }, { email: newEmail }] } })).toBe(0);
       expect(await app.prisma.session.count({ where: { userId: user.id } })).toBe(0);
     } finally {
       await app.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
@@ -159,7 +192,9 @@ describe("docs/api.md", () => {
 
   test("every error code and reason of src/errors.ts is in the Errors table", () => {
     const errors = section("docs/api.md", "Errors");
-    const names = [ErrorCode, AuthFailure, ForbiddenReason, TooManyRequestsReason].flatMap((values) => Object.values(values));
+    const names = [ErrorCode, AuthFailure, ForbiddenReason, LinkTokenFailure, TooManyRequestsReason].flatMap((values) =>
+      Object.values(values),
+    );
     for (const name of names) expect(errors).toContain(`\`${name}\``);
   });
 });

@@ -2,6 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { getDirective } from "@graphql-tools/utils";
 import { buildSchema, isObjectType } from "graphql";
+import { generateOpaqueToken, hashOpaqueToken } from "../../src/auth/tokens/refreshTokenCrypto";
+import type { EmailTokenPurpose } from "../../src/generated/prisma/client";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { graphql, PASSWORD, signUp, uniqueEmail, type AuthPayload } from "../support/graphqlClient";
 import { useTestServer } from "../support/testServer";
@@ -23,6 +25,10 @@ interface Fixture {
   publishedId: string;
   /** The id of the user's session. */
   userSessionId: string;
+  /** Tokens of links mailed to the user, as the mail would carry them. */
+  verifyToken: string;
+  resetToken: string;
+  changeToken: string;
 }
 
 interface Row {
@@ -85,6 +91,32 @@ const MATRIX: Record<string, Row> = {
     variables: () => ({ currentPassword: PASSWORD }),
     expected: SIGNED_IN,
   },
+  "Mutation.verifyEmail": {
+    query: "mutation ($token: String!) { verifyEmail(token: $token) }",
+    variables: (fixture) => ({ token: fixture.verifyToken }),
+    expected: ANYONE,
+  },
+  "Mutation.resendVerification": { query: "mutation { resendVerification }", expected: SIGNED_IN },
+  "Mutation.requestPasswordReset": {
+    query: "mutation ($email: String!) { requestPasswordReset(email: $email) }",
+    variables: (fixture) => ({ email: fixture.user.user.email }),
+    expected: ANYONE,
+  },
+  "Mutation.resetPassword": {
+    query: 'mutation ($token: String!) { resetPassword(token: $token, newPassword: "another long passphrase") { accessToken } }',
+    variables: (fixture) => ({ token: fixture.resetToken }),
+    expected: ANYONE,
+  },
+  "Mutation.requestEmailChange": {
+    query: "mutation ($newEmail: String!, $password: String!) { requestEmailChange(newEmail: $newEmail, currentPassword: $password) }",
+    variables: () => ({ newEmail: uniqueEmail("matrix"), password: PASSWORD }),
+    expected: SIGNED_IN,
+  },
+  "Mutation.confirmEmailChange": {
+    query: "mutation ($token: String!) { confirmEmailChange(token: $token) }",
+    variables: (fixture) => ({ token: fixture.changeToken }),
+    expected: ANYONE,
+  },
   "Mutation.revokeSession": {
     query: "mutation ($id: ID!) { revokeSession(id: $id) }",
     variables: (fixture) => ({ id: fixture.userSessionId }),
@@ -115,6 +147,11 @@ const MATRIX: Record<string, Row> = {
   // Object fields with rules of their own, reached through the user's published post.
   "User.email": {
     query: "query ($id: ID!) { post(id: $id) { author { email } } }",
+    variables: (fixture) => ({ id: fixture.publishedId }),
+    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED],
+  },
+  "User.emailVerified": {
+    query: "query ($id: ID!) { post(id: $id) { author { emailVerified } } }",
     variables: (fixture) => ({ id: fixture.publishedId }),
     expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED],
   },
@@ -164,7 +201,31 @@ describe("the access matrix", () => {
       app.prisma.post.create({ data: { authorId: user.user.id, title: "Published", body: "Body", publishedAt: new Date() } }),
       app.prisma.session.findFirstOrThrow({ where: { userId: user.user.id } }),
     ]);
-    return { user, otherUser, admin, draftId: draftPost.id, publishedId: publishedPost.id, userSessionId: session.id };
+    const [verifyToken, resetToken, changeToken] = await Promise.all([
+      linkToken(user, "VERIFY_EMAIL", user.user.email),
+      linkToken(user, "RESET_PASSWORD", user.user.email),
+      linkToken(user, "CHANGE_EMAIL", uniqueEmail("matrix-new")),
+    ]);
+    return {
+      user,
+      otherUser,
+      admin,
+      draftId: draftPost.id,
+      publishedId: publishedPost.id,
+      userSessionId: session.id,
+      verifyToken,
+      resetToken,
+      changeToken,
+    };
+  }
+
+  /** A link token for the user, stored as the server stores one it mails (only its hash). */
+  async function linkToken(owner: AuthPayload, purpose: EmailTokenPurpose, email: string): Promise<string> {
+    const token = generateOpaqueToken();
+    await app.prisma.emailToken.create({
+      data: { userId: owner.user.id, purpose, email, tokenHash: hashOpaqueToken(token), expiresAt: new Date(Date.now() + 3600_000) },
+    });
+    return token;
   }
 
   function outcome(response: Awaited<ReturnType<typeof graphql>>): string {

@@ -1,14 +1,21 @@
 import bcrypt from "bcrypt";
+import { AccountMessages } from "../../src/auth/accounts/accountMessages";
 import { AccountService } from "../../src/auth/accounts/accountService";
+import { CurrentPasswordCheck } from "../../src/auth/accounts/currentPasswordCheck";
+import { EmailTokens } from "../../src/auth/accounts/emailTokens";
+import { EmailVerification } from "../../src/auth/accounts/emailVerification";
 import { KnownLoginAddresses } from "../../src/auth/accounts/knownLoginAddresses";
 import { LoginRateLimiter } from "../../src/auth/accounts/loginRateLimiter";
+import { UserMailRateLimiter } from "../../src/auth/accounts/mailRateLimiters";
 import { PasswordHasher } from "../../src/auth/accounts/passwordHashing";
 import { SignupRateLimiter } from "../../src/auth/accounts/signupRateLimiter";
 import { AccessTokens } from "../../src/auth/tokens/accessTokens";
 import { SigningKeys } from "../../src/auth/tokens/signingKeys";
+import { loadConfig } from "../../src/config";
 import { createDatabasePool, createPrismaClient } from "../../src/db/prismaClient";
 import type { PrismaClient } from "../../src/generated/prisma/client";
 import { createLogger } from "../../src/logger";
+import { Mailer } from "../../src/mail/mailer";
 import { graphql, LOGIN, PASSWORD, SIGNUP, uniqueEmail } from "../support/graphqlClient";
 import { useTestServer, TEST_JWT_SECRET } from "../support/testServer";
 
@@ -20,6 +27,7 @@ describe("login spends one bcrypt comparison whether or not the account exists",
   const cost = 5;
   let prisma: PrismaClient;
   let auth: AccountService;
+  let mailer: Mailer;
 
   beforeAll(() => {
     const pool = createDatabasePool(
@@ -41,19 +49,32 @@ describe("login spends one bcrypt comparison whether or not the account exists",
       { maxFailuresPerAccount: 100, maxFailuresPerIp: 100_000, windowSeconds: 60, knownAddressTtlSeconds: 3600 },
       knownAddresses,
     );
+    // Signup mails a verification link: to .eml files under the test run's data folder.
+    const { mail, accountEmails } = loadConfig({ DATA_DIR: process.env.TEST_DATA_DIR });
+    mailer = Mailer.fromConfig(mail, createLogger("silent"));
+    const tokens = new EmailTokens(prisma, { VERIFY_EMAIL: 3600, RESET_PASSWORD: 3600, CHANGE_EMAIL: 3600 }, Date.now);
+    const userMailLimiter = new UserMailRateLimiter(pool, accountEmails);
+    const messages = new AccountMessages(accountEmails.appUrl);
+    const passwords = new PasswordHasher(cost);
     auth = new AccountService({
       prisma,
-      passwords: new PasswordHasher(cost),
+      passwords,
       accessTokens,
       loginRateLimiter,
+      currentPassword: new CurrentPasswordCheck(passwords, loginRateLimiter),
       signupRateLimiter: new SignupRateLimiter(pool, { maxPerIp: 100_000, windowSeconds: 60 }),
       knownAddresses,
+      verification: new EmailVerification({ prisma, tokens, messages, mailer, userMailLimiter, now: Date.now }),
+      requireVerifiedEmail: false,
       refreshTokenTtlSeconds: 3600,
       maxSessionsPerUser: 50,
       now: Date.now,
     });
   });
-  afterAll(() => prisma.$disconnect());
+  afterAll(async () => {
+    await mailer.idle();
+    await prisma.$disconnect();
+  });
   afterEach(() => jest.restoreAllMocks());
 
   test.each([

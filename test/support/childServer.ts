@@ -32,6 +32,8 @@ export function startChildServer(env: Record<string, string | undefined> = {}): 
       HOST: "127.0.0.1",
       PORT: "0",
       MIGRATE_ON_START: "false",
+      // Where mail goes as .eml files (see testServer.ts).
+      DATA_DIR: process.env.TEST_DATA_DIR,
       BCRYPT_COST: "4",
       // Every suite signs up from 127.0.0.1 against one database (see testServer.ts).
       SIGNUP_MAX_PER_IP: "100000",

@@ -21,6 +21,8 @@ export default async function globalSetup(): Promise<void> {
   await applyMigrations(databaseUrl);
   // Test files run in worker processes that inherit this environment.
   process.env.TEST_DATABASE_URL = databaseUrl;
+  // The test servers' DATA_DIR: with no SMTP_URL, their mail lands in its mail/ folder as .eml files.
+  process.env.TEST_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-test-data-"));
 }
 
 interface TestDatabase {

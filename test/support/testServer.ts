@@ -19,15 +19,18 @@ export function startTestServer(env: Record<string, string> = {}, now?: () => nu
     HOST: "127.0.0.1",
     PORT: "0",
     MIGRATE_ON_START: "false",
+    // Mail goes to .eml files there unless a test sets SMTP_URL (test/support/smtpServer.ts).
+    DATA_DIR: process.env.TEST_DATA_DIR!,
     // The lowest cost bcrypt allows keeps the suite fast; the cost itself is a setting.
     BCRYPT_COST: "4",
     // Quiet even when a test sets NODE_ENV=production; tests that read the logs pass a logger.
     LOG_LEVEL: "silent",
     // Every suite logs in and signs up from 127.0.0.1 against one database; the per-address limits
     // have their own tests (test/security/loginRateLimit.test.ts, signupLimit.test.ts), which set
-    // them and use distinct addresses.
+    // them and use distinct addresses; the password reset's has its own in test/api/accountEmails.test.ts.
     LOGIN_MAX_FAILURES_PER_IP: "100000",
     SIGNUP_MAX_PER_IP: "100000",
+    PASSWORD_RESET_MAX_PER_IP: "100000",
     ...env,
   });
   return startApp(config, { logger: logger ?? createLogger(config.logLevel), now });

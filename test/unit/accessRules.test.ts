@@ -77,6 +77,7 @@ describe("access rules at run time", () => {
     role,
     tokenVersion: 0,
     disabledAt: null,
+    emailVerifiedAt: null,
     createdAt: new Date(0),
     updatedAt: new Date(0),
   });

@@ -14,6 +14,7 @@ describe("the auth cache", () => {
     role: "USER",
     tokenVersion: 0,
     disabledAt: null,
+    emailVerifiedAt: null,
     createdAt: new Date(0),
     updatedAt: new Date(0),
   });

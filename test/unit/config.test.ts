@@ -18,7 +18,19 @@ describe("configuration", () => {
       passwords: { bcryptCost: 12, maxQueueWaitSeconds: 10 },
       loginLimits: { maxFailuresPerAccount: 5, maxFailuresPerIp: 30, windowSeconds: 15 * 60, knownAddressTtlSeconds: 90 * 86400 },
       signupLimits: { maxPerIp: 10, windowSeconds: 3600 },
+      mail: { smtpUrl: undefined, from: "GraphQL Auth API <no-reply@localhost>", fileDir: path.resolve(".data", "mail") },
+      accountEmails: { appUrl: "http://localhost:4000", requireVerifiedEmail: false, passwordResetTtlSeconds: 3600 },
     });
+  });
+
+  test("mail goes under DATA_DIR without SMTP_URL; APP_URL loses its trailing slash", () => {
+    const config = loadConfig({
+      DATA_DIR: "/srv/api-data",
+      APP_URL: "https://app.example.com/account/",
+      SMTP_URL: "smtps://u:p@mail.example.com",
+    });
+    expect(config.mail).toMatchObject({ smtpUrl: "smtps://u:p@mail.example.com", fileDir: "/srv/api-data/mail" });
+    expect(config.accountEmails.appUrl).toBe("https://app.example.com/account");
   });
 
   test("production without JWT_SECRET is refused with what to set", () => {
@@ -38,6 +50,14 @@ describe("configuration", () => {
     ["MAX_SESSIONS_PER_USER", "0", /MAX_SESSIONS_PER_USER must be a whole number from 1 to 1000/],
     ["NODE_ENV", "prod", /NODE_ENV must be development, production or test/],
     ["LANDING_PAGE", "maybe", /LANDING_PAGE must be true or false/],
+    ["SMTP_URL", "mail.example.com:25", /SMTP_URL must be a URL like smtp:\/\/user:password@mail.example.com:587/],
+    ["SMTP_URL", "http://mail.example.com", /SMTP_URL must be a URL like smtp:\/\/user:password@mail.example.com:587/],
+    ["MAIL_FROM", "no address", /MAIL_FROM must be an address like no-reply@example.com/],
+    ["APP_URL", "app.example.com", /APP_URL must be an http:\/\/ or https:\/\/ URL without query or fragment/],
+    ["APP_URL", "https://app.example.com/?x=1", /APP_URL must be an http:\/\/ or https:\/\/ URL/],
+    ["REQUIRE_VERIFIED_EMAIL", "sometimes", /REQUIRE_VERIFIED_EMAIL must be true or false/],
+    ["PASSWORD_RESET_TTL", "2d", /PASSWORD_RESET_TTL must be a duration like .* from 300s to 86400s/],
+    ["PASSWORD_RESET_MAX_PER_EMAIL", "0", /PASSWORD_RESET_MAX_PER_EMAIL must be a whole number from 1 to 1000/],
     ["SIGNUP_MAX_PER_IP", "0", /SIGNUP_MAX_PER_IP must be a whole number from 1 to 100000/],
     ["SIGNUP_WINDOW", "30s", /SIGNUP_WINDOW must be a duration like .* from 60s to 604800s/],
     ["BCRYPT_MAX_QUEUE_WAIT", "0", /BCRYPT_MAX_QUEUE_WAIT must be a duration like .* from 1s to 600s/],

@@ -1,7 +1,8 @@
 import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, InputError } from "../../errors";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
-import { CurrentPasswordCheck } from "./currentPasswordCheck";
+import type { CurrentPasswordCheck } from "./currentPasswordCheck";
+import type { EmailVerification } from "./emailVerification";
 import { validateEmail, validateName, validateNewPassword, validateOfferedPassword } from "./inputValidation";
 import type { KnownLoginAddresses } from "./knownLoginAddresses";
 import type { LoginRateLimiter } from "./loginRateLimiter";
@@ -32,21 +33,25 @@ export interface AccountServiceDeps {
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
   loginRateLimiter: LoginRateLimiter;
+  /** The current password, proved before a password change. */
+  currentPassword: CurrentPasswordCheck;
   signupRateLimiter: SignupRateLimiter;
   knownAddresses: KnownLoginAddresses;
+  verification: EmailVerification;
+  /** Refuse logins until the account's email is verified (REQUIRE_VERIFIED_EMAIL). */
+  requireVerifiedEmail: boolean;
   refreshTokenTtlSeconds: number;
   /** Live sessions one user may hold; a login beyond it ends the user's oldest. */
   maxSessionsPerUser: number;
   now: () => number;
 }
 
-/** Accounts and their passwords: signup and login (the two ways to start a session), password change. */
+/**
+ * Accounts and their passwords: signup and login (the two ways to start a session), password change.
+ * Signup mails a verification link (EmailVerification).
+ */
 export class AccountService {
-  private readonly currentPassword: CurrentPasswordCheck;
-
-  constructor(private readonly deps: AccountServiceDeps) {
-    this.currentPassword = new CurrentPasswordCheck(deps.passwords, deps.loginRateLimiter);
-  }
+  constructor(private readonly deps: AccountServiceDeps) {}
 
   /**
    * Counted per client address before the hash: every signup costs one, and a taken email's
@@ -69,6 +74,7 @@ export class AccountService {
         include: { sessions: { select: { id: true } } },
       });
       const { sessions, ...plainUser } = user;
+      this.deps.verification.sendLink(plainUser);
       return tokenPair(this.deps.accessTokens, plainUser, sessions[0]!.id, session);
     } catch (error) {
       // The unique index decides races between two signups with one email.
@@ -97,6 +103,11 @@ export class AccountService {
     // Said only to whoever knows the password, so it tells a stranger nothing about the account.
     if (user.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
     await loginRateLimiter.recordSuccess(attempt);
+    if (this.deps.requireVerifiedEmail && user.emailVerifiedAt === null) {
+      // The only way back in for a user who lost the signup session: a fresh link, within the user's mail limit.
+      await this.deps.verification.resendQuietly(user);
+      throw new ForbiddenError(ForbiddenReason.EMAIL_NOT_VERIFIED);
+    }
 
     // The cost was raised since this hash was made; the password is at hand only now.
     const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : undefined;
@@ -121,7 +132,7 @@ export class AccountService {
     const { user } = caller;
     validateOfferedPassword(input.currentPassword, "currentPassword");
     const newPassword = validateNewPassword(input.newPassword, user.email, "newPassword");
-    await this.currentPassword.confirm(user, input.currentPassword, client);
+    await this.deps.currentPassword.confirm(user, input.currentPassword, client);
     const passwordHash = await passwords.hash(newPassword);
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
     // The user row first, then its sessions: the order of a login (sessionLimit.ts), so the two cannot deadlock.

@@ -23,11 +23,11 @@ export function normalizeEmail(email: string): string {
   return email.normalize("NFKC").trim().toLowerCase().normalize("NFKC");
 }
 
-export function validateEmail(rawEmail: string): string {
-  requireWellFormed(rawEmail, "email");
+export function validateEmail(rawEmail: string, field = "email"): string {
+  requireWellFormed(rawEmail, field);
   const email = normalizeEmail(rawEmail);
   if (email.length > EMAIL_MAX_CHARACTERS || !EMAIL_SHAPE.test(email)) {
-    throw new InputError("email", "Enter a valid email address, like ada@example.com.");
+    throw new InputError(field, "Enter a valid email address, like ada@example.com.");
   }
   return email;
 }

@@ -2,7 +2,7 @@ import type { KeyObject } from "node:crypto";
 import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, type AppError } from "../../errors";
 import type { Prisma, PrismaClient, Session } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
-import { hashRefreshToken, successorRefreshToken } from "../tokens/refreshTokenCrypto";
+import { hashOpaqueToken, successorRefreshToken } from "../tokens/refreshTokenCrypto";
 import { sessionEnded, tokenPair, type AuthResult } from "./sessionLifecycle";
 
 export interface RefreshRotationDeps {
@@ -51,7 +51,7 @@ export class RefreshRotation {
     // successor and commits; the others then see it spent (within the interval) and share it.
     const [presented] = await tx.$queryRaw<LockedRefreshToken[]>`
       SELECT "id", "sessionId", "expiresAt", "spentAt", "successorId"
-      FROM "RefreshToken" WHERE "tokenHash" = ${hashRefreshToken(token)} FOR UPDATE`;
+      FROM "RefreshToken" WHERE "tokenHash" = ${hashOpaqueToken(token)} FOR UPDATE`;
     if (!presented) return { failure: new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID) };
     const session = await tx.session.findUniqueOrThrow({ where: { id: presented.sessionId }, include: { user: true } });
     // Before the session check: disabling the user ended this session too, and this says why.
@@ -63,7 +63,7 @@ export class RefreshRotation {
       const successor = successorRefreshToken(token, this.deps.rotationKey);
       const expiresAt = new Date(now + this.deps.refreshTokenTtlSeconds * 1000);
       const created = await tx.refreshToken.create({
-        data: { sessionId: session.id, tokenHash: hashRefreshToken(successor), createdAt: new Date(now), expiresAt },
+        data: { sessionId: session.id, tokenHash: hashOpaqueToken(successor), createdAt: new Date(now), expiresAt },
         select: { id: true },
       });
       await tx.refreshToken.update({ where: { id: presented.id }, data: { spentAt: new Date(now), successorId: created.id } });
@@ -93,7 +93,7 @@ export class RefreshRotation {
       current = await tx.refreshToken.findUniqueOrThrow({ where: { id: current.successorId } });
     }
     // A mismatch means the chain was made under another server secret: nothing to hand out.
-    if (current.spentAt !== null || current.tokenHash !== hashRefreshToken(value)) {
+    if (current.spentAt !== null || current.tokenHash !== hashOpaqueToken(value)) {
       return { failure: new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID) };
     }
     return { result: this.pair(session, value, current.expiresAt) };

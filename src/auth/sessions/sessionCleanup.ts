@@ -6,16 +6,21 @@ const ENDED_SESSION_RETENTION_MS = 24 * 3600 * 1000;
 
 /**
  * Deletes what can never be used again, so the tables do not grow without bound: sessions that
- * expired or ended more than a day ago (their refresh tokens go with them, by cascade) and
- * expired refresh tokens of live sessions (every spent ancestor of a long session).
+ * expired or ended more than a day ago (their refresh tokens go with them, by cascade), expired
+ * refresh tokens of live sessions (every spent ancestor of a long session), and mailed-link tokens
+ * expired more than a day ago (kept until then so that a used link is told apart from a forged one).
  */
-export async function deleteEndedSessions(prisma: PrismaClient, now: number): Promise<{ sessions: number; refreshTokens: number }> {
+export async function deleteEndedSessions(
+  prisma: PrismaClient,
+  now: number,
+): Promise<{ sessions: number; refreshTokens: number; emailTokens: number }> {
   const cutoff = new Date(now - ENDED_SESSION_RETENTION_MS);
-  const [sessions, refreshTokens] = await prisma.$transaction([
+  const [sessions, refreshTokens, emailTokens] = await prisma.$transaction([
     prisma.session.deleteMany({ where: { OR: [{ expiresAt: { lt: cutoff } }, { revokedAt: { lt: cutoff } }] } }),
     prisma.refreshToken.deleteMany({ where: { expiresAt: { lt: new Date(now) } } }),
+    prisma.emailToken.deleteMany({ where: { expiresAt: { lt: cutoff } } }),
   ]);
-  return { sessions: sessions.count, refreshTokens: refreshTokens.count };
+  return { sessions: sessions.count, refreshTokens: refreshTokens.count, emailTokens: emailTokens.count };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Prisma, User } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
-import { generateRefreshToken, hashRefreshToken } from "../tokens/refreshTokenCrypto";
+import { generateOpaqueToken, hashOpaqueToken } from "../tokens/refreshTokenCrypto";
 
 /** Who is calling, as the edge saw it; stored with a session so users recognise their devices. */
 export interface ClientInfo {
@@ -28,7 +28,15 @@ export interface NewSession {
 
 /** Why a session ended (Session.revokedReason). */
 export type SessionEndReason =
-  "LOGOUT" | "LOGOUT_ALL" | "PASSWORD_CHANGED" | "REVOKED" | "REUSE_DETECTED" | "SESSION_LIMIT" | "USER_DISABLED";
+  | "LOGOUT"
+  | "LOGOUT_ALL"
+  | "PASSWORD_CHANGED"
+  | "PASSWORD_RESET"
+  | "EMAIL_CHANGED"
+  | "REVOKED"
+  | "REUSE_DETECTED"
+  | "SESSION_LIMIT"
+  | "USER_DISABLED";
 
 /** The update that ends a session: every token of it fails from the next request on. */
 export function sessionEnded(reason: SessionEndReason, now: number) {
@@ -37,7 +45,7 @@ export function sessionEnded(reason: SessionEndReason, now: number) {
 
 /** A session row to be created with the user (signup) or for an existing user (login). */
 export function newSession(client: ClientInfo, refreshTokenTtlSeconds: number, now: number): NewSession {
-  const refreshToken = generateRefreshToken();
+  const refreshToken = generateOpaqueToken();
   const refreshTokenExpiresAt = new Date(now + refreshTokenTtlSeconds * 1000);
   return {
     refreshToken,
@@ -49,7 +57,7 @@ export function newSession(client: ClientInfo, refreshTokenTtlSeconds: number, n
       lastUsedAt: new Date(now),
       expiresAt: refreshTokenExpiresAt,
       refreshTokens: {
-        create: { tokenHash: hashRefreshToken(refreshToken), createdAt: new Date(now), expiresAt: refreshTokenExpiresAt },
+        create: { tokenHash: hashOpaqueToken(refreshToken), createdAt: new Date(now), expiresAt: refreshTokenExpiresAt },
       },
     },
   };

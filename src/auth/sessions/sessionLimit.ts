@@ -1,6 +1,7 @@
 import { AuthFailure, AuthenticationError } from "../../errors";
 import type { Prisma } from "../../generated/prisma/client";
 import { sessionEnded, type NewSession } from "./sessionLifecycle";
+import { lockUser } from "./userLock";
 
 /**
  * Inserts a session for an existing user and, in the same transaction, ends the user's oldest live
@@ -23,10 +24,9 @@ export async function insertSessionWithinLimit(
   // user one over the limit. Locking the user's row makes the second wait here until the first
   // commits; its count below (a fresh snapshot per statement under READ COMMITTED) then includes
   // the first's session. Other users' logins do not wait.
-  const locked = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
   // The account was deleted after its password was checked (deleteAccount, or an operator): no
   // account, so no session, and the same answer as an unknown email rather than a foreign-key error.
-  if (locked.length === 0) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
+  if (!(await lockUser(tx, userId))) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
   const { id } = await tx.session.create({ data: { ...session.data, userId }, select: { id: true } });
   const beyondLimit = await tx.session.findMany({
     where: { userId, id: { not: id }, revokedAt: null, expiresAt: { gt: new Date(now) } },

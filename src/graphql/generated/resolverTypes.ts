@@ -70,6 +70,12 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Needs the current password. Ends every session of the user (the caller's too) and returns a fresh pair in a new session for the caller. */
   changePassword: AuthPayload;
+  /**
+   * Makes the new address of an email-change link the account's email, verified, and ends every
+   * session of the user. Token errors as for `verifyEmail`; EMAIL_TAKEN if another account took the
+   * address meanwhile.
+   */
+  confirmEmailChange: Scalars['Boolean']['output'];
   /** A new draft of the caller's. */
   createPost: Post;
   /** Needs the current password. Deletes the caller's account with everything it owns (sessions, refresh tokens, posts); every token of it stops working at once. */
@@ -98,6 +104,26 @@ export type Mutation = {
   refreshToken: AuthPayload;
   /** Moderation: deletes anyone's post. */
   removePost: Scalars['Boolean']['output'];
+  /**
+   * Needs the current password. Mails a confirmation link to `newEmail` and a notice to the current
+   * address. The email changes only when the link is used (`confirmEmailChange`).
+   */
+  requestEmailChange: Scalars['Boolean']['output'];
+  /**
+   * Mails a single-use password reset link to the address if it belongs to an account. Always true,
+   * whether or not it does. Limited per email and per client address (reason PASSWORD_RESET_REQUESTS).
+   */
+  requestPasswordReset: Scalars['Boolean']['output'];
+  /**
+   * Mails a new verification link to the caller's address; false, and no mail, when it is verified
+   * already. Limited per user (TOO_MANY_REQUESTS, reason ACCOUNT_MAIL_REQUESTS).
+   */
+  resendVerification: Scalars['Boolean']['output'];
+  /**
+   * Sets a new password with the token of a reset link, ends every session of the user, and returns
+   * a fresh pair in a new session. Token errors as for `verifyEmail`.
+   */
+  resetPassword: AuthPayload;
   /** End one of the caller's own sessions. */
   revokeSession: Scalars['Boolean']['output'];
   /** Makes a user an admin or a plain user again, from their next request on. Not the caller's own role. */
@@ -108,12 +134,23 @@ export type Mutation = {
   unpublishPost: Post;
   /** Changes one of the caller's posts. Anyone else's is NOT_FOUND. */
   updatePost: Post;
+  /**
+   * Verifies the account's email with the token of the link mailed at signup (or by
+   * `resendVerification`). A used, expired or unknown token is BAD_USER_INPUT, field `token`, with
+   * reason LINK_USED, LINK_EXPIRED or LINK_INVALID.
+   */
+  verifyEmail: Scalars['Boolean']['output'];
 };
 
 
 export type MutationChangePasswordArgs = {
   input: ChangePasswordInput;
   refreshTokenDelivery?: InputMaybe<RefreshTokenDelivery>;
+};
+
+
+export type MutationConfirmEmailChangeArgs = {
+  token: Scalars['String']['input'];
 };
 
 
@@ -164,6 +201,24 @@ export type MutationRemovePostArgs = {
 };
 
 
+export type MutationRequestEmailChangeArgs = {
+  currentPassword: Scalars['String']['input'];
+  newEmail: Scalars['String']['input'];
+};
+
+
+export type MutationRequestPasswordResetArgs = {
+  email: Scalars['String']['input'];
+};
+
+
+export type MutationResetPasswordArgs = {
+  newPassword: Scalars['String']['input'];
+  refreshTokenDelivery?: InputMaybe<RefreshTokenDelivery>;
+  token: Scalars['String']['input'];
+};
+
+
 export type MutationRevokeSessionArgs = {
   id: Scalars['ID']['input'];
 };
@@ -189,6 +244,11 @@ export type MutationUnpublishPostArgs = {
 export type MutationUpdatePostArgs = {
   id: Scalars['ID']['input'];
   input: UpdatePostInput;
+};
+
+
+export type MutationVerifyEmailArgs = {
+  token: Scalars['String']['input'];
 };
 
 /** Where a page ends, for asking for the next one with `after: endCursor`. */
@@ -342,6 +402,11 @@ export type User = {
   disabledAt: Maybe<Scalars['DateTime']['output']>;
   /** Null, with a FORBIDDEN error, for anyone but the user themself and admins. */
   email: Maybe<Scalars['String']['output']>;
+  /**
+   * True once the user has opened a link mailed to `email` (verification, password reset or email
+   * change). Null, with a FORBIDDEN error, for anyone but the user themself and admins.
+   */
+  emailVerified: Maybe<Scalars['Boolean']['output']>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   /** Null, with a FORBIDDEN error, for anyone but the user themself and admins. */
@@ -513,6 +578,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'input' | 'refreshTokenDelivery'>>;
+  confirmEmailChange?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationConfirmEmailChangeArgs, 'token'>>;
   createPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationCreatePostArgs, 'input'>>;
   deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'currentPassword'>>;
   deletePost?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeletePostArgs, 'id'>>;
@@ -524,11 +590,16 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   publishPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationPublishPostArgs, 'id'>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshTokenDelivery'>>;
   removePost?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemovePostArgs, 'id'>>;
+  requestEmailChange?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestEmailChangeArgs, 'currentPassword' | 'newEmail'>>;
+  requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
+  resendVerification?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  resetPassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'refreshTokenDelivery' | 'token'>>;
   revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'id' | 'role'>>;
   signup?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignupArgs, 'input' | 'refreshTokenDelivery'>>;
   unpublishPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationUnpublishPostArgs, 'id'>>;
   updatePost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationUpdatePostArgs, 'id' | 'input'>>;
+  verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -590,6 +661,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   disabledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  emailVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;

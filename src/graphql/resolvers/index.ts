@@ -1,5 +1,6 @@
 import type { Resolvers } from "../generated/resolverTypes";
 import { accountMutations, accountQueries } from "./account";
+import { accountEmailMutations, User } from "./accountEmails";
 import { Post, postMutations, postQueries } from "./posts";
 import { DateTime } from "./scalars";
 import { Session, sessionMutations, sessionQueries } from "./sessions";
@@ -9,6 +10,7 @@ export const resolvers: Resolvers = {
   DateTime,
   Session,
   Post,
+  User,
   Query: { ...accountQueries, ...sessionQueries, ...postQueries, ...userQueries },
-  Mutation: { ...accountMutations, ...sessionMutations, ...postMutations, ...userMutations },
+  Mutation: { ...accountMutations, ...accountEmailMutations, ...sessionMutations, ...postMutations, ...userMutations },
 };

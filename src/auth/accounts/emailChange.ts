@@ -1,0 +1,83 @@
+import { ForbiddenError, ForbiddenReason, InputError } from "../../errors";
+import { Prisma, type PrismaClient } from "../../generated/prisma/client";
+import type { Mailer } from "../../mail/mailer";
+import type { Caller } from "../sessions/requestAuthentication";
+import { sessionEnded, type ClientInfo } from "../sessions/sessionLifecycle";
+import { lockUser } from "../sessions/userLock";
+import type { AccountMessages } from "./accountMessages";
+import type { CurrentPasswordCheck } from "./currentPasswordCheck";
+import type { EmailTokens } from "./emailTokens";
+import { validateEmail, validateOfferedPassword } from "./inputValidation";
+import type { UserMailRateLimiter } from "./mailRateLimiters";
+
+export interface EmailChangeDeps {
+  prisma: PrismaClient;
+  currentPassword: CurrentPasswordCheck;
+  tokens: EmailTokens;
+  messages: AccountMessages;
+  mailer: Mailer;
+  userMailLimiter: UserMailRateLimiter;
+  now: () => number;
+}
+
+const emailTaken = (field: string) => new InputError(field, "An account with this email already exists.", "EMAIL_TAKEN");
+
+/**
+ * A new email address for an account. It takes the current password to ask, and the link mailed to
+ * the new address to happen; the old address is told. Until the link is used nothing changes.
+ */
+export class EmailChange {
+  constructor(private readonly deps: EmailChangeDeps) {}
+
+  async request(caller: Caller, rawNewEmail: string, currentPassword: string, client: ClientInfo): Promise<true> {
+    const { prisma, currentPassword: passwordCheck, tokens, messages, mailer, userMailLimiter } = this.deps;
+    const { user } = caller;
+    // The rules of signup: the same normal form, so the same uniqueness.
+    const newEmail = validateEmail(rawNewEmail, "newEmail");
+    validateOfferedPassword(currentPassword, "currentPassword");
+    if (newEmail === user.email) throw new InputError("newEmail", "This is already your email address.");
+    await passwordCheck.confirm(user, currentPassword, client);
+    // Said only to whoever knows the password, as signup says it to anyone (docs/security.md).
+    if ((await prisma.user.findUnique({ where: { email: newEmail }, select: { id: true } })) !== null) throw emailTaken("newEmail");
+    await userMailLimiter.countMail(user.id);
+    mailer.sendInBackground(async () => {
+      const token = await tokens.issue(user.id, "CHANGE_EMAIL", newEmail);
+      return [
+        messages.confirmEmailChange({ name: user.name, email: newEmail }, token, tokens.ttlOf("CHANGE_EMAIL")),
+        messages.emailChangeRequested(user, newEmail),
+      ];
+    });
+    return true;
+  }
+
+  /**
+   * Makes the link's address the account's, verified, and ends every session: the address is how
+   * the account logs in and resets its password, so whoever was signed in before signs in again.
+   */
+  async confirm(token: string): Promise<true> {
+    const { prisma, tokens, now } = this.deps;
+    const found = await tokens.find("CHANGE_EMAIL", token);
+    // Asked for before an admin disabled the account: it stays as it is until enabled.
+    if (found.user.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
+    try {
+      await prisma.$transaction(async (tx) => {
+        // The user row first, then tokens and sessions: the order of every such transaction (userLock.ts).
+        await lockUser(tx, found.userId);
+        await tokens.consume(tx, found);
+        // Links to the old address (verification, reset) and other pending changes are void now.
+        await tokens.voidOthers(tx, found.userId, ["VERIFY_EMAIL", "RESET_PASSWORD", "CHANGE_EMAIL"]);
+        await tx.user.update({
+          where: { id: found.userId },
+          data: { email: found.email, emailVerifiedAt: new Date(now()), tokenVersion: { increment: 1 } },
+        });
+        await tx.session.updateMany({ where: { userId: found.userId, revokedAt: null }, data: sessionEnded("EMAIL_CHANGED", now()) });
+      });
+    } catch (error) {
+      // Someone signed up with the address after the request: the unique index decides, and the
+      // rolled-back transaction leaves the link unspent.
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw emailTaken("token");
+      throw error;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,83 @@
+import { ForbiddenError, ForbiddenReason } from "../../errors";
+import type { PrismaClient } from "../../generated/prisma/client";
+import type { Mailer } from "../../mail/mailer";
+import type { AccessTokens } from "../tokens/accessTokens";
+import { newSession, sessionEnded, tokenPair, type AuthResult, type ClientInfo } from "../sessions/sessionLifecycle";
+import { lockUser } from "../sessions/userLock";
+import type { AccountMessages } from "./accountMessages";
+import type { EmailTokens } from "./emailTokens";
+import { validateEmail, validateNewPassword } from "./inputValidation";
+import type { KnownLoginAddresses } from "./knownLoginAddresses";
+import type { PasswordResetRateLimiter } from "./mailRateLimiters";
+import type { PasswordHasher } from "./passwordHashing";
+
+export interface PasswordResetDeps {
+  prisma: PrismaClient;
+  passwords: PasswordHasher;
+  accessTokens: AccessTokens;
+  tokens: EmailTokens;
+  messages: AccountMessages;
+  mailer: Mailer;
+  limiter: PasswordResetRateLimiter;
+  knownAddresses: KnownLoginAddresses;
+  refreshTokenTtlSeconds: number;
+  now: () => number;
+}
+
+/** A forgotten password: a single-use link mailed to the account's address sets a new one. */
+export class PasswordReset {
+  constructor(private readonly deps: PasswordResetDeps) {}
+
+  /**
+   * Always answers true. What the answer waits for (input checks, the two rate limits) is the same
+   * for every valid email; looking the account up, storing a token and mailing it all happen after
+   * the answer, in the background. So neither the answer nor its time tells whether the email has
+   * an account (docs/security.md, "Mailed links").
+   */
+  async request(rawEmail: string, client: ClientInfo): Promise<true> {
+    const email = validateEmail(rawEmail);
+    await this.deps.limiter.countRequest(email, client.ip);
+    this.deps.mailer.sendInBackground(async () => {
+      const { prisma, tokens, messages } = this.deps;
+      const user = await prisma.user.findUnique({ where: { email } });
+      // No account, or a disabled one: that cannot be taken back through its mailbox; its owner asks an admin.
+      if (user?.disabledAt !== null) return undefined;
+      const token = await tokens.issue(user.id, "RESET_PASSWORD", user.email);
+      return messages.passwordReset(user, token, tokens.ttlOf("RESET_PASSWORD"));
+    });
+    return true;
+  }
+
+  /**
+   * Sets the new password, ends every session of the user (whoever knew the old password may hold
+   * one) and starts a new one for the caller. The link is spent in the same transaction, so a
+   * failure leaves it usable, and of two uses at once only one succeeds.
+   */
+  async reset(token: string, rawPassword: string, client: ClientInfo): Promise<AuthResult> {
+    const { prisma, passwords, tokens, knownAddresses, now } = this.deps;
+    const found = await tokens.find("RESET_PASSWORD", token);
+    const newPassword = validateNewPassword(rawPassword, found.user.email, "newPassword");
+    if (found.user.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
+    passwords.ensureCapacity("create");
+    const passwordHash = await passwords.hash(newPassword);
+    const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
+    const { user, sessionId } = await prisma.$transaction(async (tx) => {
+      // The user row first, then tokens and sessions: the order of every such transaction (userLock.ts).
+      await lockUser(tx, found.userId);
+      await tokens.consume(tx, found);
+      await tokens.voidOthers(tx, found.userId, ["RESET_PASSWORD"]);
+      const verifiedNow = found.user.emailVerifiedAt === null && found.email === found.user.email;
+      const updated = await tx.user.update({
+        where: { id: found.userId },
+        // The link reached the account's address: that verifies it, too.
+        data: { passwordHash, tokenVersion: { increment: 1 }, ...(verifiedNow ? { emailVerifiedAt: new Date(now()) } : {}) },
+      });
+      // Every session ends the way a password change ends them: the database publishes the update to every process's auth cache.
+      await tx.session.updateMany({ where: { userId: found.userId, revokedAt: null }, data: sessionEnded("PASSWORD_RESET", now()) });
+      const created = await tx.session.create({ data: { ...session.data, userId: found.userId }, select: { id: true } });
+      for (const write of knownAddresses.remember(tx, found.userId, client.ip)) await write;
+      return { user: updated, sessionId: created.id };
+    });
+    return tokenPair(this.deps.accessTokens, user, sessionId, session);
+  }
+}
