@@ -53,7 +53,17 @@ describe("deleteAccount", () => {
       refreshTokens: await prisma.refreshToken.count({ where: { session: { userId } } }),
       knownLoginAddresses: await prisma.knownLoginAddress.count({ where: { userId } }),
       posts: await prisma.post.count({ where: { authorId: userId } }),
+      emailTokens: await prisma.emailToken.count({ where: { userId } }),
     };
+  }
+
+  /** Signup mails its verification link just after answering: waits until the link's token is stored. */
+  async function verificationMailed(userId: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while ((await app.prisma.emailToken.count({ where: { userId } })) === 0) {
+      if (Date.now() > deadline) throw new Error("no verification token was stored");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   test("removes the user and every row of theirs, in every table, and nothing of anyone else", async () => {
@@ -70,6 +80,8 @@ describe("deleteAccount", () => {
     const refreshTokenIds = (
       await app.prisma.refreshToken.findMany({ where: { session: { userId: account.user.id } }, select: { id: true } })
     ).map((token) => token.id);
+    await verificationMailed(account.user.id);
+    await verificationMailed(stranger.user.id);
     expect(await rowsOf(account.user.id, account.user.email)).toEqual({
       usersById: 1,
       usersByEmail: 1,
@@ -77,6 +89,7 @@ describe("deleteAccount", () => {
       refreshTokens: 3,
       knownLoginAddresses: 1,
       posts: 2,
+      emailTokens: 1,
     });
     const strangersRows = await rowsOf(stranger.user.id, stranger.user.email);
 
@@ -91,6 +104,7 @@ describe("deleteAccount", () => {
       refreshTokens: 0,
       knownLoginAddresses: 0,
       posts: 0,
+      emailTokens: 0,
     });
     // Refresh tokens also looked up by their own ids, in case one had lost its session.
     expect(await app.prisma.refreshToken.count({ where: { id: { in: refreshTokenIds } } })).toBe(0);
