@@ -45,6 +45,13 @@ export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type MeQuery = { me: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } };
 
+export type RequestPasswordResetMutationVariables = Exact<{
+  email: string;
+}>;
+
+
+export type RequestPasswordResetMutation = { requestPasswordReset: boolean };
+
 export type MyPostFragment = { id: string, title: string, published: boolean, publishedAt: string | null };
 
 export type CreatePostMutationVariables = Exact<{
@@ -99,6 +106,15 @@ export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
 
 
 export type LogoutMutation = { logout: boolean };
+
+export type ResetPasswordMutationVariables = Exact<{
+  token: string;
+  newPassword: string;
+  delivery?: RefreshTokenDelivery | null | undefined;
+}>;
+
+
+export type ResetPasswordMutation = { resetPassword: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -165,6 +181,11 @@ export const MeDocument = new TypedDocumentString(`
   role
   createdAt
 }`) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
+export const RequestPasswordResetDocument = new TypedDocumentString(`
+    mutation RequestPasswordReset($email: String!) {
+  requestPasswordReset(email: $email)
+}
+    `) as unknown as TypedDocumentString<RequestPasswordResetMutation, RequestPasswordResetMutationVariables>;
 export const CreatePostDocument = new TypedDocumentString(`
     mutation CreatePost($input: CreatePostInput!) {
   createPost(input: $input) {
@@ -280,3 +301,29 @@ export const LogoutDocument = new TypedDocumentString(`
   logout
 }
     `) as unknown as TypedDocumentString<LogoutMutation, LogoutMutationVariables>;
+export const ResetPasswordDocument = new TypedDocumentString(`
+    mutation ResetPassword($token: String!, $newPassword: String!, $delivery: RefreshTokenDelivery = BODY) {
+  resetPassword(
+    token: $token
+    newPassword: $newPassword
+    refreshTokenDelivery: $delivery
+  ) {
+    ...SessionTokens
+  }
+}
+    fragment MyInfo on User {
+  id
+  email
+  name
+  role
+  createdAt
+}
+fragment SessionTokens on AuthPayload {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    ...MyInfo
+  }
+}`) as unknown as TypedDocumentString<ResetPasswordMutation, ResetPasswordMutationVariables>;

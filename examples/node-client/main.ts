@@ -1,8 +1,13 @@
 // `npm run example -- [--url URL] [--email E] [--password P] [--name N]`: tells the story of the
 // product against a running API (by default the one `npm start` serves) and exits 0 when every
 // answer was the one the story expects.
+// `npm run example -- --reset EMAIL --new-password P`: "Forgot password?" instead: asks for a reset
+// link, reads the link from the mail as the user pastes it, sets the new password and shows `me`.
+// `--link LINK` in place of `--reset EMAIL` uses a link asked for earlier (a new request would void it).
+import readline from "node:readline";
 import { parseArgs } from "node:util";
 import { GraphQLRequestError } from "../client/graphqlRequest";
+import { resetThePassword } from "./passwordReset";
 import { describeError, walkTheStory } from "./story";
 
 const { values } = parseArgs({
@@ -11,17 +16,46 @@ const { values } = parseArgs({
     email: { type: "string", default: "ada@example.com" },
     password: { type: "string", default: "correct horse battery" },
     name: { type: "string", default: "Ada" },
+    reset: { type: "string" },
+    link: { type: "string" },
+    "new-password": { type: "string" },
   },
 });
 
 console.log(`GraphQL API: ${values.url}\n`);
-walkTheStory(values.url, { email: values.email, password: values.password, name: values.name }, (line) => console.log(line)).then(
-  () => console.log("\nThe story went as expected."),
+chosenStory().then(
+  (done) => console.log(`\n${done}`),
   (error: unknown) => {
     console.error(`\nThe story stopped: ${explain(error)}`);
     process.exitCode = 1;
   },
 );
+
+/** Tells the story the arguments ask for; resolves to its last line. */
+async function chosenStory(): Promise<string> {
+  const print = (line: string) => console.log(line);
+  if (values.reset === undefined && values.link === undefined) {
+    await walkTheStory(values.url, { email: values.email, password: values.password, name: values.name }, print);
+    return "The story went as expected.";
+  }
+  const newPassword = values["new-password"];
+  if (newPassword === undefined) throw new Error("--reset and --link need the password to set: --new-password '...'.");
+  if (values.reset !== undefined && values.link !== undefined)
+    throw new Error("--reset asks for a new link, which voids --link: pass one.");
+  await resetThePassword(values.url, { email: values.reset, link: values.link, newPassword, readLink: firstLineOfInput }, print);
+  return "The password is reset; log in with the new one from now on.";
+}
+
+/** The first line typed or piped in. */
+async function firstLineOfInput(): Promise<string> {
+  const input = readline.createInterface({ input: process.stdin });
+  try {
+    for await (const line of input as AsyncIterable<string>) return line;
+    return "";
+  } finally {
+    input.close();
+  }
+}
 
 /** What went wrong, in one line a newcomer can act on. */
 function explain(error: unknown): string {

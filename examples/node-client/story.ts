@@ -28,10 +28,17 @@ export class UnexpectedAnswer extends Error {
   override name = "UnexpectedAnswer";
 }
 
-export async function walkTheStory(url: string, account: Account, print: (line: string) => void): Promise<void> {
+/** Numbered steps ("1. ...") and the indented details under each, as both stories print them. */
+export function narration(print: (line: string) => void) {
   let step = 0;
-  const heading = (text: string) => print(`${++step}. ${text}`);
-  const detail = (text: string) => print(`   ${text}`);
+  return {
+    heading: (text: string) => print(`${++step}. ${text}`),
+    detail: (text: string) => print(`   ${text}`),
+  };
+}
+
+export async function walkTheStory(url: string, account: Account, print: (line: string) => void): Promise<void> {
+  const { heading, detail } = narration(print);
 
   heading("Ask `me` without a token");
   detail(`refused: ${describeError(await refusal(graphqlRequest(url, MeDocument, {})))}`);
@@ -101,7 +108,7 @@ export function describeError(error: GraphQLRequestError): string {
   return `${error.code}${reason} "${error.message}"`;
 }
 
-function describeUser(user: MyInfoFragment): string {
+export function describeUser(user: MyInfoFragment): string {
   return `${user.name} <${user.email}>, role ${user.role}, member since ${user.createdAt}, id ${user.id}`;
 }
 
@@ -110,7 +117,7 @@ function describePost(post: MyPostFragment): string {
   return `"${post.title}" (${state}), id ${post.id}`;
 }
 
-function describeTokens(tokens: SessionTokensFragment, detail: (text: string) => void): void {
+export function describeTokens(tokens: SessionTokensFragment, detail: (text: string) => void): void {
   detail(`access token ${abbreviate(tokens.accessToken)} valid until ${tokens.accessTokenExpiresAt}`);
   detail(`refresh token ${abbreviate(tokens.refreshToken ?? "")} valid until ${tokens.refreshTokenExpiresAt}`);
 }

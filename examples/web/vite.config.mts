@@ -6,7 +6,13 @@ import { defineConfig } from "vite";
 // rule for the page.
 const forwardToApi = { "/graphql": { target: process.env.API_ORIGIN ?? "http://localhost:4000" } };
 
+// Mailed links open this page as /reset-password?token=...: Vite answers every such path with
+// index.html (appType "spa", the default), and no request from the page may carry the token away
+// in a Referer header (docs/security.md, "Links and the web app").
+const headers = { "Referrer-Policy": "no-referrer" };
+
 export default defineConfig({
-  server: { proxy: forwardToApi },
-  preview: { proxy: forwardToApi },
+  appType: "spa",
+  server: { proxy: forwardToApi, headers },
+  preview: { proxy: forwardToApi, headers },
 });

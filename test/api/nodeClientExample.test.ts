@@ -1,10 +1,13 @@
-import { run, type Finished } from "../support/childProcess";
-import { PASSWORD, signUp, uniqueEmail } from "../support/graphqlClient";
-import { useTestServer } from "../support/testServer";
+import type { RunningApp } from "../../src/app";
+import { childEnv, run, type Finished } from "../support/childProcess";
+import { RequestPasswordResetDocument } from "../support/generated/graphql";
+import { graphql, LOGIN, ME, PASSWORD, signUp, uniqueEmail } from "../support/graphqlClient";
+import { mailedLink, startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
+import { startTestServer, useTestServer } from "../support/testServer";
 
-/** `npm run example`, exactly as README.md gives it, with the arguments after `--`. */
-function runExample(args: string[]): Promise<Finished> {
-  return run("npm", ["run", "--silent", "example", "--", ...args]);
+/** `npm run example`, exactly as README.md gives it, with the arguments after `--`; `input` is typed in when ready. */
+function runExample(args: string[], input?: Promise<string>): Promise<Finished> {
+  return run("npm", ["run", "--silent", "example", "--", ...args], childEnv(), input);
 }
 
 describe("npm run example (examples/node-client)", () => {
@@ -59,5 +62,93 @@ describe("npm run example (examples/node-client)", () => {
     const { code, stderr } = await runExample(["--url", "http://127.0.0.1:1/graphql"]);
     expect(code).toBe(1);
     expect(stderr).toContain("is the API running at http://127.0.0.1:1/graphql?");
+  });
+});
+
+describe("npm run example -- --reset (examples/node-client)", () => {
+  const NEW_PASSWORD = "a brand new passphrase";
+  let smtp: TestSmtpServer;
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    app = await startTestServer({ SMTP_URL: smtp.url });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await smtp?.stop();
+  });
+
+  /** Signs up and takes the verification mail that signup sends, so that the next mail is the reset's. */
+  async function signUpAndTakeItsMail() {
+    const account = await signUp(app.url, { name: "Ada" });
+    await smtp.nextMailTo(account.user.email);
+    return account;
+  }
+
+  /** The link of the next mail to `email`, which must be a password reset's. */
+  async function resetLinkMailedTo(email: string): Promise<string> {
+    const mail = await smtp.nextMailTo(email);
+    expect(mail.subject).toBe("Reset your password");
+    return mailedLink(mail);
+  }
+
+  test("asks for a link, takes it as pasted from the mail, sets the new password and shows me in the new session", async () => {
+    const { user, accessToken } = await signUpAndTakeItsMail();
+    // Pasted once it has arrived at the SMTP server, as a user would.
+    const pasted = resetLinkMailedTo(user.email).then((link) => `  ${link}\n`);
+    const { code, stdout, stderr } = await runExample(["--url", app.url, "--reset", user.email, "--new-password", NEW_PASSWORD], pasted);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const steps = stdout.split(/\n(?=\d+\. )/).slice(1);
+    expect(steps).toHaveLength(4);
+    expect(steps[0]).toMatch(new RegExp(`^1\\. Ask for a password reset link for ${user.email}\n {3}requestPasswordReset: true`));
+    expect(steps[0]).toContain(".eml file under .data/mail/");
+    expect(steps[1]).toBe("2. Paste the link from the mail (or only its token), then press Enter:");
+    expect(steps[2]).toMatch(
+      new RegExp(
+        `^3\\. Set the new password .*\n {3}new session for Ada <${user.email}>, role USER.*\n {3}access token …\\S{8} valid until`,
+      ),
+    );
+    expect(steps[3]).toMatch(new RegExp(`^4\\. Ask \`me\` with the new access token\n {3}me: Ada <${user.email}>, role USER`));
+    expect(stdout).toContain("The password is reset; log in with the new one from now on.");
+
+    // The session from before the reset has ended; only the new password logs in.
+    expect((await graphql(app.url, ME, {}, { token: accessToken })).errors?.[0]?.extensions?.reason).toBe("SESSION_ENDED");
+    const oldPassword = await graphql(app.url, LOGIN, { input: { email: user.email, password: PASSWORD } });
+    expect(oldPassword.errors?.[0]?.extensions?.reason).toBe("INVALID_CREDENTIALS");
+    const newPassword = await graphql(app.url, LOGIN, { input: { email: user.email, password: NEW_PASSWORD } });
+    expect(newPassword.data?.login.user.id).toBe(user.id);
+  });
+
+  test("--link takes a link asked for earlier; used again, it stops with the API's reason and exits 1", async () => {
+    const { user } = await signUpAndTakeItsMail();
+    await graphql(app.url, RequestPasswordResetDocument, { email: user.email });
+    const link = await resetLinkMailedTo(user.email);
+    const args = ["--url", app.url, "--link", link, "--new-password", NEW_PASSWORD];
+
+    const first = await runExample(args);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).not.toContain("Paste the link");
+    expect(first.stdout).toContain(`me: Ada <${user.email}>`);
+
+    const again = await runExample(args);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('The story stopped: BAD_USER_INPUT (LINK_USED) "This link has already been used. Ask for a new one."');
+  });
+
+  test("without --new-password, or with no link pasted, it says what is missing and exits 1", async () => {
+    const noPassword = await runExample(["--url", app.url, "--reset", uniqueEmail("nobody")]);
+    expect(noPassword.code).toBe(1);
+    expect(noPassword.stderr).toContain("--reset and --link need the password to set: --new-password '...'.");
+
+    const nothingPasted = await runExample(
+      ["--url", app.url, "--reset", uniqueEmail("nobody"), "--new-password", NEW_PASSWORD],
+      Promise.resolve(""),
+    );
+    expect(nothingPasted.code).toBe(1);
+    expect(nothingPasted.stdout).toContain("requestPasswordReset: true");
+    expect(nothingPasted.stderr).toContain("No link was given: paste the link from the mail, or pass it with --link.");
   });
 });

@@ -4,19 +4,22 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { RunningApp } from "../../src/app";
 import { launchChromium } from "../support/browser";
 import { PROJECT_ROOT } from "../../src/projectRoot";
-import { PASSWORD, signUp } from "../support/graphqlClient";
+import { graphql, LOGIN, ME, PASSWORD, signUp } from "../support/graphqlClient";
+import { mailedLink, startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { startTestServer } from "../support/testServer";
-import { startWebDemo, type WebDemo } from "../support/webDemo";
+import { freePort, startWebDemo, type WebDemo } from "../support/webDemo";
 
 const SCREENSHOTS = path.join(PROJECT_ROOT, "test-output");
 const MINUTE = 60_000;
 
 // The "See my info" story (docs/sessions-and-tokens.md), clicked through in a real browser: no
 // session shows the login form, login shows the user's own info, an expired access token is
-// refreshed and the request retried, log out ends it all. The page is built from examples/web,
-// the real API runs behind it, and the API's clock is moved to expire tokens.
+// refreshed and the request retried, log out ends it all; a forgotten password is reset with a
+// mailed link that opens the page. The page is built from examples/web, the real API runs behind
+// it and mails to an SMTP server in this process, and the API's clock is moved to expire tokens.
 describe("the See my info page (examples/web) in Chromium", () => {
   let apiClockAhead = 0;
+  let smtp: TestSmtpServer;
   let api: RunningApp;
   let web: WebDemo;
   let browser: Browser;
@@ -27,14 +30,18 @@ describe("the See my info page (examples/web) in Chromium", () => {
 
   beforeAll(async () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    api = await startTestServer({}, () => Date.now() + apiClockAhead);
-    web = await startWebDemo(api.url);
+    smtp = await startSmtpServer();
+    // Mailed links open the page, as APP_URL=http://localhost:5173 does in development.
+    const webPort = await freePort();
+    api = await startTestServer({ SMTP_URL: smtp.url, APP_URL: `http://127.0.0.1:${webPort}` }, () => Date.now() + apiClockAhead);
+    web = await startWebDemo(api.url, webPort);
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await web?.stop();
     await api?.stop();
+    await smtp?.stop();
   });
 
   beforeEach(async () => {
@@ -54,6 +61,8 @@ describe("the See my info page (examples/web) in Chromium", () => {
 
   const loginForm = () => page.getByRole("region", { name: "Log in" });
   const myInfo = () => page.getByRole("region", { name: "My info" });
+  const forgotPassword = () => page.getByRole("region", { name: "Forgot password" });
+  const newPassword = () => page.getByRole("region", { name: "Choose a new password" });
   const activity = () => page.getByRole("list", { name: "What happened" });
 
   async function seeMyInfo() {
@@ -166,5 +175,60 @@ describe("the See my info page (examples/web) in Chromium", () => {
     await loginForm().getByRole("alert").getByText("Wrong email or password.").waitFor();
     expect(await myInfo().isHidden()).toBe(true);
     expect(await context.cookies()).toEqual([]);
+  });
+
+  test("Forgot password?: a mailed link opens the page, a new password signs in; only the new password logs in", async () => {
+    const NEW_PASSWORD = "a brand new passphrase";
+    const { user, accessToken } = await signUp(api.url, { name: "Katherine Johnson" });
+    await smtp.nextMailTo(user.email); // signup's verification mail
+
+    await seeMyInfo();
+    await loginForm().getByLabel("Email").fill(user.email);
+    await loginForm().getByRole("button", { name: "Forgot password?" }).click();
+    await forgotPassword().waitFor();
+    expect(await loginForm().isHidden()).toBe(true);
+    // The email typed at the login form need not be typed again.
+    expect(await forgotPassword().getByLabel("Email").inputValue()).toBe(user.email);
+    await forgotPassword().getByRole("button", { name: "Send me a link" }).click();
+    await forgotPassword().getByRole("status").getByText("If an account exists, a link is on its way.").waitFor();
+
+    const mail = await smtp.nextMailTo(user.email);
+    expect(mail.subject).toBe("Reset your password");
+    const link = mailedLink(mail);
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/reset-password\?token=/);
+    expect(new URL(link).origin).toBe(new URL(web.url).origin);
+
+    const opened = await page.goto(link);
+    // The token is in the address: it must not travel on as a Referer, nor stay in the history.
+    expect(opened?.headers()["referrer-policy"]).toBe("no-referrer");
+    await newPassword().waitFor();
+    expect(page.url()).toBe(web.url);
+    expect(await loginForm().isHidden()).toBe(true);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-choose-new-password.png"), fullPage: true });
+    await newPassword().getByLabel("New password").fill(NEW_PASSWORD);
+    await newPassword().getByRole("button", { name: "Set new password" }).click();
+    await myInfo().waitFor();
+    expect(await newPassword().isHidden()).toBe(true);
+    expect(await myInfo().textContent()).toMatch(new RegExp(`Name\\s*Katherine Johnson\\s*Email\\s*${user.email}\\s*Role\\s*USER`));
+    expect(operations).toEqual(["Me", "RequestPasswordReset", "ResetPassword", "Me"]);
+    expect(await activity().textContent()).toContain("resetPassword: access token kept in memory");
+    expect(await context.cookies()).toContainEqual(expect.objectContaining({ httpOnly: true, path: "/graphql" }));
+    await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-after-password-reset.png"), fullPage: true });
+
+    // The session from before the reset has ended; the old password no longer logs in, the new one does.
+    expect((await graphql(api.url, ME, {}, { token: accessToken })).errors?.[0]?.extensions?.reason).toBe("SESSION_ENDED");
+    const withOldPassword = await graphql(api.url, LOGIN, { input: { email: user.email, password: PASSWORD } });
+    expect(withOldPassword.errors?.[0]?.extensions?.reason).toBe("INVALID_CREDENTIALS");
+    const withNewPassword = await graphql(api.url, LOGIN, { input: { email: user.email, password: NEW_PASSWORD } });
+    expect(withNewPassword.data?.login.user.id).toBe(user.id);
+
+    // The same link again: the form says it is spent, and offers a new one.
+    await page.goto(link);
+    await newPassword().getByLabel("New password").fill("yet another passphrase");
+    await newPassword().getByRole("button", { name: "Set new password" }).click();
+    await newPassword().getByRole("alert").getByText("This link has already been used. Ask for a new one.").waitFor();
+    expect(await myInfo().isHidden()).toBe(true);
+    await newPassword().getByRole("button", { name: "Ask for a new link" }).click();
+    await forgotPassword().waitFor();
   });
 });

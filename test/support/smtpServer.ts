@@ -74,6 +74,13 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   };
 }
 
+/** The link in a message's plain-text part, such as APP_URL/reset-password?token=..., as a user clicks it. */
+export function mailedLink(mail: ParsedMail): string {
+  const link = /https?:\/\/\S+[?&]token=[A-Za-z0-9_-]+/.exec(mail.text ?? "")?.[0];
+  if (link === undefined) throw new Error(`no link with a token in: ${mail.text}`);
+  return link;
+}
+
 /** The token of the link in a message's plain-text part. */
 export function linkToken(mail: ParsedMail): string {
   const token = /[?&]token=([A-Za-z0-9_-]+)/.exec(mail.text ?? "")?.[1];

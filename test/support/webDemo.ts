@@ -16,12 +16,14 @@ export interface WebDemo {
 /**
  * Builds examples/web with Vite and serves the build with `vite preview` on 127.0.0.1, which
  * forwards /graphql to the API at `apiUrl` (examples/web/vite.config.mts), as in development.
+ * `port` is a free one unless given: an API that mails links to the page (APP_URL) must know the
+ * page's address before it starts, and the page the API's; `freePort()` breaks the circle.
  */
-export async function startWebDemo(apiUrl: string): Promise<WebDemo> {
+export async function startWebDemo(apiUrl: string, port?: number): Promise<WebDemo> {
   const build = await run(process.execPath, [VITE, "build", "examples/web", "--outDir", BUILD_DIR, "--emptyOutDir", "--logLevel", "warn"]);
   if (build.code !== 0) throw new Error(`vite build failed:\n${build.stdout}${build.stderr}`);
 
-  const port = await freePort();
+  port ??= await freePort();
   const preview = spawn(
     process.execPath,
     [VITE, "preview", "examples/web", "--outDir", BUILD_DIR, "--host", "127.0.0.1", "--port", String(port), "--strictPort"],
@@ -39,7 +41,8 @@ export async function startWebDemo(apiUrl: string): Promise<WebDemo> {
   return { url, stop: () => stop(preview) };
 }
 
-function freePort(): Promise<number> {
+/** A port of 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);

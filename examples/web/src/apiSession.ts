@@ -6,8 +6,11 @@ import {
   MeDocument,
   MyPostsDocument,
   RefreshTokenDocument,
+  RequestPasswordResetDocument,
+  ResetPasswordDocument,
   type MyInfoFragment,
   type MyPostFragment,
+  type SessionTokensFragment,
   type TypedDocumentString,
 } from "../../generated/graphql";
 
@@ -28,8 +31,20 @@ export class ApiSession {
 
   async logIn(email: string, password: string): Promise<void> {
     const { login } = await graphqlRequest(API_URL, LoginDocument, { input: { email, password }, delivery: "COOKIE" });
-    this.accessToken = login.accessToken;
-    this.report(`login: access token kept in memory until ${login.accessTokenExpiresAt}; refresh token set as an HttpOnly cookie`);
+    this.begin("login", login);
+  }
+
+  /** Mails a reset link when the email has an account; the API answers the same either way. */
+  async requestPasswordReset(email: string): Promise<void> {
+    await graphqlRequest(API_URL, RequestPasswordResetDocument, { email });
+    this.report(`requestPasswordReset: a link goes to ${email} if it has an account`);
+  }
+
+  /** Sets a new password with the token of a reset link. Every other session ends; this one begins. */
+  async resetPassword(token: string, newPassword: string): Promise<void> {
+    const { resetPassword } = await graphqlRequest(API_URL, ResetPasswordDocument, { token, newPassword, delivery: "COOKIE" });
+    this.report("resetPassword: new password set; every earlier session of the account has ended");
+    this.begin("resetPassword", resetPassword);
   }
 
   async myInfo(): Promise<MyInfoFragment> {
@@ -54,6 +69,12 @@ export class ApiSession {
     } finally {
       this.accessToken = undefined;
     }
+  }
+
+  /** A session that `operation` started: its access token stays here, its refresh token in the cookie. */
+  private begin(operation: string, tokens: SessionTokensFragment): void {
+    this.accessToken = tokens.accessToken;
+    this.report(`${operation}: access token kept in memory until ${tokens.accessTokenExpiresAt}; refresh token set as an HttpOnly cookie`);
   }
 
   /** Sends the access token; when the API says it has expired, refreshes and retries once. */

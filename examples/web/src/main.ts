@@ -1,5 +1,7 @@
 // The story of the product in a user's eyes: "See my info" shows the login form until the user
 // has logged in, then the user's own info and posts; logging out brings the login form back.
+// "Forgot password?" asks for a reset link by mail; the link (APP_URL/reset-password?token=...)
+// opens this page with a "Choose a new password" form, whose answer is a session, as a login's.
 import { GraphQLRequestError } from "../../client/graphqlRequest";
 import type { MyInfoFragment } from "../../generated/graphql";
 import { ApiSession } from "./apiSession";
@@ -13,6 +15,13 @@ function element(id: string): HTMLElement {
 const loginSection = element("login");
 const loginForm = element("login-form") as HTMLFormElement;
 const loginProblem = element("login-problem");
+const requestResetSection = element("request-reset");
+const requestResetForm = element("request-reset-form") as HTMLFormElement;
+const requestResetSent = element("request-reset-sent");
+const requestResetProblem = element("request-reset-problem");
+const resetSection = element("reset-password");
+const resetForm = element("reset-password-form") as HTMLFormElement;
+const resetProblem = element("reset-password-problem");
 const infoSection = element("my-info");
 const problem = element("problem");
 const activity = element("activity");
@@ -27,11 +36,23 @@ function report(line: string): void {
 
 const session = new ApiSession(report);
 
-/** Shows exactly one of the two views, or neither. */
-function show(view: "login" | "info" | "nothing"): void {
+/** Shows exactly one of the views, or none. */
+function show(view: "login" | "request-reset" | "reset" | "info" | "nothing"): void {
   loginSection.hidden = view !== "login";
+  requestResetSection.hidden = view !== "request-reset";
+  resetSection.hidden = view !== "reset";
   infoSection.hidden = view !== "info";
   problem.textContent = "";
+}
+
+/** Shows a form's view and puts the cursor in its first field. */
+function showForm(view: "login" | "request-reset" | "reset", form: HTMLFormElement): void {
+  show(view);
+  form.querySelector("input")?.focus();
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function showInfo(user: MyInfoFragment): void {
@@ -44,7 +65,7 @@ function showInfo(user: MyInfoFragment): void {
 
 /** Errors that are not about logging in are shown as they are. */
 function showProblem(error: unknown): void {
-  problem.textContent = error instanceof Error ? error.message : String(error);
+  problem.textContent = messageOf(error);
 }
 
 async function seeMyInfo(): Promise<void> {
@@ -75,10 +96,60 @@ async function logIn(event: SubmitEvent): Promise<void> {
   try {
     await session.logIn(textField(fields, "email"), textField(fields, "password"));
   } catch (error) {
-    loginProblem.textContent = error instanceof Error ? error.message : String(error);
+    loginProblem.textContent = messageOf(error);
     return;
   }
   loginForm.reset();
+  await seeMyInfo();
+}
+
+/** "Forgot password?": the email typed at the login form, if any, is the one to send a link to. */
+function forgotPassword(): void {
+  const typed = textField(new FormData(loginForm), "email");
+  requestResetForm.reset();
+  (requestResetForm.elements.namedItem("email") as HTMLInputElement).value = typed;
+  requestResetSent.textContent = "";
+  requestResetProblem.textContent = "";
+  showForm("request-reset", requestResetForm);
+}
+
+async function requestPasswordReset(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  requestResetSent.textContent = "";
+  requestResetProblem.textContent = "";
+  try {
+    await session.requestPasswordReset(textField(new FormData(requestResetForm), "email"));
+  } catch (error) {
+    requestResetProblem.textContent = messageOf(error);
+    return;
+  }
+  // The same words whether or not the email has an account: the API does not say either.
+  requestResetSent.textContent = "If an account exists, a link is on its way. Open it to choose a new password.";
+}
+
+/**
+ * The token of the reset link this page was opened with, if it was. It is taken out of the
+ * address at once, so that it stays out of the history, bookmarks and shared screenshots.
+ */
+function tokenOfResetLink(): string | undefined {
+  const address = new URL(window.location.href);
+  const token = address.searchParams.get("token");
+  if (!address.pathname.endsWith("/reset-password") || token === null) return undefined;
+  window.history.replaceState(null, "", new URL(".", address).pathname);
+  return token;
+}
+
+async function resetPassword(event: SubmitEvent, token: string): Promise<void> {
+  event.preventDefault();
+  resetProblem.textContent = "";
+  try {
+    await session.resetPassword(token, textField(new FormData(resetForm), "newPassword"));
+  } catch (error) {
+    // A used or expired link says "Ask for a new one"; a password the rules refuse leaves the link usable.
+    resetProblem.textContent = messageOf(error);
+    return;
+  }
+  resetForm.reset();
   await seeMyInfo();
 }
 
@@ -126,6 +197,18 @@ async function writeDraft(event: SubmitEvent): Promise<void> {
 
 element("see-my-info").addEventListener("click", () => void seeMyInfo());
 loginForm.addEventListener("submit", (event) => void logIn(event));
+element("forgot-password").addEventListener("click", forgotPassword);
+requestResetForm.addEventListener("submit", (event) => void requestPasswordReset(event));
+element("back-to-login").addEventListener("click", () => showForm("login", loginForm));
+element("ask-for-new-link").addEventListener("click", forgotPassword);
 element("logout").addEventListener("click", () => void logOut());
 element("show-my-posts").addEventListener("click", () => void showMyPosts());
 draftForm.addEventListener("submit", (event) => void writeDraft(event));
+
+// Opened from a reset link: the form asks for the new password, and only submitting it spends the
+// link, so a mail scanner that opens the link spends nothing.
+const resetToken = tokenOfResetLink();
+if (resetToken !== undefined) {
+  resetForm.addEventListener("submit", (event) => void resetPassword(event, resetToken));
+  showForm("reset", resetForm);
+}
