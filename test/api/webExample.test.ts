@@ -4,7 +4,8 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { RunningApp } from "../../src/app";
 import { launchChromium } from "../support/browser";
 import { PROJECT_ROOT } from "../../src/projectRoot";
-import { graphql, LOGIN, ME, PASSWORD, signUp } from "../support/graphqlClient";
+import { RequestEmailChangeDocument } from "../support/generated/graphql";
+import { graphql, LOGIN, ME, PASSWORD, signUp, uniqueEmail } from "../support/graphqlClient";
 import { mailedLink, startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { startTestServer } from "../support/testServer";
 import { freePort, startWebDemo, type WebDemo } from "../support/webDemo";
@@ -62,6 +63,7 @@ describe("the See my info page (examples/web) in Chromium", () => {
   const loginForm = () => page.getByRole("region", { name: "Log in" });
   const myInfo = () => page.getByRole("region", { name: "My info" });
   const forgotPassword = () => page.getByRole("region", { name: "Forgot password" });
+  const mailedLinkView = () => page.getByRole("region", { name: "Mailed link" });
   const newPassword = () => page.getByRole("region", { name: "Choose a new password" });
   const activity = () => page.getByRole("list", { name: "What happened" });
 
@@ -230,5 +232,46 @@ describe("the See my info page (examples/web) in Chromium", () => {
     expect(await myInfo().isHidden()).toBe(true);
     await newPassword().getByRole("button", { name: "Ask for a new link" }).click();
     await forgotPassword().waitFor();
+  });
+
+  test("a verification link opens the page, and only its button verifies the address", async () => {
+    const { user } = await signUp(api.url);
+    const link = mailedLink(await smtp.nextMailTo(user.email));
+    expect(new URL(link).pathname).toBe("/verify-email");
+
+    await page.goto(link);
+    await mailedLinkView().waitFor();
+    expect(page.url()).toBe(web.url);
+    // Opening the link (as a mail scanner might) spends nothing.
+    expect((await api.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).emailVerifiedAt).toBeNull();
+    await mailedLinkView().getByRole("button", { name: "Verify my email" }).click();
+    await mailedLinkView().getByText("Your email address is verified.").waitFor();
+    expect(operations).toEqual(["VerifyEmail"]);
+    expect((await api.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).emailVerifiedAt).not.toBeNull();
+
+    // The same link again: the page says it is spent.
+    await page.goto(link);
+    await mailedLinkView().getByRole("button", { name: "Verify my email" }).click();
+    await mailedLinkView().getByRole("alert").getByText("This link has already been used. Ask for a new one.").waitFor();
+  });
+
+  test("an email-change link opens the page; its button moves the account to the new address and ends its sessions", async () => {
+    const { user, accessToken } = await signUp(api.url);
+    await smtp.nextMailTo(user.email); // signup's verification mail
+    const newEmail = uniqueEmail("moved");
+    const request = await graphql(api.url, RequestEmailChangeDocument, { newEmail, currentPassword: PASSWORD }, { token: accessToken });
+    expect(request.errors).toBeUndefined();
+    const link = mailedLink(await smtp.nextMailTo(newEmail));
+    expect(new URL(link).pathname).toBe("/confirm-email-change");
+
+    await page.goto(link);
+    await mailedLinkView().getByRole("button", { name: "Use this address" }).click();
+    await mailedLinkView().getByText("Your account now uses this address. Every session has ended: log in with it.").waitFor();
+    expect(operations).toEqual(["ConfirmEmailChange"]);
+    expect((await api.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).email).toBe(newEmail);
+    expect((await graphql(api.url, ME, {}, { token: accessToken })).errors?.[0]?.extensions?.reason).toBe("SESSION_ENDED");
+    await seeMyInfo();
+    await logIn(newEmail, PASSWORD);
+    await myInfo().getByText(newEmail).waitFor();
   });
 });

@@ -1,5 +1,6 @@
 import { GraphQLRequestError, graphqlRequest } from "../../client/graphqlRequest";
 import {
+  ConfirmEmailChangeDocument,
   CreatePostDocument,
   LoginDocument,
   LogoutDocument,
@@ -8,6 +9,7 @@ import {
   RefreshTokenDocument,
   RequestPasswordResetDocument,
   ResetPasswordDocument,
+  VerifyEmailDocument,
   type MyInfoFragment,
   type MyPostFragment,
   type SessionTokensFragment,
@@ -45,6 +47,19 @@ export class ApiSession {
     const { resetPassword } = await graphqlRequest(API_URL, ResetPasswordDocument, { token, newPassword, delivery: "COOKIE" });
     this.report("resetPassword: new password set; every earlier session of the account has ended");
     this.begin("resetPassword", resetPassword);
+  }
+
+  /** Marks the account's email verified with the token of a verification link. */
+  async verifyEmail(token: string): Promise<void> {
+    await graphqlRequest(API_URL, VerifyEmailDocument, { token });
+    this.report("verifyEmail: the email address is verified");
+  }
+
+  /** Makes the new address of an email-change link the account's; every session of the account ends. */
+  async confirmEmailChange(token: string): Promise<void> {
+    await graphqlRequest(API_URL, ConfirmEmailChangeDocument, { token });
+    this.accessToken = undefined;
+    this.report("confirmEmailChange: the new address is in place; every session of the account has ended");
   }
 
   async myInfo(): Promise<MyInfoFragment> {

@@ -2,6 +2,8 @@
 // has logged in, then the user's own info and posts; logging out brings the login form back.
 // "Forgot password?" asks for a reset link by mail; the link (APP_URL/reset-password?token=...)
 // opens this page with a "Choose a new password" form, whose answer is a session, as a login's.
+// Verification and email-change links (APP_URL/verify-email, /confirm-email-change) open it too,
+// with one button that uses the link.
 import { GraphQLRequestError } from "../../client/graphqlRequest";
 import type { MyInfoFragment } from "../../generated/graphql";
 import { ApiSession } from "./apiSession";
@@ -22,6 +24,10 @@ const requestResetProblem = element("request-reset-problem");
 const resetSection = element("reset-password");
 const resetForm = element("reset-password-form") as HTMLFormElement;
 const resetProblem = element("reset-password-problem");
+const mailedLinkSection = element("mailed-link");
+const mailedLinkText = element("mailed-link-text");
+const mailedLinkUse = element("mailed-link-use") as HTMLButtonElement;
+const mailedLinkProblem = element("mailed-link-problem");
 const infoSection = element("my-info");
 const problem = element("problem");
 const activity = element("activity");
@@ -37,10 +43,11 @@ function report(line: string): void {
 const session = new ApiSession(report);
 
 /** Shows exactly one of the views, or none. */
-function show(view: "login" | "request-reset" | "reset" | "info" | "nothing"): void {
+function show(view: "login" | "request-reset" | "reset" | "mailed-link" | "info" | "nothing"): void {
   loginSection.hidden = view !== "login";
   requestResetSection.hidden = view !== "request-reset";
   resetSection.hidden = view !== "reset";
+  mailedLinkSection.hidden = view !== "mailed-link";
   infoSection.hidden = view !== "info";
   problem.textContent = "";
 }
@@ -127,16 +134,42 @@ async function requestPasswordReset(event: SubmitEvent): Promise<void> {
   requestResetSent.textContent = "If an account exists, a link is on its way. Open it to choose a new password.";
 }
 
+/** The pages of the links the API mails (APP_URL/<page>?token=...). */
+const LINK_PAGES = ["reset-password", "verify-email", "confirm-email-change"] as const;
+type LinkPage = (typeof LINK_PAGES)[number];
+
 /**
- * The token of the reset link this page was opened with, if it was. It is taken out of the
- * address at once, so that it stays out of the history, bookmarks and shared screenshots.
+ * The mailed link this page was opened with, if it was. Its token is taken out of the address at
+ * once, so that it stays out of the history, bookmarks and shared screenshots.
  */
-function tokenOfResetLink(): string | undefined {
+function mailedLink(): { page: LinkPage; token: string } | undefined {
   const address = new URL(window.location.href);
   const token = address.searchParams.get("token");
-  if (!address.pathname.endsWith("/reset-password") || token === null) return undefined;
+  const page = LINK_PAGES.find((name) => address.pathname.endsWith(`/${name}`));
+  if (page === undefined || token === null) return undefined;
   window.history.replaceState(null, "", new URL(".", address).pathname);
-  return token;
+  return { page, token };
+}
+
+/**
+ * A verification or email-change link: the page says what the link will do, and only the button
+ * uses it, so a mail scanner that opens the link spends nothing.
+ */
+function offerLink(title: string, text: string, action: string, use: () => Promise<string>): void {
+  element("mailed-link-title").textContent = title;
+  mailedLinkText.textContent = text;
+  mailedLinkUse.textContent = action;
+  mailedLinkUse.addEventListener("click", () => {
+    mailedLinkProblem.textContent = "";
+    use().then(
+      (done) => {
+        mailedLinkText.textContent = done;
+        mailedLinkUse.hidden = true;
+      },
+      (error: unknown) => (mailedLinkProblem.textContent = messageOf(error)),
+    );
+  });
+  show("mailed-link");
 }
 
 async function resetPassword(event: SubmitEvent, token: string): Promise<void> {
@@ -205,10 +238,20 @@ element("logout").addEventListener("click", () => void logOut());
 element("show-my-posts").addEventListener("click", () => void showMyPosts());
 draftForm.addEventListener("submit", (event) => void writeDraft(event));
 
-// Opened from a reset link: the form asks for the new password, and only submitting it spends the
-// link, so a mail scanner that opens the link spends nothing.
-const resetToken = tokenOfResetLink();
-if (resetToken !== undefined) {
-  resetForm.addEventListener("submit", (event) => void resetPassword(event, resetToken));
+// Opened from a mailed link. A reset link's form asks for the new password, and only submitting it
+// spends the link, so a mail scanner that opens the link spends nothing.
+const link = mailedLink();
+if (link?.page === "reset-password") {
+  resetForm.addEventListener("submit", (event) => void resetPassword(event, link.token));
   showForm("reset", resetForm);
+} else if (link?.page === "verify-email") {
+  offerLink("Verify your email", "This link confirms that the address is yours.", "Verify my email", async () => {
+    await session.verifyEmail(link.token);
+    return "Your email address is verified.";
+  });
+} else if (link?.page === "confirm-email-change") {
+  offerLink("Confirm your new email", "This link makes this address your account's email.", "Use this address", async () => {
+    await session.confirmEmailChange(link.token);
+    return "Your account now uses this address. Every session has ended: log in with it.";
+  });
 }
