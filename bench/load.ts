@@ -8,6 +8,10 @@ export interface LoadOptions {
   body: string;
   /** Per-connection Authorization values, handed out round-robin; none for anonymous calls. */
   authorizations?: string[];
+  /** Instead: an Authorization value drawn afresh for every request (a working set larger than the connections). */
+  pickAuthorization?: () => string;
+  /** A body drawn afresh for every request (logins of different users), instead of `body`. */
+  pickBody?: () => string;
   /** A response counts as an error unless this says it is the expected answer. */
   isExpected: (body: string) => boolean;
 }
@@ -37,6 +41,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           client.setHeaders({ "content-type": "application/json", authorization });
         }
       : undefined,
+    requests:
+      options.pickAuthorization || options.pickBody
+        ? [
+            {
+              setupRequest: (request) => ({
+                ...request,
+                ...(options.pickBody && { body: options.pickBody() }),
+                ...(options.pickAuthorization && { headers: { ...request.headers, authorization: options.pickAuthorization() } }),
+              }),
+            },
+          ]
+        : undefined,
     verifyBody: (body) => options.isExpected(String(body ?? "")),
   });
   return {
