@@ -345,13 +345,23 @@ describe("session cleanup", () => {
 
     // Two days later (past the one-day retention of ended sessions), thirty-one days later (expired).
     const twoDays = Date.now() + 2 * 24 * 3600_000;
-    await deleteEndedSessions(app.prisma, twoDays);
+    await deleteEndedSessions(app.prisma, twoDays, 1000);
     expect(await app.prisma.session.count({ where: { userId: loggedOut.user.id } })).toBe(0);
     expect(await app.prisma.session.count({ where: { userId: live.user.id } })).toBe(1);
 
-    await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000);
+    await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000, 1000);
     expect(await app.prisma.session.count({ where: { userId: live.user.id } })).toBe(0);
     expect(await app.prisma.refreshToken.count({ where: { session: { userId: live.user.id } } })).toBe(0);
+  });
+
+  test("a backlog larger than one batch is deleted in full, batch after batch", async () => {
+    const users = await Promise.all([signUp(app.url), signUp(app.url), signUp(app.url)]);
+    const ids = users.map(({ user }) => user.id);
+
+    const deleted = await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000, 2);
+    expect(deleted.sessions).toBeGreaterThanOrEqual(3);
+    expect(await app.prisma.session.count({ where: { userId: { in: ids } } })).toBe(0);
+    expect(await app.prisma.refreshToken.count({ where: { session: { userId: { in: ids } } } })).toBe(0);
   });
 });
 
