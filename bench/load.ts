@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import autocannon from "autocannon";
 import { rssMb } from "./serverProcess";
 
@@ -65,14 +66,21 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 }
 
 /** Samples a process's RSS every 250 ms until stopped; returns the peak and every sample. */
-export function sampleRss(pid: number): { stop(): { peakMb: number; samples: number[] } } {
-  const samples: number[] = [rssMb(pid)];
-  const timer = setInterval(() => samples.push(rssMb(pid)), 250);
+export function sampleRss(pid: number, withChildren = false): { stop(): { peakMb: number; samples: number[] } } {
+  const sample = () => (withChildren ? [pid, ...childPids(pid)] : [pid]).reduce((sum, one) => Math.round((sum + rssMb(one)) * 10) / 10, 0);
+  const samples: number[] = [sample()];
+  const timer = setInterval(() => samples.push(sample()), 250);
   return {
     stop() {
       clearInterval(timer);
-      samples.push(rssMb(pid));
+      samples.push(sample());
       return { peakMb: Math.max(...samples), samples };
     },
   };
+}
+
+/** The direct children of a process (the workers of a WEB_CONCURRENCY primary), from /proc (Linux). */
+function childPids(pid: number): number[] {
+  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+  return children ? children.split(/\s+/).map(Number) : [];
 }

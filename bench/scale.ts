@@ -4,7 +4,7 @@
 // (1k, 10k, 100k, ... accounts), then every scenario at the full size. See bench/README.md.
 //
 //   SCALE_ACCOUNTS=1000000  SCALE_EXPIRED_SESSIONS=500000  BENCH_DURATION=10 (seconds per scenario)
-//   BENCH_BASELINE=dist-before/main.js  also runs the two `me` scenarios against that build, back to back
+//   BENCH_BASELINE=a/main.js,b/main.js  also runs the two `me` scenarios against those builds, right before
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -26,7 +26,8 @@ import { PROJECT_ROOT } from "../src/projectRoot";
 const ACCOUNTS = Number(process.env.SCALE_ACCOUNTS ?? 1_000_000);
 const EXPIRED = Number(process.env.SCALE_EXPIRED_SESSIONS ?? 500_000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
-const BASELINE = process.env.BENCH_BASELINE;
+/** Other builds' main.js, comma-separated, measured on the same data right before this one. */
+const BASELINES = (process.env.BENCH_BASELINE ?? "").split(",").filter(Boolean);
 const CONNECTIONS = 32;
 const LOGIN_CONNECTIONS = 8;
 const REFRESH_CHAINS = 16;
@@ -91,9 +92,17 @@ async function main(): Promise<void> {
     );
     return Number(result.rows[0]!.calls);
   };
-  const measure = async (scenario: string, accounts: number, connections: number, server: ServerProcess, load: Load) => {
+  /** The RSS of a WEB_CONCURRENCY primary counts its workers too. */
+  const measure = async (
+    scenario: string,
+    accounts: number,
+    connections: number,
+    server: ServerProcess,
+    load: Load,
+    withChildren = false,
+  ) => {
     await load.prepare?.();
-    const rss = sampleRss(server.pid);
+    const rss = sampleRss(server.pid, withChildren);
     const before = await statements();
     const result = await load();
     const statementsPerRequest = round(((await statements()) - before) / Math.max(result.requests, 1));
@@ -171,10 +180,10 @@ async function main(): Promise<void> {
 
     const missTokens = tokensSpreadOver(ACCOUNTS, MISS_SET);
     const hitTokens = tokensSpreadOver(ACCOUNTS, HIT_SET);
-    if (BASELINE) {
-      const baseline = await start({}, BASELINE);
-      await measure(`me, ${MISS_SET / 1000}k sessions (baseline)`, ACCOUNTS, CONNECTIONS, baseline, me(baseline, missTokens));
-      await measure(`me, ${HIT_SET / 1000}k sessions (baseline)`, ACCOUNTS, CONNECTIONS, baseline, me(baseline, hitTokens));
+    for (const entry of BASELINES) {
+      const baseline = await start({}, entry);
+      await measure(`me, ${MISS_SET / 1000}k sessions (${entry})`, ACCOUNTS, CONNECTIONS, baseline, me(baseline, missTokens));
+      await measure(`me, ${HIT_SET / 1000}k sessions (${entry})`, ACCOUNTS, CONNECTIONS, baseline, me(baseline, hitTokens));
       await baseline.stop();
     }
     const server = await start();
@@ -210,7 +219,7 @@ async function main(): Promise<void> {
     const meAlone = await measure(`me, ${MISS_SET / 1000}k, before cleanup`, ACCOUNTS, CONNECTIONS, server, me(server, missTokens));
     let cleanup: Awaited<ReturnType<typeof runCleanupUnderLoad>>["result"] | undefined;
     const duringRow = await measure(`me, ${MISS_SET / 1000}k, during cleanup`, ACCOUNTS, CONNECTIONS, server, async () => {
-      const run = await runCleanupUnderLoad(postgres.url, me(server, missTokens, 2));
+      const run = await runCleanupUnderLoad(postgres.url, config.sessions.cleanupBatchSize, me(server, missTokens, 2));
       cleanup = run.result;
       return run.load;
     });
@@ -219,8 +228,8 @@ async function main(): Promise<void> {
 
     // Two API processes (WEB_CONCURRENCY=2) on the same two cores.
     const cluster = await start({ WEB_CONCURRENCY: "2" });
-    await measure(`me, ${MISS_SET / 1000}k, 2 processes`, ACCOUNTS, CONNECTIONS, cluster, me(cluster, missTokens));
-    await measure(`me, ${HIT_SET / 1000}k, 2 processes`, ACCOUNTS, CONNECTIONS, cluster, me(cluster, hitTokens));
+    await measure(`me, ${MISS_SET / 1000}k, 2 processes`, ACCOUNTS, CONNECTIONS, cluster, me(cluster, missTokens), true);
+    await measure(`me, ${HIT_SET / 1000}k, 2 processes`, ACCOUNTS, CONNECTIONS, cluster, me(cluster, hitTokens), true);
     await cluster.stop();
 
     const targets = {
@@ -309,14 +318,14 @@ async function refreshChains(origin: string, accounts: number): Promise<LoadResu
  * Runs the session cleanup (the server's own function, through a pool of its own) while `me`
  * runs in 2-second rounds until it is done. The rounds' p99 is the worst round's.
  */
-async function runCleanupUnderLoad(url: string, round: () => Promise<LoadResult>) {
+async function runCleanupUnderLoad(url: string, batchSize: number, round: () => Promise<LoadResult>) {
   const logger = createLogger("warn");
   const pool = createDatabasePool(url, { poolSize: 2, statementTimeoutSeconds: 5, connectTimeoutSeconds: 5 }, logger);
   const prisma = createPrismaClient(pool);
   const started = Date.now();
   // An object, so that TypeScript does not narrow the flag the cleanup's callback sets.
   const progress = { done: false };
-  const cleanup = deleteEndedSessions(prisma, Date.now()).then(
+  const cleanup = deleteEndedSessions(prisma, Date.now(), batchSize).then(
     (deleted) => ({ deleted, seconds: (Date.now() - started) / 1000 }),
     (error: unknown) => ({ error: String(error), seconds: (Date.now() - started) / 1000 }),
   );
