@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import bcrypt from "bcrypt";
 import pg from "pg";
-import { runLoad, sampleRss, type LoadResult } from "./load";
+import { cpuMs, runLoad, sampleRss, type LoadResult } from "./load";
 import { productionServerEnv, startServerProcess, stopAllServers, type ServerProcess } from "./serverProcess";
 import { scaleEmail, scaleRefreshToken, scaleSessionId, scaleUserId, seedAccounts, seedExpiredSessions } from "./scaleSeed";
 import { AccessTokens } from "../src/auth/tokens/accessTokens";
@@ -50,6 +50,9 @@ interface Row extends LoadResult {
   accounts: number;
   connections: number;
   statementsPerRequest: number;
+  /** CPU milliseconds per request: the API process(es), and PostgreSQL (postmaster and backends). */
+  apiCpuMsPerRequest: number;
+  databaseCpuMsPerRequest: number;
   peakRssMb: number;
 }
 
@@ -103,18 +106,28 @@ async function main(): Promise<void> {
   ) => {
     await load.prepare?.();
     const rss = sampleRss(server.pid, withChildren);
-    const before = await statements();
+    const before = { statements: await statements(), api: cpuMs(server.pid, withChildren), database: cpuMs(postgres.pid, true) };
     const result = await load();
-    const statementsPerRequest = round(((await statements()) - before) / Math.max(result.requests, 1));
-    const row: Row = { scenario, accounts, connections, ...result, statementsPerRequest, peakRssMb: rss.stop().peakMb };
+    const perRequest = (total: number) => Math.round((total / Math.max(result.requests, 1)) * 1000) / 1000;
+    const row: Row = {
+      scenario,
+      accounts,
+      connections,
+      ...result,
+      statementsPerRequest: perRequest((await statements()) - before.statements),
+      apiCpuMsPerRequest: perRequest(cpuMs(server.pid, withChildren) - before.api),
+      databaseCpuMsPerRequest: perRequest(cpuMs(postgres.pid, true) - before.database),
+      peakRssMb: rss.stop().peakMb,
+    };
     rows.push(row);
     console.log(formatRow(row));
     return row;
   };
   /** Requests `me` once per token when they all fit in the auth cache, so the measurement sees the steady state. */
-  const warm = async (server: ServerProcess, tokens: string[]) => {
+  const warm = async (server: ServerProcess, tokens: string[], passes: number) => {
     if (tokens.length > config.authCache.maxEntries) return;
     let next = 0;
+    tokens = Array.from({ length: passes }, () => tokens).flat();
     const worker = async () => {
       while (next < tokens.length) {
         const authorization = tokens[next++]!;
@@ -127,7 +140,8 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   };
-  const me = (server: ServerProcess, tokens: string[], seconds = DURATION): Load => {
+  /** `processes`: each has a cache of its own to fill, and connections are spread over them, not requests. */
+  const me = (server: ServerProcess, tokens: string[], seconds = DURATION, stopWhen?: Promise<unknown>, processes = 1): Load => {
     const load = () =>
       runLoad({
         url: `${server.origin}/graphql`,
@@ -136,8 +150,9 @@ async function main(): Promise<void> {
         body: ME,
         pickAuthorization: () => pick(tokens),
         isExpected: (body) => body.startsWith('{"data":{"me":{'),
+        stopWhen,
       });
-    return Object.assign(load, { prepare: () => warm(server, tokens) });
+    return Object.assign(load, { prepare: () => warm(server, tokens, processes * 3 - 2) });
   };
   const start = (extraEnv: Record<string, string> = {}, entry = "dist/main.js") =>
     startServerProcess([entry], { ...serverEnv, DATABASE_URL: postgres.url, ...extraEnv });
@@ -164,9 +179,14 @@ async function main(): Promise<void> {
     // The curve: `me` with tokens drawn uniformly from up to MISS_SET sessions spread over every account.
     for (let accounts = 1_000; accounts < ACCOUNTS; accounts *= 10) {
       await seedTo(accounts);
+      const tokens = tokensSpreadOver(accounts, MISS_SET);
       const server = await start();
-      await measure("me, curve", accounts, CONNECTIONS, server, me(server, tokensSpreadOver(accounts, MISS_SET)));
+      await measure("me, curve", accounts, CONNECTIONS, server, me(server, tokens));
       await server.stop();
+      // Every request a miss: the database's part of the curve.
+      const uncached = await start({ AUTH_CACHE_MAX_ENTRIES: "0" });
+      await measure("me, curve, cache off", accounts, CONNECTIONS, uncached, me(uncached, tokens));
+      await uncached.stop();
     }
     await seedTo(ACCOUNTS);
     {
@@ -185,6 +205,11 @@ async function main(): Promise<void> {
       await measure(`me, ${MISS_SET / 1000}k sessions (${entry})`, ACCOUNTS, CONNECTIONS, baseline, me(baseline, missTokens));
       await measure(`me, ${HIT_SET / 1000}k sessions (${entry})`, ACCOUNTS, CONNECTIONS, baseline, me(baseline, hitTokens));
       await baseline.stop();
+    }
+    {
+      const uncached = await start({ AUTH_CACHE_MAX_ENTRIES: "0" });
+      await measure("me, curve, cache off", ACCOUNTS, CONNECTIONS, uncached, me(uncached, missTokens));
+      await uncached.stop();
     }
     const server = await start();
     const miss = await measure(`me, ${MISS_SET / 1000}k sessions`, ACCOUNTS, CONNECTIONS, server, me(server, missTokens));
@@ -219,7 +244,9 @@ async function main(): Promise<void> {
     const meAlone = await measure(`me, ${MISS_SET / 1000}k, before cleanup`, ACCOUNTS, CONNECTIONS, server, me(server, missTokens));
     let cleanup: Awaited<ReturnType<typeof runCleanupUnderLoad>>["result"] | undefined;
     const duringRow = await measure(`me, ${MISS_SET / 1000}k, during cleanup`, ACCOUNTS, CONNECTIONS, server, async () => {
-      const run = await runCleanupUnderLoad(postgres.url, config.sessions.cleanupBatchSize, me(server, missTokens, 2));
+      const run = await runCleanupUnderLoad(postgres.url, config.sessions.cleanupBatchSize, (cleanupDone) =>
+        me(server, missTokens, 600, cleanupDone)(),
+      );
       cleanup = run.result;
       return run.load;
     });
@@ -228,8 +255,22 @@ async function main(): Promise<void> {
 
     // Two API processes (WEB_CONCURRENCY=2) on the same two cores.
     const cluster = await start({ WEB_CONCURRENCY: "2" });
-    await measure(`me, ${MISS_SET / 1000}k, 2 processes`, ACCOUNTS, CONNECTIONS, cluster, me(cluster, missTokens), true);
-    await measure(`me, ${HIT_SET / 1000}k, 2 processes`, ACCOUNTS, CONNECTIONS, cluster, me(cluster, hitTokens), true);
+    await measure(
+      `me, ${MISS_SET / 1000}k, 2 processes`,
+      ACCOUNTS,
+      CONNECTIONS,
+      cluster,
+      me(cluster, missTokens, DURATION, undefined, 2),
+      true,
+    );
+    await measure(
+      `me, ${HIT_SET / 1000}k, 2 processes`,
+      ACCOUNTS,
+      CONNECTIONS,
+      cluster,
+      me(cluster, hitTokens, DURATION, undefined, 2),
+      true,
+    );
     await cluster.stop();
 
     const targets = {
@@ -315,48 +356,29 @@ async function refreshChains(origin: string, accounts: number): Promise<LoadResu
 }
 
 /**
- * Runs the session cleanup (the server's own function, through a pool of its own) while `me`
- * runs in 2-second rounds until it is done. The rounds' p99 is the worst round's.
+ * Runs the session cleanup (the server's own function, through a pool of its own) under `load`,
+ * which ends when the cleanup does.
  */
-async function runCleanupUnderLoad(url: string, batchSize: number, round: () => Promise<LoadResult>) {
+async function runCleanupUnderLoad(url: string, batchSize: number, load: (cleanupDone: Promise<unknown>) => Promise<LoadResult>) {
   const logger = createLogger("warn");
   const pool = createDatabasePool(url, { poolSize: 2, statementTimeoutSeconds: 5, connectTimeoutSeconds: 5 }, logger);
   const prisma = createPrismaClient(pool);
   const started = Date.now();
-  // An object, so that TypeScript does not narrow the flag the cleanup's callback sets.
-  const progress = { done: false };
   const cleanup = deleteEndedSessions(prisma, Date.now(), batchSize).then(
     (deleted) => ({ deleted, seconds: (Date.now() - started) / 1000 }),
     (error: unknown) => ({ error: String(error), seconds: (Date.now() - started) / 1000 }),
   );
-  void cleanup.finally(() => (progress.done = true));
-  const rounds: LoadResult[] = [];
-  do rounds.push(await round());
-  while (!progress.done);
-  const result = await cleanup;
+  const result = await load(cleanup);
   await prisma.$disconnect();
-  const requests = rounds.reduce((sum, r) => sum + r.requests, 0);
-  const load: LoadResult = {
-    requestsPerSecond: Math.round(requests / (rounds.length * 2)),
-    p50Ms: median(rounds.map((r) => r.p50Ms)),
-    p99Ms: Math.max(...rounds.map((r) => r.p99Ms)),
-    requests,
-    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
-  };
-  return { result, load };
+  return { result: await cleanup, load: result };
 }
 
 function formatHeader(): string {
-  return `${"scenario".padEnd(32)} ${"accounts".padStart(9)} ${"conns".padStart(5)} ${"req/s".padStart(7)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)} ${"stmts/req".padStart(9)} ${"errors".padStart(6)} ${"peak RSS MB".padStart(11)}`;
+  return `${"scenario".padEnd(32)} ${"accounts".padStart(9)} ${"conns".padStart(5)} ${"req/s".padStart(7)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)} ${"stmts/req".padStart(9)} ${"API ms/req".padStart(10)} ${"PG ms/req".padStart(9)} ${"errors".padStart(6)} ${"peak RSS MB".padStart(11)}`;
 }
 
 function formatRow(row: Row): string {
-  return `${row.scenario.padEnd(32)} ${String(row.accounts).padStart(9)} ${String(row.connections).padStart(5)} ${String(row.requestsPerSecond).padStart(7)} ${String(row.p50Ms).padStart(7)} ${String(row.p99Ms).padStart(7)} ${String(row.statementsPerRequest).padStart(9)} ${String(row.errors).padStart(6)} ${String(row.peakRssMb).padStart(11)}`;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return `${row.scenario.padEnd(32)} ${String(row.accounts).padStart(9)} ${String(row.connections).padStart(5)} ${String(row.requestsPerSecond).padStart(7)} ${String(row.p50Ms).padStart(7)} ${String(row.p99Ms).padStart(7)} ${String(row.statementsPerRequest).padStart(9)} ${String(row.apiCpuMsPerRequest).padStart(10)} ${String(row.databaseCpuMsPerRequest).padStart(9)} ${String(row.errors).padStart(6)} ${String(row.peakRssMb).padStart(11)}`;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
