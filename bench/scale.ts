@@ -4,6 +4,7 @@
 // (1k, 10k, 100k, ... accounts), then every scenario at the full size. See bench/README.md.
 //
 //   SCALE_ACCOUNTS=1000000  SCALE_EXPIRED_SESSIONS=500000  BENCH_DURATION=10 (seconds per scenario)
+//   AUTH_CACHE_MAX_ENTRIES=...  the servers' cache size (default 10,000; the "cache off" rows always use 0)
 //   BENCH_BASELINE=a/main.js,b/main.js  also runs the two `me` scenarios against those builds, right before
 import fs from "node:fs";
 import os from "node:os";
@@ -67,6 +68,8 @@ async function main(): Promise<void> {
     BCRYPT_MAX_QUEUE_WAIT: "600s",
     // The cleanup is driven by the bench, when it measures it.
     SESSION_CLEANUP_INTERVAL: "7d",
+    // To measure another cache size (docs/operations.md, "Sizing").
+    ...(process.env.AUTH_CACHE_MAX_ENTRIES ? { AUTH_CACHE_MAX_ENTRIES: process.env.AUTH_CACHE_MAX_ENTRIES } : {}),
   };
   const config = loadConfig(serverEnv);
   const accessTokens = new AccessTokens({
