@@ -143,7 +143,10 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   };
-  /** `processes`: each has a cache of its own to fill, and connections are spread over them, not requests. */
+  /**
+   * `processes`: each has a cache of its own to fill, and the primary spreads connections over them,
+   * not requests, so several passes are needed to reach most tokens in every worker.
+   */
   const me = (server: ServerProcess, tokens: string[], seconds = DURATION, stopWhen?: Promise<unknown>, processes = 1): Load => {
     const load = () =>
       runLoad({
@@ -155,7 +158,7 @@ async function main(): Promise<void> {
         isExpected: (body) => body.startsWith('{"data":{"me":{'),
         stopWhen,
       });
-    return Object.assign(load, { prepare: () => warm(server, tokens, processes * 3 - 2) });
+    return Object.assign(load, { prepare: () => warm(server, tokens, processes === 1 ? 1 : 4) });
   };
   const start = (extraEnv: Record<string, string> = {}, entry = "dist/main.js") =>
     startServerProcess([entry], { ...serverEnv, DATABASE_URL: postgres.url, ...extraEnv });
