@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import autocannon from "autocannon";
 import { rssMb } from "./serverProcess";
 
@@ -8,6 +9,12 @@ export interface LoadOptions {
   body: string;
   /** Per-connection Authorization values, handed out round-robin; none for anonymous calls. */
   authorizations?: string[];
+  /** Instead: an Authorization value drawn afresh for every request (a working set larger than the connections). */
+  pickAuthorization?: () => string;
+  /** A body drawn afresh for every request (logins of different users), instead of `body`. */
+  pickBody?: () => string;
+  /** Ends the load early, when this settles (durationSeconds is then the longest it runs). */
+  stopWhen?: Promise<unknown>;
   /** A response counts as an error unless this says it is the expected answer. */
   isExpected: (body: string) => boolean;
 }
@@ -24,7 +31,7 @@ export interface LoadResult {
 /** Drives `url` with autocannon (in this process, separate from the server's). */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let next = 0;
-  const result = await autocannon({
+  const instance = autocannon({
     url: options.url,
     method: "POST",
     connections: options.connections,
@@ -37,8 +44,23 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           client.setHeaders({ "content-type": "application/json", authorization });
         }
       : undefined,
+    requests:
+      options.pickAuthorization || options.pickBody
+        ? [
+            {
+              setupRequest: (request) => ({
+                ...request,
+                ...(options.pickBody && { body: options.pickBody() }),
+                ...(options.pickAuthorization && { headers: { ...request.headers, authorization: options.pickAuthorization() } }),
+              }),
+            },
+          ]
+        : undefined,
     verifyBody: (body) => options.isExpected(String(body ?? "")),
   });
+  // Without a callback autocannon returns its tracker, which is also a promise; the types show only the promise.
+  void options.stopWhen?.finally(() => (instance as unknown as autocannon.Instance).stop());
+  const result = await instance;
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50Ms: result.latency.p50,
@@ -49,14 +71,43 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 }
 
 /** Samples a process's RSS every 250 ms until stopped; returns the peak and every sample. */
-export function sampleRss(pid: number): { stop(): { peakMb: number; samples: number[] } } {
-  const samples: number[] = [rssMb(pid)];
-  const timer = setInterval(() => samples.push(rssMb(pid)), 250);
+export function sampleRss(pid: number, withChildren = false): { stop(): { peakMb: number; samples: number[] } } {
+  const sample = () => (withChildren ? [pid, ...childPids(pid)] : [pid]).reduce((sum, one) => Math.round((sum + rssMb(one)) * 10) / 10, 0);
+  const samples: number[] = [sample()];
+  const timer = setInterval(() => samples.push(sample()), 250);
   return {
     stop() {
       clearInterval(timer);
-      samples.push(rssMb(pid));
+      samples.push(sample());
       return { peakMb: Math.max(...samples), samples };
     },
   };
+}
+
+/** Clock ticks per second of /proc's CPU times: 100 on Linux (USER_HZ), whatever the kernel's HZ. */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system) used so far by a process and, with `withChildren`, its live children
+ * (a WEB_CONCURRENCY primary's workers, a postmaster's backends), in milliseconds, from /proc.
+ * Children that exited meanwhile are not counted, so take it around a load that keeps them open.
+ */
+export function cpuMs(pid: number, withChildren = false): number {
+  const ticks = (one: number) => {
+    try {
+      // The command name (field 2) is in parentheses and may hold spaces: split after it.
+      const fields = fs.readFileSync(`/proc/${one}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return 0;
+    }
+  };
+  const pids = withChildren ? [pid, ...childPids(pid)] : [pid];
+  return (pids.reduce((sum, one) => sum + ticks(one), 0) * 1000) / TICKS_PER_SECOND;
+}
+
+/** The direct children of a process (the workers of a WEB_CONCURRENCY primary), from /proc (Linux). */
+function childPids(pid: number): number[] {
+  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+  return children ? children.split(/\s+/).map(Number) : [];
 }

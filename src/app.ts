@@ -56,7 +56,12 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
     const mailer = Mailer.fromConfig(config.mail, logger);
     const services = createServices({ config, prisma, pool, jwtSecret: database.jwtSecret, signingKeys, mailer, authCache: current, now });
     const readiness = new Readiness(prisma, committedMigrations(), listener, logger);
-    const stopSessionCleanup = scheduleSessionCleanup(prisma, config.sessions.cleanupIntervalSeconds, now, logger);
+    const stopSessionCleanup = scheduleSessionCleanup(
+      prisma,
+      { intervalSeconds: config.sessions.cleanupIntervalSeconds, batchSize: config.sessions.cleanupBatchSize },
+      now,
+      logger,
+    );
     const apollo = createApolloServer(config.http, logger);
     await apollo.start();
     const server = createHttpServer({ config: config.http, apollo, services, signingKeys, logger, readiness, now });

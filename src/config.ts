@@ -82,6 +82,8 @@ export interface SessionConfig {
   refreshTokenReuseIntervalSeconds: number;
   /** How often each process deletes expired and ended sessions. */
   cleanupIntervalSeconds: number;
+  /** Rows the cleanup deletes per statement (each its own short transaction). */
+  cleanupBatchSize: number;
   /** Live sessions one user may hold; a new one beyond it ends the user's oldest. */
   maxSessionsPerUser: number;
 }
@@ -223,6 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
       refreshTokenTtlSeconds: duration(env, "REFRESH_TOKEN_TTL", "30d", 60, 365 * 24 * 3600),
       refreshTokenReuseIntervalSeconds: duration(env, "REFRESH_TOKEN_REUSE_INTERVAL", "10s", 0, 300),
       cleanupIntervalSeconds: duration(env, "SESSION_CLEANUP_INTERVAL", "1h", 10, 7 * 24 * 3600),
+      cleanupBatchSize: integer(env, "SESSION_CLEANUP_BATCH_SIZE", 1000, 1, 100_000),
       maxSessionsPerUser: integer(env, "MAX_SESSIONS_PER_USER", 50, 1, 1000),
     },
     passwords: {

@@ -130,7 +130,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
       now,
     }),
     sessions: new SessionManager({ prisma, now }),
-    authenticator: new RequestAuthenticator(new SessionStateReader(prisma, authCache), verifiedOnce(config, accessTokens, now), now),
+    authenticator: new RequestAuthenticator(new SessionStateReader(pool, authCache), verifiedOnce(config, accessTokens, now), now),
     posts: new PostService({ prisma, now }),
   };
 }

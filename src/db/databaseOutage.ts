@@ -29,10 +29,13 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (error instanceof Prisma.PrismaClientInitializationError) return true;
   if (typeof error !== "object" || error === null || depth > 3) return false;
   if (error instanceof Prisma.PrismaClientKnownRequestError && UNAVAILABLE_PRISMA_CODES.has(error.code)) return true;
-  const { code, kind, message, cause, meta } = error as Record<string, unknown>;
+  // thrownValue: graphql-js wraps a thrown value that is not an Error of its own realm in a
+  // NonErrorThrown error; node-postgres's socket errors reach it that way when the server runs
+  // inside a VM context (the test runner's), since they are made in Node's own realm.
+  const { code, kind, message, cause, meta, thrownValue } = error as Record<string, unknown>;
   if (typeof code === "string" && UNAVAILABLE_DRIVER_CODES.has(code)) return true;
   if (typeof kind === "string" && UNAVAILABLE_ADAPTER_KINDS.has(kind)) return true;
   if (typeof message === "string" && UNAVAILABLE_PG_MESSAGES.test(message)) return true;
   const adapterError = (meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError;
-  return [cause, adapterError].some((inner) => inner !== undefined && isDatabaseUnavailable(inner, depth + 1));
+  return [cause, adapterError, thrownValue].some((inner) => inner !== undefined && isDatabaseUnavailable(inner, depth + 1));
 }

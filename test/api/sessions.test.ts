@@ -345,13 +345,38 @@ describe("session cleanup", () => {
 
     // Two days later (past the one-day retention of ended sessions), thirty-one days later (expired).
     const twoDays = Date.now() + 2 * 24 * 3600_000;
-    await deleteEndedSessions(app.prisma, twoDays);
+    await deleteEndedSessions(app.prisma, twoDays, 1000);
     expect(await app.prisma.session.count({ where: { userId: loggedOut.user.id } })).toBe(0);
     expect(await app.prisma.session.count({ where: { userId: live.user.id } })).toBe(1);
 
-    await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000);
+    await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000, 1000);
     expect(await app.prisma.session.count({ where: { userId: live.user.id } })).toBe(0);
     expect(await app.prisma.refreshToken.count({ where: { session: { userId: live.user.id } } })).toBe(0);
+  });
+
+  test("a backlog larger than one batch is deleted in full, batch after batch", async () => {
+    const users = await Promise.all([signUp(app.url), signUp(app.url), signUp(app.url)]);
+    const ids = users.map(({ user }) => user.id);
+
+    const deleted = await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000, 2);
+    expect(deleted.sessions).toBeGreaterThanOrEqual(3);
+    expect(await app.prisma.session.count({ where: { userId: { in: ids } } })).toBe(0);
+    expect(await app.prisma.refreshToken.count({ where: { session: { userId: { in: ids } } } })).toBe(0);
+  });
+
+  test("a mailed link's token is deleted a day after it expired, not before", async () => {
+    const { user } = await signUp(app.url);
+    // Signup mails its verification link (valid 24 h) just after answering.
+    const deadline = Date.now() + 10_000;
+    while ((await app.prisma.emailToken.count({ where: { userId: user.id } })) === 0) {
+      if (Date.now() > deadline) throw new Error("no verification token was stored");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const hour = 3600_000;
+    await deleteEndedSessions(app.prisma, Date.now() + 47 * hour, 1000);
+    expect(await app.prisma.emailToken.count({ where: { userId: user.id } })).toBe(1);
+    await deleteEndedSessions(app.prisma, Date.now() + 48 * hour + 60_000, 1000);
+    expect(await app.prisma.emailToken.count({ where: { userId: user.id } })).toBe(0);
   });
 });
 

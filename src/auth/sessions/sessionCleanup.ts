@@ -4,32 +4,78 @@ import type { Logger } from "../../logger";
 /** Ended sessions are kept this long (for support questions such as "why was I logged out?"). */
 const ENDED_SESSION_RETENTION_MS = 24 * 3600 * 1000;
 
+export interface DeletedRows {
+  sessions: number;
+  refreshTokens: number;
+  emailTokens: number;
+}
+
 /**
  * Deletes what can never be used again, so the tables do not grow without bound: sessions that
  * expired or ended more than a day ago (their refresh tokens go with them, by cascade), expired
  * refresh tokens of live sessions (every spent ancestor of a long session), and mailed-link tokens
  * expired more than a day ago (kept until then so that a used link is told apart from a forged one).
+ *
+ * In batches of at most `batchSize` rows, each its own short transaction, until none is left: one
+ * DELETE of a large backlog would hold its row locks, and queue one notification per session for
+ * every API process, until it commits, and could outrun the statement timeout. A batch is picked
+ * through an index (expiresAt, revokedAt) and deletes whole rows, so a cleanup cut short leaves
+ * nothing half-done and the next run carries on.
  */
-export async function deleteEndedSessions(
-  prisma: PrismaClient,
-  now: number,
-): Promise<{ sessions: number; refreshTokens: number; emailTokens: number }> {
+export async function deleteEndedSessions(prisma: PrismaClient, now: number, batchSize: number): Promise<DeletedRows> {
   const cutoff = new Date(now - ENDED_SESSION_RETENTION_MS);
-  const [sessions, refreshTokens, emailTokens] = await prisma.$transaction([
-    prisma.session.deleteMany({ where: { OR: [{ expiresAt: { lt: cutoff } }, { revokedAt: { lt: cutoff } }] } }),
-    prisma.refreshToken.deleteMany({ where: { expiresAt: { lt: new Date(now) } } }),
-    prisma.emailToken.deleteMany({ where: { expiresAt: { lt: cutoff } } }),
-  ]);
-  return { sessions: sessions.count, refreshTokens: refreshTokens.count, emailTokens: emailTokens.count };
+  const expiredBefore = new Date(now);
+  const sessions =
+    (await untilDone(
+      () => prisma.$executeRaw`DELETE FROM "Session" WHERE "id" IN (
+        SELECT "id" FROM "Session" WHERE "expiresAt" < ${cutoff} LIMIT ${batchSize})`,
+      batchSize,
+    )) +
+    (await untilDone(
+      () => prisma.$executeRaw`DELETE FROM "Session" WHERE "id" IN (
+        SELECT "id" FROM "Session" WHERE "revokedAt" < ${cutoff} LIMIT ${batchSize})`,
+      batchSize,
+    ));
+  const refreshTokens = await untilDone(
+    () => prisma.$executeRaw`DELETE FROM "RefreshToken" WHERE "id" IN (
+      SELECT "id" FROM "RefreshToken" WHERE "expiresAt" < ${expiredBefore} LIMIT ${batchSize})`,
+    batchSize,
+  );
+  const emailTokens = await untilDone(
+    () => prisma.$executeRaw`DELETE FROM "EmailToken" WHERE "id" IN (
+      SELECT "id" FROM "EmailToken" WHERE "expiresAt" < ${cutoff} LIMIT ${batchSize})`,
+    batchSize,
+  );
+  return { sessions, refreshTokens, emailTokens };
+}
+
+/** Runs a batch until one deletes fewer than a full batch; returns the rows deleted. */
+async function untilDone(batch: () => Promise<number>, batchSize: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await batch();
+    total += deleted;
+    if (deleted < batchSize) return total;
+  }
+}
+
+export interface SessionCleanupSchedule {
+  intervalSeconds: number;
+  batchSize: number;
 }
 
 /**
  * Runs the cleanup in every process on a timer. Several processes doing it is harmless (the
  * deletes are idempotent) and needs no coordination. Returns a function that stops the timer.
  */
-export function scheduleSessionCleanup(prisma: PrismaClient, intervalSeconds: number, now: () => number, logger: Logger): () => void {
+export function scheduleSessionCleanup(
+  prisma: PrismaClient,
+  { intervalSeconds, batchSize }: SessionCleanupSchedule,
+  now: () => number,
+  logger: Logger,
+): () => void {
   const run = () => {
-    deleteEndedSessions(prisma, now()).then(
+    deleteEndedSessions(prisma, now(), batchSize).then(
       (deleted) => logger.debug({ deleted }, "ended sessions deleted"),
       (error: unknown) => logger.warn({ err: error }, "session cleanup failed; it runs again later"),
     );

@@ -1,6 +1,7 @@
-import type { PrismaClient } from "../../generated/prisma/client";
+import type pg from "pg";
 import type { AuthCache, SessionWithUser } from "./authCache";
 import type { AuthChangeListener } from "./authChangeListener";
+import { readSessionWithUser } from "./sessionStateQuery";
 
 /** The auth cache with the listener that keeps it current. */
 export interface CurrentAuthCache {
@@ -10,13 +11,13 @@ export interface CurrentAuthCache {
 
 /**
  * Reads a session with its user: from this process's cache when it holds them and the listener
- * has caught up with every change committed before the request, else with one indexed query,
- * whose result is then cached. Without a cache (AUTH_CACHE_MAX_ENTRIES=0) every call reads the
+ * has caught up with every change committed before the request, else with one indexed query
+ * (./sessionStateQuery.ts), whose result is then cached. Without a cache (AUTH_CACHE_MAX_ENTRIES=0) every call reads the
  * database.
  */
 export class SessionStateReader {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly pool: pg.Pool,
     private readonly current: CurrentAuthCache | undefined,
   ) {}
 
@@ -27,10 +28,7 @@ export class SessionStateReader {
       if (cached) return cached;
     }
     const ticket = this.current?.cache.readTicket();
-    const session = await this.prisma.session.findUnique({
-      where: { id: sessionId },
-      select: { userId: true, revokedAt: true, expiresAt: true, user: true },
-    });
+    const session = await readSessionWithUser(this.pool, sessionId);
     if (session && ticket !== undefined) this.current!.cache.store(ticket, sessionId, session);
     return session;
   }
