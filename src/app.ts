@@ -54,6 +54,10 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
     const signingKeys = SigningKeys.fromConfig(config.jwt, database.jwtSecret);
     const current = authCache && listener ? { cache: authCache, listener } : undefined;
     const mailer = Mailer.fromConfig(config.mail, logger);
+    if (config.env === "production" && config.mail.smtpUrl === undefined) {
+      // Allowed (a deployment may not mail at all), but then no user ever gets a link: say so once.
+      logger.warn({ mailDir: config.mail.fileDir }, "SMTP_URL is not set: account mail is written to files, not sent");
+    }
     const services = createServices({ config, prisma, pool, jwtSecret: database.jwtSecret, signingKeys, mailer, authCache: current, now });
     const readiness = new Readiness(prisma, committedMigrations(), listener, logger);
     const stopSessionCleanup = scheduleSessionCleanup(
