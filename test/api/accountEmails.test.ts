@@ -13,7 +13,7 @@ import {
   ResetPasswordDocument,
   VerifyEmailDocument,
 } from "../support/generated/graphql";
-import { graphql, LOGIN, ME, PASSWORD, signUp, uniqueEmail, type GraphQLResponse } from "../support/graphqlClient";
+import { CHANGE_PASSWORD, graphql, LOGIN, ME, PASSWORD, signUp, uniqueEmail, type GraphQLResponse } from "../support/graphqlClient";
 import { linkToken, startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { startTestServer } from "../support/testServer";
 
@@ -224,6 +224,23 @@ describe("account mail through SMTP", () => {
         Array.from({ length: 3 }, () => refused("BAD_USER_INPUT", "LINK_USED", "token")),
       );
       expect(await app.prisma.session.count({ where: { userId: user.id, revokedAt: null } })).toBe(1);
+    });
+
+    test("a password change voids the reset links still pending", async () => {
+      const { user, accessToken } = await signUpWithMail();
+      await graphql(app.url, RequestPasswordResetDocument, { email: user.email });
+      const pending = linkToken(await smtp.nextMailTo(user.email));
+      const change = await graphql(
+        app.url,
+        CHANGE_PASSWORD,
+        { input: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD } },
+        { token: accessToken },
+      );
+      expect(change.errors).toBeUndefined();
+      expect(outcome(await graphql(app.url, ResetPasswordDocument, { token: pending, newPassword: "yet another passphrase" }))).toEqual(
+        refused("BAD_USER_INPUT", "LINK_USED", "token"),
+      );
+      expect((await graphql(app.url, LOGIN, { input: { email: user.email, password: NEW_PASSWORD } })).errors).toBeUndefined();
     });
 
     test("a newer reset voids the older links", async () => {

@@ -2,6 +2,7 @@ import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, Inpu
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
 import type { CurrentPasswordCheck } from "./currentPasswordCheck";
+import type { EmailTokens } from "./emailTokens";
 import type { EmailVerification } from "./emailVerification";
 import { validateEmail, validateName, validateNewPassword, validateOfferedPassword } from "./inputValidation";
 import type { KnownLoginAddresses } from "./knownLoginAddresses";
@@ -38,6 +39,8 @@ export interface AccountServiceDeps {
   signupRateLimiter: SignupRateLimiter;
   knownAddresses: KnownLoginAddresses;
   verification: EmailVerification;
+  /** The mailed-link tokens: a password change voids the reset links still pending. */
+  tokens: EmailTokens;
   /** Refuse logins until the account's email is verified (REQUIRE_VERIFIED_EMAIL). */
   requireVerifiedEmail: boolean;
   refreshTokenTtlSeconds: number;
@@ -125,7 +128,8 @@ export class AccountService {
 
   /**
    * Needs the current password. Every session of the user ends (whoever knew the old password may
-   * hold one) and the caller continues in a new session with a fresh pair.
+   * hold one) and the caller continues in a new session with a fresh pair. Reset links still
+   * pending become void: one asked for by whoever knew the mailbox must not undo the change.
    */
   async changePassword(caller: Caller, input: ChangePasswordInput, client: ClientInfo): Promise<AuthResult> {
     const { prisma, passwords, now, knownAddresses } = this.deps;
@@ -144,6 +148,7 @@ export class AccountService {
       }),
       prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } }),
       ...knownAddresses.remember(prisma, user.id, client.ip),
+      this.deps.tokens.voidOthers(prisma, user.id, ["RESET_PASSWORD"]),
     ]);
     return tokenPair(this.deps.accessTokens, updatedUser, created.id, session);
   }
