@@ -181,7 +181,6 @@ describe("posts: drafts for their author, published posts for every signed-in us
       });
     }
     const page = (first: number) => as(reader)(FeedWithAuthorsDocument, { first });
-    await page(1); // the caller's session is now in the auth cache, as on any later request
     let twelve: Awaited<ReturnType<typeof page>> | undefined;
     const one = await countStatements(() => page(1));
     const many = await countStatements(async () => (twelve = await page(12)));

@@ -14,8 +14,11 @@ import type { SessionWithUser } from "./authCache";
  * `User` Prisma returns. The checks (revoked, expired, disabled, token version) stay with the
  * caller, RequestAuthenticator.
  */
+/** The prepared statement's name: one per connection, and what a test filters the request's authentication by. */
+export const SESSION_READ_STATEMENT = "auth-session-with-user";
+
 const SESSION_WITH_USER = {
-  name: "auth-session-with-user",
+  name: SESSION_READ_STATEMENT,
   text: `SELECT s."userId", s."revokedAt", s."expiresAt",
                 u."email", u."name", u."passwordHash", u."role", u."tokenVersion", u."disabledAt", u."emailVerifiedAt", u."createdAt", u."updatedAt"
          FROM "Session" s JOIN "User" u ON u."id" = s."userId"
