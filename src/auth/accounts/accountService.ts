@@ -8,9 +8,10 @@ import { validateEmail, validateName, validateNewPassword, validateOfferedPasswo
 import type { KnownLoginAddresses } from "./knownLoginAddresses";
 import type { LoginRateLimiter } from "./loginRateLimiter";
 import type { PasswordHasher } from "./passwordHashing";
+import { replacePassword } from "./passwordReplacement";
 import type { SignupRateLimiter } from "./signupRateLimiter";
 import type { Caller } from "../sessions/requestAuthentication";
-import { newSession, sessionEnded, tokenPair, type AuthResult, type ClientInfo } from "../sessions/sessionLifecycle";
+import { newSession, tokenPair, type AuthResult, type ClientInfo } from "../sessions/sessionLifecycle";
 import { insertSessionWithinLimit } from "../sessions/sessionLimit";
 
 export interface SignupInput {
@@ -127,29 +128,21 @@ export class AccountService {
   }
 
   /**
-   * Needs the current password. Every session of the user ends (whoever knew the old password may
-   * hold one) and the caller continues in a new session with a fresh pair. Reset links still
-   * pending become void: one asked for by whoever knew the mailbox must not undo the change.
+   * Needs the current password. Then the new password replaces it as replacePassword says: every
+   * session ends, pending reset links become void, and the caller continues in a new session.
    */
   async changePassword(caller: Caller, input: ChangePasswordInput, client: ClientInfo): Promise<AuthResult> {
-    const { prisma, passwords, now, knownAddresses } = this.deps;
+    const { prisma, passwords, now } = this.deps;
     const { user } = caller;
     validateOfferedPassword(input.currentPassword, "currentPassword");
     const newPassword = validateNewPassword(input.newPassword, user.email, "newPassword");
     await this.deps.currentPassword.confirm(user, input.currentPassword, client);
     const passwordHash = await passwords.hash(newPassword);
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
-    // The user row first, then its sessions: the order of a login (sessionLimit.ts), so the two cannot deadlock.
-    const [updatedUser, , created] = await prisma.$transaction([
-      prisma.user.update({ where: { id: user.id }, data: { passwordHash, tokenVersion: { increment: 1 } } }),
-      prisma.session.updateMany({
-        where: { userId: user.id, revokedAt: null },
-        data: sessionEnded("PASSWORD_CHANGED", now()),
-      }),
-      prisma.session.create({ data: { ...session.data, userId: user.id }, select: { id: true } }),
-      ...knownAddresses.remember(prisma, user.id, client.ip),
-      this.deps.tokens.voidOthers(prisma, user.id, ["RESET_PASSWORD"]),
-    ]);
-    return tokenPair(this.deps.accessTokens, updatedUser, created.id, session);
+    // Its first write is the user row: the order of a login (sessionLimit.ts), so the two cannot deadlock.
+    const { user: updatedUser, sessionId } = await prisma.$transaction((tx) =>
+      replacePassword(tx, this.deps, { userId: user.id, passwordHash, reason: "PASSWORD_CHANGED", session, client, now: now() }),
+    );
+    return tokenPair(this.deps.accessTokens, updatedUser, sessionId, session);
   }
 }

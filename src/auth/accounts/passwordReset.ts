@@ -2,7 +2,7 @@ import { ForbiddenError, ForbiddenReason } from "../../errors";
 import type { PrismaClient } from "../../generated/prisma/client";
 import type { Mailer } from "../../mail/mailer";
 import type { AccessTokens } from "../tokens/accessTokens";
-import { newSession, sessionEnded, tokenPair, type AuthResult, type ClientInfo } from "../sessions/sessionLifecycle";
+import { newSession, tokenPair, type AuthResult, type ClientInfo } from "../sessions/sessionLifecycle";
 import { lockUser } from "../sessions/userLock";
 import type { AccountMessages } from "./accountMessages";
 import type { EmailTokens } from "./emailTokens";
@@ -10,6 +10,7 @@ import { validateEmail, validateNewPassword } from "./inputValidation";
 import type { KnownLoginAddresses } from "./knownLoginAddresses";
 import type { PasswordResetRateLimiter } from "./mailRateLimiters";
 import type { PasswordHasher } from "./passwordHashing";
+import { replacePassword } from "./passwordReplacement";
 
 export interface PasswordResetDeps {
   prisma: PrismaClient;
@@ -49,12 +50,11 @@ export class PasswordReset {
   }
 
   /**
-   * Sets the new password, ends every session of the user (whoever knew the old password may hold
-   * one) and starts a new one for the caller. The link is spent in the same transaction, so a
-   * failure leaves it usable, and of two uses at once only one succeeds.
+   * Sets the new password as a password change does (replacePassword). The link is spent in the
+   * same transaction, so a failure leaves it usable, and of two uses at once only one succeeds.
    */
   async reset(token: string, rawPassword: string, client: ClientInfo): Promise<AuthResult> {
-    const { prisma, passwords, tokens, knownAddresses, now } = this.deps;
+    const { prisma, passwords, tokens, now } = this.deps;
     const found = await tokens.find("RESET_PASSWORD", token);
     const newPassword = validateNewPassword(rawPassword, found.user.email, "newPassword");
     if (found.user.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
@@ -65,18 +65,17 @@ export class PasswordReset {
       // The user row first, then tokens and sessions: the order of every such transaction (userLock.ts).
       await lockUser(tx, found.userId);
       await tokens.consume(tx, found);
-      await tokens.voidOthers(tx, found.userId, ["RESET_PASSWORD"]);
+      // The link reached the account's address: that verifies it, too.
       const verifiedNow = found.user.emailVerifiedAt === null && found.email === found.user.email;
-      const updated = await tx.user.update({
-        where: { id: found.userId },
-        // The link reached the account's address: that verifies it, too.
-        data: { passwordHash, tokenVersion: { increment: 1 }, ...(verifiedNow ? { emailVerifiedAt: new Date(now()) } : {}) },
+      return replacePassword(tx, this.deps, {
+        userId: found.userId,
+        passwordHash,
+        reason: "PASSWORD_RESET",
+        session,
+        client,
+        now: now(),
+        alsoSet: verifiedNow ? { emailVerifiedAt: new Date(now()) } : undefined,
       });
-      // Every session ends the way a password change ends them: the database publishes the update to every process's auth cache.
-      await tx.session.updateMany({ where: { userId: found.userId, revokedAt: null }, data: sessionEnded("PASSWORD_RESET", now()) });
-      const created = await tx.session.create({ data: { ...session.data, userId: found.userId }, select: { id: true } });
-      for (const write of knownAddresses.remember(tx, found.userId, client.ip)) await write;
-      return { user: updated, sessionId: created.id };
     });
     return tokenPair(this.deps.accessTokens, user, sessionId, session);
   }

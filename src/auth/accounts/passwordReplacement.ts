@@ -1,0 +1,39 @@
+import type { Prisma, User } from "../../generated/prisma/client";
+import { sessionEnded, type ClientInfo, type NewSession } from "../sessions/sessionLifecycle";
+import type { EmailTokens } from "./emailTokens";
+import type { KnownLoginAddresses } from "./knownLoginAddresses";
+
+export interface PasswordReplacement {
+  userId: string;
+  passwordHash: string;
+  /** Why the user's sessions end: a change with the current password, or a mailed reset link. */
+  reason: "PASSWORD_CHANGED" | "PASSWORD_RESET";
+  /** The session the caller continues in. */
+  session: NewSession;
+  client: ClientInfo;
+  now: number;
+  /** Other columns of the user to set in the same update. */
+  alsoSet?: Prisma.UserUpdateInput;
+}
+
+/**
+ * The writes of a new password, in the caller's transaction, which must not have touched the
+ * user's sessions or tokens before (the user row first: userLock.ts). Every session of the user
+ * ends, since whoever knew the old password may hold one, through the update the database
+ * publishes to every process's auth cache; access tokens of the old version fail; reset links
+ * still pending become void, so that none can undo the change; the caller continues in a new
+ * session from an address the account now knows.
+ */
+export async function replacePassword(
+  tx: Prisma.TransactionClient,
+  deps: { tokens: EmailTokens; knownAddresses: KnownLoginAddresses },
+  replacement: PasswordReplacement,
+): Promise<{ user: User; sessionId: string }> {
+  const { userId, passwordHash, reason, session, client, now, alsoSet } = replacement;
+  const user = await tx.user.update({ where: { id: userId }, data: { ...alsoSet, passwordHash, tokenVersion: { increment: 1 } } });
+  await tx.session.updateMany({ where: { userId, revokedAt: null }, data: sessionEnded(reason, now) });
+  const { id: sessionId } = await tx.session.create({ data: { ...session.data, userId }, select: { id: true } });
+  for (const write of deps.knownAddresses.remember(tx, userId, client.ip)) await write;
+  await deps.tokens.voidOthers(tx, userId, ["RESET_PASSWORD"]);
+  return { user, sessionId };
+}
