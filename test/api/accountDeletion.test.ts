@@ -23,6 +23,7 @@ import {
   type GraphQLResponse,
 } from "../support/graphqlClient";
 import { useTestServer } from "../support/testServer";
+import { waitUntil } from "../support/waitUntil";
 
 /** The refresh_token cookie a response sets, as a browser would store it. */
 function refreshCookie(headers: Headers): string | undefined {
@@ -58,13 +59,8 @@ describe("deleteAccount", () => {
   }
 
   /** Signup mails its verification link just after answering: waits until the link's token is stored. */
-  async function verificationMailed(userId: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while ((await app.prisma.emailToken.count({ where: { userId } })) === 0) {
-      if (Date.now() > deadline) throw new Error("no verification token was stored");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const verificationMailed = (userId: string) =>
+    waitUntil(async () => (await app.prisma.emailToken.count({ where: { userId } })) > 0, "the verification token is stored");
 
   test("removes the user and every row of theirs, in every table, and nothing of anyone else", async () => {
     const account = await signUp(app.url);

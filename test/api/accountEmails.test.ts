@@ -16,6 +16,7 @@ import {
 import { CHANGE_PASSWORD, graphql, LOGIN, ME, PASSWORD, signUp, uniqueEmail, type GraphQLResponse } from "../support/graphqlClient";
 import { linkToken, startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { startTestServer } from "../support/testServer";
+import { waitUntil } from "../support/waitUntil";
 
 const APP_URL = "https://app.example.com/account";
 const NEW_PASSWORD = "a brand new passphrase";
@@ -422,7 +423,11 @@ describe("mail delivery problems", () => {
       const { user, accessToken } = await signUp(app.url);
       expect(outcome(await graphql(app.url, RequestPasswordResetDocument, { email: user.email }))).toEqual({ requestPasswordReset: true });
       expect(outcome(await graphql(app.url, ResendVerificationDocument, {}, { token: accessToken }))).toEqual({ resendVerification: true });
-      await waitFor(() => logs.lines().filter((line) => line.msg === "mail not sent").length >= 3);
+      await waitUntil(
+        () => logs.lines().filter((line) => line.msg === "mail not sent").length >= 3,
+        "three mails are logged as not sent",
+        15_000,
+      );
       expect(logs.text()).not.toMatch(/token=/);
       expect(outcome(await graphql(app.url, ME, {}, { token: accessToken }))).toMatchObject({ me: { id: user.id } });
     } finally {
@@ -436,7 +441,11 @@ describe("mail delivery problems", () => {
     const app = await startTestServer({ DATA_DIR: dataDir, LOG_LEVEL: "info" }, undefined, logs.logger);
     try {
       const { user } = await signUp(app.url);
-      await waitFor(() => logs.lines().some((line) => line.msg === "mail written to a file (no SMTP_URL)"));
+      await waitUntil(
+        () => logs.lines().some((line) => line.msg === "mail written to a file (no SMTP_URL)"),
+        "the mail file is logged",
+        15_000,
+      );
       const line = logs.lines().find((entry) => entry.msg === "mail written to a file (no SMTP_URL)")!;
       const file = line.file as string;
       expect(path.dirname(file)).toBe(path.join(dataDir, "mail"));
@@ -452,11 +461,3 @@ describe("mail delivery problems", () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
