@@ -11,46 +11,26 @@ import tseslint from "typescript-eslint";
  */
 const reaching = (name) => `^(\\./|(\\.\\./)+)${name}(/.*|\\.js)?$`;
 
-const layer = {
-  httpFromGraphql: {
-    regex: reaching("http"),
-    message: "Layer rule: src/graphql never imports src/http (the edge calls GraphQL, not back).",
-  },
-  graphqlFromAuth: { regex: reaching("graphql"), message: "Layer rule: src/auth never imports src/graphql." },
-  httpFromAuth: { regex: reaching("http"), message: "Layer rule: src/auth never imports src/http." },
-  servicesFromAuth: {
-    regex: reaching("services"),
-    message: "Layer rule: src/auth never imports src/services.ts (services are built from auth, not the other way).",
-  },
-  sessionsFromTokens: {
-    regex: reaching("sessions"),
-    message: "Layer rule: src/auth/tokens imports no other room of src/auth (not sessions).",
-  },
-  accountsFromTokens: {
-    regex: reaching("accounts"),
-    message: "Layer rule: src/auth/tokens imports no other room of src/auth (not accounts).",
-  },
-  authFromDb: { regex: reaching("auth"), message: "Layer rule: src/db never imports src/auth." },
-  graphqlFromDb: { regex: reaching("graphql"), message: "Layer rule: src/db never imports src/graphql." },
-  httpFromDb: { regex: reaching("http"), message: "Layer rule: src/db never imports src/http." },
-  servicesFromDb: { regex: reaching("services"), message: "Layer rule: src/db never imports src/services.ts." },
-  postsFromDb: { regex: reaching("posts"), message: "Layer rule: src/db never imports src/posts." },
-  authFromMail: { regex: reaching("auth"), message: "Layer rule: src/mail never imports src/auth (accounts compose the messages)." },
-  graphqlFromMail: { regex: reaching("graphql"), message: "Layer rule: src/mail never imports src/graphql." },
-  httpFromMail: { regex: reaching("http"), message: "Layer rule: src/mail never imports src/http." },
-  servicesFromMail: { regex: reaching("services"), message: "Layer rule: src/mail never imports src/services.ts." },
-  graphqlFromPosts: { regex: reaching("graphql"), message: "Layer rule: src/posts never imports src/graphql." },
-  httpFromPosts: { regex: reaching("http"), message: "Layer rule: src/posts never imports src/http." },
-  servicesFromPosts: { regex: reaching("services"), message: "Layer rule: src/posts never imports src/services.ts." },
-};
+/** `src/<from>` never imports `<to>`: a folder of src/, or `services` for src/services.ts. */
+const never = (from, to, why) => ({
+  regex: reaching(to),
+  message: `Layer rule: src/${from} never imports src/${to === "services" ? "services.ts" : to}${why ? ` (${why})` : ""}.`,
+});
+
+/** What no layer below the edge and GraphQL may reach: those two, and src/services.ts, which is built from the layers below. */
+const upperLayers = (from) => [never(from, "graphql"), never(from, "http"), never(from, "services")];
+
+/** src/auth/tokens stands alone among the rooms of src/auth. */
+const otherRoom = (room) => ({
+  regex: reaching(room),
+  message: `Layer rule: src/auth/tokens imports no other room of src/auth (not ${room}).`,
+});
 
 /** One config block per folder; a later block replaces the rule's options, so each lists all that apply. */
 const restrictImports = (files, patterns) => ({
   files,
   rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns }] },
 });
-
-const authRules = [layer.graphqlFromAuth, layer.httpFromAuth, layer.servicesFromAuth];
 
 export default defineConfig(
   {
@@ -113,10 +93,10 @@ export default defineConfig(
       "@typescript-eslint/no-unsafe-assignment": "off",
     },
   },
-  restrictImports(["src/graphql/**"], [layer.httpFromGraphql]),
-  restrictImports(["src/auth/**"], authRules),
-  restrictImports(["src/auth/tokens/**"], [...authRules, layer.sessionsFromTokens, layer.accountsFromTokens]),
-  restrictImports(["src/posts/**"], [layer.graphqlFromPosts, layer.httpFromPosts, layer.servicesFromPosts]),
-  restrictImports(["src/mail/**"], [layer.authFromMail, layer.graphqlFromMail, layer.httpFromMail, layer.servicesFromMail]),
-  restrictImports(["src/db/**"], [layer.authFromDb, layer.postsFromDb, layer.graphqlFromDb, layer.httpFromDb, layer.servicesFromDb]),
+  restrictImports(["src/graphql/**"], [never("graphql", "http", "the edge calls GraphQL, not back")]),
+  restrictImports(["src/auth/**"], upperLayers("auth")),
+  restrictImports(["src/auth/tokens/**"], [...upperLayers("auth"), otherRoom("sessions"), otherRoom("accounts")]),
+  restrictImports(["src/posts/**"], upperLayers("posts")),
+  restrictImports(["src/mail/**"], [never("mail", "auth", "accounts compose the messages"), ...upperLayers("mail")]),
+  restrictImports(["src/db/**"], [never("db", "auth"), never("db", "posts"), ...upperLayers("db")]),
 );
