@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import type pg from "pg";
 import type { LoginLimitsConfig } from "../../config";
-import { TooManyRequestsError, TooManyRequestsReason } from "../../errors";
+import { TooManyRequestsReason } from "../../errors";
 import { addressKey } from "./clientAddress";
 import type { KnownLoginAddresses } from "./knownLoginAddresses";
 import { RateLimitCounter } from "./rateLimitCounter";
@@ -50,12 +50,14 @@ export class LoginRateLimiter {
   async countAttempt(email: string, ip: string | null): Promise<CountedAttempt> {
     const address = addressKey(ip);
     // The lookup counts nothing, so it runs alongside the address's count, saving a round trip.
-    const [addressRefusal, known] = await Promise.all([this.perAddress.count(address), this.knownAddresses.includes(email, ip)]);
-    refuseIfOver(addressRefusal);
+    const [, known] = await Promise.all([
+      this.perAddress.take(address, TooManyRequestsReason.LOGIN_ATTEMPTS),
+      this.knownAddresses.includes(email, ip),
+    ]);
     const attempt: CountedAttempt = known
       ? { address, accountCounter: this.perAccountFromKnownAddress, accountKey: `${hashedEmail(email)}:${address}` }
       : { address, accountCounter: this.perAccountFromUnknownAddresses, accountKey: hashedEmail(email) };
-    refuseIfOver(await attempt.accountCounter.count(attempt.accountKey));
+    await attempt.accountCounter.take(attempt.accountKey, TooManyRequestsReason.LOGIN_ATTEMPTS);
     return attempt;
   }
 
@@ -63,10 +65,6 @@ export class LoginRateLimiter {
   async recordSuccess(attempt: CountedAttempt): Promise<void> {
     await Promise.all([attempt.accountCounter.reset(attempt.accountKey), this.perAddress.giveBack(attempt.address)]);
   }
-}
-
-function refuseIfOver(retryAfterSeconds: number | undefined): void {
-  if (retryAfterSeconds !== undefined) throw new TooManyRequestsError(TooManyRequestsReason.LOGIN_ATTEMPTS, retryAfterSeconds);
 }
 
 /** Hashed: the table never holds email addresses, and every key fits its 255 characters. */

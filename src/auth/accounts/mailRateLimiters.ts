@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { AccountEmailsConfig } from "../../config";
-import { TooManyRequestsError, TooManyRequestsReason } from "../../errors";
+import { TooManyRequestsReason } from "../../errors";
 import { addressKey } from "./clientAddress";
 import { hashedEmail } from "./loginRateLimiter";
 import { RateLimitCounter } from "./rateLimitCounter";
@@ -23,8 +23,8 @@ export class PasswordResetRateLimiter {
 
   /** Counts one request; throws TooManyRequestsError over a limit. An address over its limit counts against no email. */
   async countRequest(email: string, ip: string | null): Promise<void> {
-    refuseIfOver(await this.perAddress.count(addressKey(ip)), TooManyRequestsReason.PASSWORD_RESET_REQUESTS);
-    refuseIfOver(await this.perEmail.count(hashedEmail(email)), TooManyRequestsReason.PASSWORD_RESET_REQUESTS);
+    await this.perAddress.take(addressKey(ip), TooManyRequestsReason.PASSWORD_RESET_REQUESTS);
+    await this.perEmail.take(hashedEmail(email), TooManyRequestsReason.PASSWORD_RESET_REQUESTS);
   }
 }
 
@@ -41,15 +41,11 @@ export class UserMailRateLimiter {
 
   /** Counts one mail; throws TooManyRequestsError when the user is over the limit. */
   async countMail(userId: string): Promise<void> {
-    refuseIfOver(await this.perUser.count(userId), TooManyRequestsReason.ACCOUNT_MAIL_REQUESTS);
+    await this.perUser.take(userId, TooManyRequestsReason.ACCOUNT_MAIL_REQUESTS);
   }
 
   /** Counts one mail; false, and nothing to send, when the user is over the limit. */
   async allowsMail(userId: string): Promise<boolean> {
     return (await this.perUser.count(userId)) === undefined;
   }
-}
-
-function refuseIfOver(retryAfterSeconds: number | undefined, reason: TooManyRequestsReason): void {
-  if (retryAfterSeconds !== undefined) throw new TooManyRequestsError(reason, retryAfterSeconds);
 }

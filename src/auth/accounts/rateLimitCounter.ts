@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { TooManyRequestsError, type TooManyRequestsReason } from "../../errors";
 
 /** Created by a committed migration (LoginRateLimit in prisma/schema.prisma), so no process races to create it. */
 const TABLE = "login_rate_limit";
@@ -38,6 +39,12 @@ export class RateLimitCounter {
       if (!(error instanceof RateLimiterRes)) throw new Error("Rate limit store failed.", { cause: error });
       return Math.max(1, Math.ceil(error.msBeforeNext / 1000));
     }
+  }
+
+  /** Adds one to the key's count; over the limit, throws TooManyRequestsError with `reason` and the seconds until there is room. */
+  async take(key: string, reason: TooManyRequestsReason): Promise<void> {
+    const retryAfterSeconds = await this.count(key);
+    if (retryAfterSeconds !== undefined) throw new TooManyRequestsError(reason, retryAfterSeconds);
   }
 
   /** Starts the key afresh. */

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { SignupLimitsConfig } from "../../config";
-import { TooManyRequestsError, TooManyRequestsReason } from "../../errors";
+import { TooManyRequestsReason } from "../../errors";
 import { addressKey } from "./clientAddress";
 import { RateLimitCounter } from "./rateLimitCounter";
 
@@ -18,7 +18,6 @@ export class SignupRateLimiter {
 
   /** Counts one signup; throws TooManyRequestsError when the address is over its limit. */
   async countAttempt(ip: string | null): Promise<void> {
-    const retryAfterSeconds = await this.perAddress.count(addressKey(ip));
-    if (retryAfterSeconds !== undefined) throw new TooManyRequestsError(TooManyRequestsReason.SIGNUP_ATTEMPTS, retryAfterSeconds);
+    await this.perAddress.take(addressKey(ip), TooManyRequestsReason.SIGNUP_ATTEMPTS);
   }
 }
