@@ -16,7 +16,7 @@ import { productionServerEnv, startServerProcess, stopAllServers, type ServerPro
 import { scaleEmail, scaleRefreshToken, scaleSessionId, scaleUserId, seedAccounts, seedExpiredSessions } from "./scaleSeed";
 import { AccessTokens } from "../src/auth/tokens/accessTokens";
 import { SigningKeys } from "../src/auth/tokens/signingKeys";
-import { deleteEndedSessions } from "../src/auth/sessions/sessionCleanup";
+import { deleteEndedSessions } from "../src/auth/sessions/cleanup";
 import { loadConfig } from "../src/config";
 import { startEmbeddedPostgres } from "../src/db/embeddedPostgres";
 import { applyMigrations } from "../src/db/migrations";

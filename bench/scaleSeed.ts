@@ -24,7 +24,7 @@ export const scaleEmail = (i: number) => `scale-user-${i}@example.com`;
 /** The refresh token of live session i: not random (the bench must know it), but of the accepted shape. */
 export const scaleRefreshToken = (i: number) => `scale-refresh-token-${i}`;
 
-/** base64url(sha256(token)), as src/auth/tokens/refreshTokenCrypto.ts stores it. */
+/** base64url(sha256(token)), as src/auth/tokens/opaqueTokens.ts stores it. */
 const TOKEN_HASH_SQL = `rtrim(translate(encode(sha256(convert_to('scale-refresh-token-' || i, 'UTF8')), 'base64'), '+/', '-_'), '=')`;
 
 async function inBatches(from: number, to: number, step: (from: number, to: number) => Promise<void>): Promise<void> {

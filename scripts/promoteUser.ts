@@ -2,7 +2,7 @@
 // first admin comes to be; after that, admins change roles with the setUserRole mutation. It uses
 // the database the server uses: DATABASE_URL, or the embedded PostgreSQL in DATA_DIR (which it
 // starts and stops, so the server must not be running on that DATA_DIR meanwhile).
-import { UserAdministration } from "../src/auth/accounts/userAdministration";
+import { UserAdministration } from "../src/auth/users/administration";
 import { loadConfig } from "../src/config";
 import { createDatabasePool, createPrismaClient } from "../src/db/prismaClient";
 import { createLogger } from "../src/logger";

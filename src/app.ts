@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
-import { AuthCache } from "./auth/sessions/authCache";
-import { AuthChangeListener } from "./auth/sessions/authChangeListener";
-import { scheduleSessionCleanup } from "./auth/sessions/sessionCleanup";
+import { AuthCache } from "./auth/authCache/cache";
+import { AuthChangeListener } from "./auth/authCache/changeListener";
+import { scheduleSessionCleanup } from "./auth/sessions/cleanup";
 import { SigningKeys } from "./auth/tokens/signingKeys";
 import type { Config } from "./config";
 import { committedMigrations } from "./db/migrationStatus";

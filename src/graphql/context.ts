@@ -1,5 +1,5 @@
 import type { Caller, BearerCredential } from "../auth/sessions/requestAuthentication";
-import type { ClientInfo } from "../auth/sessions/sessionLifecycle";
+import type { ClientInfo } from "../auth/sessions/lifecycle";
 import type { User } from "../generated/prisma/client";
 import type { Services } from "../services";
 import { createLoaders, type Loaders } from "./loaders";

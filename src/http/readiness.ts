@@ -1,4 +1,4 @@
-import type { AuthChangeListener } from "../auth/sessions/authChangeListener";
+import type { AuthChangeListener } from "../auth/authCache/changeListener";
 import { pendingMigrations } from "../db/migrationStatus";
 import { isWritable } from "../db/writeProbe";
 import type { PrismaClient } from "../generated/prisma/client";

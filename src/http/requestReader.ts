@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import net from "node:net";
 import type { BearerCredential } from "../auth/sessions/requestAuthentication";
-import type { ClientInfo } from "../auth/sessions/sessionLifecycle";
+import type { ClientInfo } from "../auth/sessions/lifecycle";
 import type { RequestValues } from "../graphql/context";
 import { readRefreshTokenCookie } from "./refreshTokenCookie";
 

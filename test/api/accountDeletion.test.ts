@@ -1,10 +1,10 @@
 import crypto from "node:crypto";
 import pg from "pg";
 import { AccountDeletion } from "../../src/auth/accounts/accountDeletion";
-import { CurrentPasswordCheck } from "../../src/auth/accounts/currentPasswordCheck";
-import { KnownLoginAddresses } from "../../src/auth/accounts/knownLoginAddresses";
-import { LoginRateLimiter } from "../../src/auth/accounts/loginRateLimiter";
-import { PasswordHasher } from "../../src/auth/accounts/passwordHashing";
+import { CurrentPasswordCheck } from "../../src/auth/passwords/currentPasswordCheck";
+import { KnownLoginAddresses } from "../../src/auth/limits/knownLoginAddresses";
+import { LoginRateLimiter } from "../../src/auth/limits/loginRateLimiter";
+import { PasswordHasher } from "../../src/auth/passwords/hashing";
 import { createDatabasePool } from "../../src/db/prismaClient";
 import { createLogger } from "../../src/logger";
 import { CreatePostDocument } from "../support/generated/graphql";

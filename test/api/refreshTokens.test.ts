@@ -1,5 +1,5 @@
 import type { RunningApp } from "../../src/app";
-import { hashOpaqueToken } from "../../src/auth/tokens/refreshTokenCrypto";
+import { hashOpaqueToken } from "../../src/auth/tokens/opaqueTokens";
 import { startTestServer } from "../support/testServer";
 import { graphql, ME, REFRESH, signUp } from "../support/graphqlClient";
 

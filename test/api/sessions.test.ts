@@ -1,5 +1,5 @@
 import type { RunningApp } from "../../src/app";
-import { deleteEndedSessions } from "../../src/auth/sessions/sessionCleanup";
+import { deleteEndedSessions } from "../../src/auth/sessions/cleanup";
 import { createIsolatedDatabase } from "../support/isolatedDatabase";
 import { rawRequest } from "../support/rawHttp";
 import { startTestServer, useTestServer } from "../support/testServer";

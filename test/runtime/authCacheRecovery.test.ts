@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { RunningApp } from "../../src/app";
-import { listenerApplicationName } from "../../src/auth/sessions/authChangeListener";
+import { listenerApplicationName } from "../../src/auth/authCache/changeListener";
 import { startTestServer } from "../support/testServer";
 import { graphql, ME, signUp, type AuthPayload } from "../support/graphqlClient";
 

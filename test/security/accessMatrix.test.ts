@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { getDirective } from "@graphql-tools/utils";
 import { buildSchema, isObjectType } from "graphql";
-import { generateOpaqueToken, hashOpaqueToken } from "../../src/auth/tokens/refreshTokenCrypto";
+import { generateOpaqueToken, hashOpaqueToken } from "../../src/auth/tokens/opaqueTokens";
 import type { EmailTokenPurpose } from "../../src/generated/prisma/client";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { graphql, PASSWORD, signUp, uniqueEmail, type AuthPayload } from "../support/graphqlClient";

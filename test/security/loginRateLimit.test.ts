@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { RunningApp } from "../../src/app";
-import { hashedEmail } from "../../src/auth/accounts/loginRateLimiter";
+import { hashedEmail } from "../../src/auth/limits/loginRateLimiter";
 import type { LoginMutation } from "../support/generated/graphql";
 import {
   CHANGE_PASSWORD,

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { SESSION_READ_STATEMENT } from "../../src/auth/sessions/sessionStateQuery";
+import { SESSION_READ_STATEMENT } from "../../src/auth/authCache/sessionStateQuery";
 
 /**
  * Counts the SQL statements that this process sends to PostgreSQL while `action` runs, by

@@ -1,4 +1,4 @@
-import { AuthCache, type SessionWithUser } from "../../src/auth/sessions/authCache";
+import { AuthCache, type SessionWithUser } from "../../src/auth/authCache/cache";
 import type { User } from "../../src/generated/prisma/client";
 
 // The cache's own rules, in memory: the database side is covered by authCacheRecovery and

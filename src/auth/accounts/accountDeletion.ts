@@ -1,9 +1,9 @@
 import { AuthFailure, AuthenticationError } from "../../errors";
 import type { PrismaClient } from "../../generated/prisma/client";
 import type { Caller } from "../sessions/requestAuthentication";
-import type { ClientInfo } from "../sessions/sessionLifecycle";
-import type { CurrentPasswordCheck } from "./currentPasswordCheck";
-import { validateOfferedPassword } from "./inputValidation";
+import type { ClientInfo } from "../sessions/lifecycle";
+import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
+import { validateOfferedPassword } from "../users/validation";
 
 export interface AccountDeletionDeps {
   prisma: PrismaClient;
@@ -32,7 +32,7 @@ export class AccountDeletion {
     const userId = caller.user.id;
     const deleted = await prisma.$transaction(async (tx) => {
       // The user row first, like every transaction that writes a user and its sessions
-      // (sessionLimit.ts), so deletion cannot deadlock with a login, logoutAll or a password
+      // (sessions/perUserLimit.ts), so deletion cannot deadlock with a login, logoutAll or a password
       // change; whichever comes second waits for the first to commit.
       const [locked] = await tx.$queryRaw<Array<{ tokenVersion: number }>>`
         SELECT "tokenVersion" FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;

@@ -1,18 +1,18 @@
 import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, InputError } from "../../errors";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
-import type { CurrentPasswordCheck } from "./currentPasswordCheck";
-import type { EmailTokens } from "./emailTokens";
-import type { EmailVerification } from "./emailVerification";
-import { validateEmail, validateName, validateNewPassword, validateOfferedPassword } from "./inputValidation";
-import type { KnownLoginAddresses } from "./knownLoginAddresses";
-import type { LoginRateLimiter } from "./loginRateLimiter";
-import type { PasswordHasher } from "./passwordHashing";
-import { replacePassword } from "./passwordReplacement";
-import type { SignupRateLimiter } from "./signupRateLimiter";
+import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
+import type { EmailTokens } from "../tokens/emailTokens";
+import type { EmailVerification } from "../mailedLinks/emailVerification";
+import { validateEmail, validateName, validateNewPassword, validateOfferedPassword } from "../users/validation";
+import type { KnownLoginAddresses } from "../limits/knownLoginAddresses";
+import type { LoginRateLimiter } from "../limits/loginRateLimiter";
+import type { PasswordHasher } from "../passwords/hashing";
+import { replacePassword } from "../passwords/replacement";
+import type { SignupRateLimiter } from "../limits/signupRateLimiter";
 import type { Caller } from "../sessions/requestAuthentication";
-import { newSession, tokenPair, type AuthResult, type ClientInfo } from "../sessions/sessionLifecycle";
-import { insertSessionWithinLimit } from "../sessions/sessionLimit";
+import { newSession, tokenPair, type AuthResult, type ClientInfo } from "../sessions/lifecycle";
+import { insertSessionWithinLimit } from "../sessions/perUserLimit";
 
 export interface SignupInput {
   email: string;
@@ -139,7 +139,7 @@ export class AccountService {
     await this.deps.currentPassword.confirm(user, input.currentPassword, client);
     const passwordHash = await passwords.hash(newPassword);
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
-    // Its first write is the user row: the order of a login (sessionLimit.ts), so the two cannot deadlock.
+    // Its first write is the user row: the order of a login (sessions/perUserLimit.ts), so the two cannot deadlock.
     const { user: updatedUser, sessionId } = await prisma.$transaction((tx) =>
       replacePassword(tx, this.deps, { userId: user.id, passwordHash, reason: "PASSWORD_CHANGED", session, client, now: now() }),
     );

@@ -2,8 +2,8 @@ import type { KeyObject } from "node:crypto";
 import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, type AppError } from "../../errors";
 import type { Prisma, PrismaClient, Session } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
-import { hashOpaqueToken, successorRefreshToken } from "../tokens/refreshTokenCrypto";
-import { sessionEnded, tokenPair, type AuthResult } from "./sessionLifecycle";
+import { hashOpaqueToken, successorRefreshToken } from "../tokens/opaqueTokens";
+import { sessionEnded, tokenPair, type AuthResult } from "./lifecycle";
 
 export interface RefreshRotationDeps {
   prisma: PrismaClient;

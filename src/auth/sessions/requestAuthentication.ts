@@ -1,7 +1,7 @@
 import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason } from "../../errors";
 import type { User } from "../../generated/prisma/client";
 import type { AccessTokenClaims } from "../tokens/accessTokens";
-import type { SessionStateReader } from "./sessionStateReader";
+import type { SessionStateReader } from "../authCache/sessionStateReader";
 
 /** The caller of an authenticated request: the user and the session their token belongs to. */
 export interface Caller {

@@ -21,7 +21,7 @@ export interface AuthCacheOptions {
 /**
  * This process's copy of the sessions and users it has loaded, so that an authenticated request
  * needs no database round trip. It is only as fresh as the invalidations it receives: the
- * database publishes every change (./authChangeListener.ts), and while that listener is not
+ * database publishes every change (./changeListener.ts), and while that listener is not
  * connected the cache is off, because changes may be happening that it would never hear about.
  * The TTL is a safety net, not the mechanism.
  *

@@ -3,7 +3,7 @@ import type { PrismaClient, Session } from "../../generated/prisma/client";
 import { requireUuid } from "../../ids";
 import { afterPosition, newestFirstPage, type Connection, type PageArgs } from "../../pagination/cursorPages";
 import type { Caller } from "./requestAuthentication";
-import { sessionEnded } from "./sessionLifecycle";
+import { sessionEnded } from "./lifecycle";
 
 export interface SessionManagerDeps {
   prisma: PrismaClient;
@@ -25,7 +25,7 @@ export class SessionManager {
   /** Ends every session of the caller. The token version bump also voids every access token. */
   async logoutAll(caller: Caller): Promise<void> {
     const { prisma, now } = this.deps;
-    // The user row first, then its sessions: the order of a login (sessionLimit.ts), so the two cannot deadlock.
+    // The user row first, then its sessions: the order of a login (./perUserLimit.ts), so the two cannot deadlock.
     await prisma.$transaction([
       prisma.user.update({ where: { id: caller.user.id }, data: { tokenVersion: { increment: 1 } } }),
       prisma.session.updateMany({

@@ -1,6 +1,6 @@
 import { AuthFailure, AuthenticationError } from "../../errors";
 import type { Prisma } from "../../generated/prisma/client";
-import { sessionEnded, type NewSession } from "./sessionLifecycle";
+import { sessionEnded, type NewSession } from "./lifecycle";
 import { lockUser } from "./userLock";
 
 /**

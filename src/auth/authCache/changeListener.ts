@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { AuthCache } from "./authCache";
+import type { AuthCache } from "./cache";
 import type { Logger } from "../../logger";
 
 /** The channel that prisma/migrations/*_auth_change_notifications publishes on. */

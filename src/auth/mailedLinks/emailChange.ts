@@ -2,13 +2,13 @@ import { ForbiddenError, ForbiddenReason, InputError } from "../../errors";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { Mailer } from "../../mail/mailer";
 import type { Caller } from "../sessions/requestAuthentication";
-import { sessionEnded, type ClientInfo } from "../sessions/sessionLifecycle";
+import { sessionEnded, type ClientInfo } from "../sessions/lifecycle";
 import { lockUser } from "../sessions/userLock";
 import type { AccountMessages } from "./accountMessages";
-import type { CurrentPasswordCheck } from "./currentPasswordCheck";
-import type { EmailTokens } from "./emailTokens";
-import { validateEmail, validateOfferedPassword } from "./inputValidation";
-import type { UserMailRateLimiter } from "./mailRateLimiters";
+import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
+import type { EmailTokens } from "../tokens/emailTokens";
+import { validateEmail, validateOfferedPassword } from "../users/validation";
+import type { UserMailRateLimiter } from "../limits/mailRateLimiters";
 
 export interface EmailChangeDeps {
   prisma: PrismaClient;
@@ -61,7 +61,7 @@ export class EmailChange {
     if (found.user.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
     try {
       await prisma.$transaction(async (tx) => {
-        // The user row first, then tokens and sessions: the order of every such transaction (userLock.ts).
+        // The user row first, then tokens and sessions: the order of every such transaction (sessions/userLock.ts).
         await lockUser(tx, found.userId);
         await tokens.consume(tx, found);
         // Links to the old address (verification, reset) and other pending changes are void now.

@@ -1,8 +1,8 @@
 import { InputError } from "../../errors";
 import type { User } from "../../generated/prisma/client";
-import type { ClientInfo } from "../sessions/sessionLifecycle";
-import type { LoginRateLimiter } from "./loginRateLimiter";
-import type { PasswordHasher } from "./passwordHashing";
+import type { ClientInfo } from "../sessions/lifecycle";
+import type { LoginRateLimiter } from "../limits/loginRateLimiter";
+import type { PasswordHasher } from "./hashing";
 
 /**
  * The signed-in user proves they still know their password before a change that a stolen access

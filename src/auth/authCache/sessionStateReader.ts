@@ -1,6 +1,6 @@
 import type pg from "pg";
-import type { AuthCache, SessionWithUser } from "./authCache";
-import type { AuthChangeListener } from "./authChangeListener";
+import type { AuthCache, SessionWithUser } from "./cache";
+import type { AuthChangeListener } from "./changeListener";
 import { readSessionWithUser } from "./sessionStateQuery";
 
 /** The auth cache with the listener that keeps it current. */

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Role, User } from "../../generated/prisma/client";
-import type { SessionWithUser } from "./authCache";
+import type { SessionWithUser } from "./cache";
 
 /**
  * The hot read of every authenticated request that misses the auth cache: a session with its

@@ -1,6 +1,6 @@
 import { LinkTokenError, LinkTokenFailure } from "../../errors";
 import type { EmailToken, EmailTokenPurpose, Prisma, PrismaClient, User } from "../../generated/prisma/client";
-import { generateOpaqueToken, hashOpaqueToken } from "../tokens/refreshTokenCrypto";
+import { generateOpaqueToken, hashOpaqueToken } from "./opaqueTokens";
 
 /** What generateOpaqueToken makes: 32 bytes in base64url. Anything else is refused unlooked-up. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;

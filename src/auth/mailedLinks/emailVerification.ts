@@ -1,8 +1,8 @@
 import type { PrismaClient, User } from "../../generated/prisma/client";
 import type { Mailer } from "../../mail/mailer";
 import type { AccountMessages } from "./accountMessages";
-import type { EmailTokens } from "./emailTokens";
-import type { UserMailRateLimiter } from "./mailRateLimiters";
+import type { EmailTokens } from "../tokens/emailTokens";
+import type { UserMailRateLimiter } from "../limits/mailRateLimiters";
 import { lockUser } from "../sessions/userLock";
 
 export interface EmailVerificationDeps {

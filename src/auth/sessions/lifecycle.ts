@@ -1,6 +1,6 @@
 import type { Prisma, User } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
-import { generateOpaqueToken, hashOpaqueToken } from "../tokens/refreshTokenCrypto";
+import { generateOpaqueToken, hashOpaqueToken } from "../tokens/opaqueTokens";
 
 /** Who is calling, as the edge saw it; stored with a session so users recognise their devices. */
 export interface ClientInfo {

@@ -1,8 +1,8 @@
 import { InputError } from "../../errors";
 import { Prisma, type PrismaClient, type Role, type User } from "../../generated/prisma/client";
 import { notFound, requireUuid } from "../../ids";
-import { sessionEnded } from "../sessions/sessionLifecycle";
-import { normalizeEmail } from "./inputValidation";
+import { sessionEnded } from "../sessions/lifecycle";
+import { normalizeEmail } from "./validation";
 
 export interface UserAdministrationDeps {
   prisma: PrismaClient;

@@ -2,15 +2,15 @@ import { ForbiddenError, ForbiddenReason } from "../../errors";
 import type { PrismaClient } from "../../generated/prisma/client";
 import type { Mailer } from "../../mail/mailer";
 import type { AccessTokens } from "../tokens/accessTokens";
-import { newSession, tokenPair, type AuthResult, type ClientInfo } from "../sessions/sessionLifecycle";
+import { newSession, tokenPair, type AuthResult, type ClientInfo } from "../sessions/lifecycle";
 import { lockUser } from "../sessions/userLock";
 import type { AccountMessages } from "./accountMessages";
-import type { EmailTokens } from "./emailTokens";
-import { validateEmail, validateNewPassword } from "./inputValidation";
-import type { KnownLoginAddresses } from "./knownLoginAddresses";
-import type { PasswordResetRateLimiter } from "./mailRateLimiters";
-import type { PasswordHasher } from "./passwordHashing";
-import { replacePassword } from "./passwordReplacement";
+import type { EmailTokens } from "../tokens/emailTokens";
+import { validateEmail, validateNewPassword } from "../users/validation";
+import type { KnownLoginAddresses } from "../limits/knownLoginAddresses";
+import type { PasswordResetRateLimiter } from "../limits/mailRateLimiters";
+import type { PasswordHasher } from "../passwords/hashing";
+import { replacePassword } from "../passwords/replacement";
 
 export interface PasswordResetDeps {
   prisma: PrismaClient;
@@ -62,7 +62,7 @@ export class PasswordReset {
     const passwordHash = await passwords.hash(newPassword);
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
     const { user, sessionId } = await prisma.$transaction(async (tx) => {
-      // The user row first, then tokens and sessions: the order of every such transaction (userLock.ts).
+      // The user row first, then tokens and sessions: the order of every such transaction (sessions/userLock.ts).
       await lockUser(tx, found.userId);
       await tokens.consume(tx, found);
       // The link reached the account's address: that verifies it, too.

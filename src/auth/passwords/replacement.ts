@@ -1,7 +1,7 @@
 import type { Prisma, User } from "../../generated/prisma/client";
-import { sessionEnded, type ClientInfo, type NewSession } from "../sessions/sessionLifecycle";
-import type { EmailTokens } from "./emailTokens";
-import type { KnownLoginAddresses } from "./knownLoginAddresses";
+import { sessionEnded, type ClientInfo, type NewSession } from "../sessions/lifecycle";
+import type { EmailTokens } from "../tokens/emailTokens";
+import type { KnownLoginAddresses } from "../limits/knownLoginAddresses";
 
 export interface PasswordReplacement {
   userId: string;
@@ -18,7 +18,7 @@ export interface PasswordReplacement {
 
 /**
  * The writes of a new password, in the caller's transaction, which must not have touched the
- * user's sessions or tokens before (the user row first: userLock.ts). Every session of the user
+ * user's sessions or tokens before (the user row first: sessions/userLock.ts). Every session of the user
  * ends, since whoever knew the old password may hold one, through the update the database
  * publishes to every process's auth cache; access tokens of the old version fail; reset links
  * still pending become void, so that none can undo the change; the caller continues in a new
