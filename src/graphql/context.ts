@@ -1,5 +1,4 @@
-import type { Caller, BearerCredential } from "../auth/sessions/requestAuthentication";
-import type { ClientInfo } from "../auth/sessions/lifecycle";
+import type { BearerCredential, Caller, ClientInfo } from "../auth/types";
 import type { User } from "../generated/prisma/client";
 import type { Services } from "../services";
 import { createLoaders, type Loaders } from "./loaders";

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import net from "node:net";
-import type { BearerCredential } from "../auth/sessions/requestAuthentication";
-import type { ClientInfo } from "../auth/sessions/lifecycle";
+import type { BearerCredential, ClientInfo } from "../auth/types";
 import type { RequestValues } from "../graphql/context";
 import { readRefreshTokenCookie } from "./refreshTokenCookie";
 

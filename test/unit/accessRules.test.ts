@@ -1,7 +1,7 @@
 import { makeExecutableSchema } from "@graphql-tools/schema";
 import type { IResolvers } from "@graphql-tools/utils";
 import { execute, parse } from "graphql";
-import type { Caller } from "../../src/auth/sessions/requestAuthentication";
+import type { Caller } from "../../src/auth/types";
 import { AuthFailure, AuthenticationError, type AppError } from "../../src/errors";
 import type { User } from "../../src/generated/prisma/client";
 import { AccessRuleError, withAccessRules, type Owners } from "../../src/graphql/authorization/accessRules";

@@ -1,9 +1,8 @@
 import { AuthFailure, AuthenticationError } from "../../errors";
 import type { PrismaClient } from "../../generated/prisma/client";
-import type { Caller } from "../sessions/requestAuthentication";
-import type { ClientInfo } from "../sessions/lifecycle";
+import type { Caller, ClientInfo } from "../types";
 import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
-import { validateOfferedPassword } from "../users/validation";
+import { validateOfferedPassword } from "../passwords/validation";
 
 export interface AccountDeletionDeps {
   prisma: PrismaClient;

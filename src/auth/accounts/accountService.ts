@@ -4,14 +4,15 @@ import type { AccessTokens } from "../tokens/accessTokens";
 import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
 import type { EmailTokens } from "../tokens/emailTokens";
 import type { EmailVerification } from "../mailedLinks/emailVerification";
-import { validateEmail, validateName, validateNewPassword, validateOfferedPassword } from "../users/validation";
+import { validateNewPassword, validateOfferedPassword } from "../passwords/validation";
+import { validateEmail, validateName } from "../users/validation";
 import type { KnownLoginAddresses } from "../limits/knownLoginAddresses";
 import type { LoginRateLimiter } from "../limits/loginRateLimiter";
 import type { PasswordHasher } from "../passwords/hashing";
 import { replacePassword } from "../passwords/replacement";
 import type { SignupRateLimiter } from "../limits/signupRateLimiter";
-import type { Caller } from "../sessions/requestAuthentication";
-import { newSession, tokenPair, type AuthResult, type ClientInfo } from "../sessions/lifecycle";
+import { newSession, tokenPair } from "../sessions/lifecycle";
+import type { AuthResult, Caller, ClientInfo } from "../types";
 import { insertSessionWithinLimit } from "../sessions/perUserLimit";
 
 export interface SignupInput {

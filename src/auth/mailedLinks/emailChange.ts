@@ -1,13 +1,14 @@
 import { ForbiddenError, ForbiddenReason, InputError } from "../../errors";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { Mailer } from "../../mail/mailer";
-import type { Caller } from "../sessions/requestAuthentication";
-import { sessionEnded, type ClientInfo } from "../sessions/lifecycle";
+import { sessionEnded } from "../sessions/lifecycle";
+import type { Caller, ClientInfo } from "../types";
 import { lockUser } from "../sessions/userLock";
 import type { AccountMessages } from "./accountMessages";
 import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
 import type { EmailTokens } from "../tokens/emailTokens";
-import { validateEmail, validateOfferedPassword } from "../users/validation";
+import { validateOfferedPassword } from "../passwords/validation";
+import { validateEmail } from "../users/validation";
 import type { UserMailRateLimiter } from "../limits/mailRateLimiters";
 
 export interface EmailChangeDeps {

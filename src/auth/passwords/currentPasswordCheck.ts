@@ -1,6 +1,6 @@
 import { InputError } from "../../errors";
 import type { User } from "../../generated/prisma/client";
-import type { ClientInfo } from "../sessions/lifecycle";
+import type { ClientInfo } from "../types";
 import type { LoginRateLimiter } from "../limits/loginRateLimiter";
 import type { PasswordHasher } from "./hashing";
 

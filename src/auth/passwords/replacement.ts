@@ -1,5 +1,6 @@
 import type { Prisma, User } from "../../generated/prisma/client";
-import { sessionEnded, type ClientInfo, type NewSession } from "../sessions/lifecycle";
+import { sessionEnded, type NewSession } from "../sessions/lifecycle";
+import type { ClientInfo } from "../types";
 import type { EmailTokens } from "../tokens/emailTokens";
 import type { KnownLoginAddresses } from "../limits/knownLoginAddresses";
 

@@ -1,23 +1,7 @@
 import type { Prisma, User } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
 import { generateOpaqueToken, hashOpaqueToken } from "../tokens/opaqueTokens";
-
-/** Who is calling, as the edge saw it; stored with a session so users recognise their devices. */
-export interface ClientInfo {
-  /** An IP address. */
-  ip: string | null;
-  /** Printable, well-formed and of bounded length: the edge makes it so (src/http/requestReader.ts). */
-  userAgent: string | null;
-}
-
-/** What signup, login, refresh and password change hand to the client. */
-export interface AuthResult {
-  accessToken: string;
-  accessTokenExpiresAt: Date;
-  refreshToken: string;
-  refreshTokenExpiresAt: Date;
-  user: User;
-}
+import type { AuthResult, ClientInfo } from "../types";
 
 export interface NewSession {
   /** Nested-create data for a session with its first refresh token: one atomic insert. */

@@ -2,7 +2,7 @@ import { InputError } from "../../errors";
 import type { PrismaClient, Session } from "../../generated/prisma/client";
 import { requireUuid } from "../../ids";
 import { afterPosition, newestFirstPage, type Connection, type PageArgs } from "../../pagination/cursorPages";
-import type { Caller } from "./requestAuthentication";
+import type { Caller } from "../types";
 import { sessionEnded } from "./lifecycle";
 
 export interface SessionManagerDeps {

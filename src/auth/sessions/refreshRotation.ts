@@ -3,7 +3,8 @@ import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, type
 import type { Prisma, PrismaClient, Session } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
 import { hashOpaqueToken, successorRefreshToken } from "../tokens/opaqueTokens";
-import { sessionEnded, tokenPair, type AuthResult } from "./lifecycle";
+import type { AuthResult } from "../types";
+import { sessionEnded, tokenPair } from "./lifecycle";
 
 export interface RefreshRotationDeps {
   prisma: PrismaClient;

@@ -1,19 +1,7 @@
 import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason } from "../../errors";
-import type { User } from "../../generated/prisma/client";
 import type { AccessTokenClaims } from "../tokens/accessTokens";
 import type { SessionStateReader } from "../authCache/sessionStateReader";
-
-/** The caller of an authenticated request: the user and the session their token belongs to. */
-export interface Caller {
-  user: User;
-  sessionId: string;
-}
-
-/**
- * What the edge found in the request's Authorization header, as a plain value: no header, a
- * Bearer token, or something unusable (another scheme, a malformed value, two headers).
- */
-export type BearerCredential = { kind: "none" } | { kind: "bearer"; token: string } | { kind: "unusable" };
+import type { BearerCredential, Caller } from "../types";
 
 /**
  * Turns the access token of a request into its caller. This is the hot path of every

@@ -1,8 +1,5 @@
 import { InputError } from "../../errors";
 
-export const PASSWORD_MIN_CHARACTERS = 8;
-/** bcrypt reads only the first 72 bytes of a password; longer ones are refused, not truncated. */
-export const PASSWORD_MAX_BYTES = 72;
 export const NAME_MAX_CHARACTERS = 100;
 /** RFC 5321's limit for a whole address. */
 export const EMAIL_MAX_CHARACTERS = 254;
@@ -32,17 +29,6 @@ export function validateEmail(rawEmail: string, field = "email"): string {
   return email;
 }
 
-export function validateNewPassword(password: string, email: string, field = "password"): string {
-  validateOfferedPassword(password, field);
-  if ([...password].length < PASSWORD_MIN_CHARACTERS) {
-    throw new InputError(field, `The password must have at least ${PASSWORD_MIN_CHARACTERS} characters.`);
-  }
-  if (normalizeEmail(password) === normalizeEmail(email)) {
-    throw new InputError(field, "The password must not be your email address.");
-  }
-  return password;
-}
-
 export function validateName(rawName: string): string {
   requireWellFormed(rawName, "name");
   const name = rawName.trim();
@@ -55,23 +41,10 @@ export function validateName(rawName: string): string {
 }
 
 /**
- * Any password offered (login, current password, new password). Over the limit: no account has
- * one, so it is refused unread. Not well-formed: bcrypt hashes UTF-8, where every lone surrogate
- * becomes U+FFFD, so two different passwords would hash alike.
- */
-export function validateOfferedPassword(password: string, field = "password"): string {
-  requireWellFormed(password, field);
-  if (Buffer.byteLength(password, "utf8") > PASSWORD_MAX_BYTES) {
-    throw new InputError(field, `The password must be at most ${PASSWORD_MAX_BYTES} bytes long (UTF-8).`);
-  }
-  return password;
-}
-
-/**
  * Refuses text with a lone UTF-16 surrogate, which no keyboard produces and no UTF-8 column or
  * hash can hold faithfully (Prisma refuses to send it at all). JSON's "\ud800" escape lets any
  * client send one.
  */
-function requireWellFormed(text: string, field: string): void {
+export function requireWellFormed(text: string, field: string): void {
   if (!text.isWellFormed()) throw new InputError(field, "The text contains an unpaired UTF-16 surrogate, which is not valid Unicode.");
 }

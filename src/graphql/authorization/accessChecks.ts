@@ -1,4 +1,4 @@
-import type { Caller } from "../../auth/sessions/requestAuthentication";
+import type { Caller } from "../../auth/types";
 import { ForbiddenError, ForbiddenReason } from "../../errors";
 import type { GraphQLContext } from "../context";
 

@@ -1,4 +1,4 @@
-import type { AuthResult } from "../../auth/sessions/lifecycle";
+import type { AuthResult } from "../../auth/types";
 import type { GraphQLContext } from "../context";
 import type { RefreshTokenDelivery } from "../generated/resolverTypes";
 
