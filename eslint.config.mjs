@@ -1,5 +1,5 @@
 // `npm run lint`: typescript-eslint's strict, type-checked rules, plus the import rules that keep
-// the layers pointing down (http -> graphql -> services -> auth -> db).
+// the layers pointing down (http -> graphql -> services (auth, posts) -> db).
 import eslint from "@eslint/js";
 import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
@@ -20,10 +20,14 @@ const never = (from, to, why) => ({
 /** What no layer below the edge and GraphQL may reach: those two, and src/services.ts, which is built from the layers below. */
 const upperLayers = (from) => [never(from, "graphql"), never(from, "http"), never(from, "services")];
 
-/** src/auth/tokens stands alone among the rooms of src/auth. */
-const otherRoom = (room) => ({
-  regex: reaching(room),
-  message: `Layer rule: src/auth/tokens imports no other room of src/auth (not ${room}).`,
+/**
+ * The lowest folders of src/auth (limits, tokens, authCache) build on nothing else in src/auth:
+ * no sibling folder, whichever, so folders added later are covered too. `../types` (a module,
+ * not a folder) stays allowed.
+ */
+const noOtherAuthFolder = (folder) => ({
+  regex: `^\\.\\./(?!${folder}/)[^./]+/`,
+  message: `Layer rule: src/auth/${folder} imports no other folder of src/auth.`,
 });
 
 /** One config block per folder; a later block replaces the rule's options, so each lists all that apply. */
@@ -31,6 +35,9 @@ const restrictImports = (files, patterns) => ({
   files,
   rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns }] },
 });
+
+/** The lowest folders of src/auth, each with the rules of src/auth and its own. */
+const lowestAuthFolder = (folder) => restrictImports([`src/auth/${folder}/**`], [...upperLayers("auth"), noOtherAuthFolder(folder)]);
 
 export default defineConfig(
   {
@@ -95,7 +102,9 @@ export default defineConfig(
   },
   restrictImports(["src/graphql/**"], [never("graphql", "http", "the edge calls GraphQL, not back")]),
   restrictImports(["src/auth/**"], upperLayers("auth")),
-  restrictImports(["src/auth/tokens/**"], [...upperLayers("auth"), otherRoom("sessions"), otherRoom("accounts")]),
+  lowestAuthFolder("limits"),
+  lowestAuthFolder("tokens"),
+  lowestAuthFolder("authCache"),
   restrictImports(["src/posts/**"], upperLayers("posts")),
   restrictImports(["src/mail/**"], [never("mail", "auth", "accounts compose the messages"), ...upperLayers("mail")]),
   restrictImports(["src/db/**"], [never("db", "auth"), never("db", "posts"), ...upperLayers("db")]),
