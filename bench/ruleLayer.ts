@@ -77,7 +77,6 @@ function signedInContext(): GraphQLContext {
   return {
     caller: loadCaller,
     knownCaller: () => known,
-    currentUser: async () => (await loadCaller()).user,
     provenUserIds: new Set<string>(),
   } as unknown as GraphQLContext;
 }

@@ -1,13 +1,12 @@
 import type { BearerCredential, Caller, ClientInfo } from "../auth/types";
-import type { User } from "../generated/prisma/client";
 import type { Services } from "../services";
 import { createLoaders, type Loaders } from "./loaders";
 
 /** What the edge (src/http) read from the request, as plain values: the GraphQL layer never sees the raw request. */
 export interface RequestValues {
   credential: BearerCredential;
-  /** The refresh token from the request's cookie, for browser clients. */
-  refreshTokenCookie: string | undefined;
+  /** The refresh token that came in the request's cookie, for browser clients. */
+  refreshCookieIn: string | undefined;
   client: ClientInfo;
 }
 
@@ -32,12 +31,10 @@ export interface GraphQLContext {
   /** Fields for this request's log line. */
   log: RequestLogFields;
   /**
-   * The caller, from `Authorization: Bearer <token>`, loaded at most once per request and only
-   * when a resolver asks. Throws UNAUTHENTICATED (with a reason) when there is no valid token, so
-   * a bad token never gets in the way of `login` or `signup`.
+   * The caller (user and session), from `Authorization: Bearer <token>`, loaded at most once per
+   * request and only when a resolver asks. Throws UNAUTHENTICATED (with a reason) when there is
+   * no valid token, so a bad token never gets in the way of `login` or `signup`.
    */
-  currentUser(): Promise<User>;
-  /** The same, with the id of the session the access token belongs to. */
   caller(): Promise<Caller>;
   /** The caller once `caller()` has found it, else undefined: lets the access rules pass without a wait. */
   knownCaller(): Caller | undefined;
@@ -49,13 +46,14 @@ export interface GraphQLContext {
   provenUserIds: Set<string>;
   /** This request's batching loaders. */
   loaders: Loaders;
-  /** The refresh token from the request's cookie, for browser clients. */
-  refreshTokenCookie: string | undefined;
+  /** The refresh token that came in the request's cookie, for browser clients. */
+  refreshCookieIn: string | undefined;
   /**
-   * Resolvers set `change`; the last one wins; undefined leaves the cookie alone. A holder, not a
-   * plain field: Apollo runs each operation of a batch with a shallow copy of the context.
+   * What goes out to the cookie: resolvers set `change`; the last one wins; undefined leaves the
+   * cookie alone. A holder, not a plain field: Apollo runs each operation of a batch with a
+   * shallow copy of the context.
    */
-  refreshCookie: { change: RefreshCookieChange | undefined };
+  refreshCookieOut: { change: RefreshCookieChange | undefined };
 }
 
 export function buildContext(services: Services, requestId: string, request: RequestValues, log: RequestLogFields): GraphQLContext {
@@ -76,10 +74,9 @@ export function buildContext(services: Services, requestId: string, request: Req
     log,
     caller: loadCaller,
     knownCaller: () => known,
-    currentUser: async () => (await loadCaller()).user,
     provenUserIds: new Set(),
     loaders: createLoaders(services),
-    refreshTokenCookie: request.refreshTokenCookie,
-    refreshCookie: { change: undefined },
+    refreshCookieIn: request.refreshCookieIn,
+    refreshCookieOut: { change: undefined },
   };
 }

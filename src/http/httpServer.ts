@@ -102,7 +102,7 @@ async function route(
   response.statusCode = result.status ?? 200;
   for (const [name, value] of result.headers) response.setHeader(name, value);
   // Resolvers say what should happen to the refresh-token cookie; Apollo knows nothing of cookies.
-  const cookie = context.refreshCookie.change;
+  const cookie = context.refreshCookieOut.change;
   if (cookie) response.setHeader("set-cookie", setCookieHeader(cookie, deps.now()));
   closeConnectionIfDraining(deps, response);
   if (result.body.kind === "complete") {

@@ -11,7 +11,7 @@ import { readRefreshTokenCookie } from "./refreshTokenCookie";
 export function readRequest(request: IncomingMessage, trustProxyHops: number): RequestValues {
   return {
     credential: bearerCredential(request),
-    refreshTokenCookie: readRefreshTokenCookie(request.headers.cookie),
+    refreshCookieIn: readRefreshTokenCookie(request.headers.cookie),
     client: clientInfo(request, trustProxyHops),
   };
 }

@@ -2,7 +2,7 @@ import type { MutationResolvers, QueryResolvers } from "../generated/resolverTyp
 import { deliver, forgetRefreshTokenCookie } from "./tokenDelivery";
 
 export const accountQueries: Pick<QueryResolvers, "me"> = {
-  me: (_parent, _args, context) => context.currentUser(),
+  me: async (_parent, _args, context) => (await context.caller()).user,
 };
 
 export const accountMutations: Pick<MutationResolvers, "signup" | "login" | "changePassword" | "deleteAccount"> = {

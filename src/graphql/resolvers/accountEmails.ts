@@ -8,7 +8,7 @@ export const accountEmailMutations: Pick<
 > = {
   verifyEmail: (_parent, { token }, context) => context.services.verification.verify(token),
 
-  resendVerification: async (_parent, _args, context) => context.services.verification.resend(await context.currentUser()),
+  resendVerification: async (_parent, _args, context) => context.services.verification.resend((await context.caller()).user),
 
   requestPasswordReset: (_parent, { email }, context) => context.services.passwordReset.request(email, context.client),
 

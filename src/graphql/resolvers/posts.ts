@@ -2,20 +2,20 @@ import type { MutationResolvers, PostResolvers, QueryResolvers } from "../genera
 
 export const postQueries: Pick<QueryResolvers, "feed" | "myPosts" | "post"> = {
   feed: (_parent, args, context) => context.services.posts.feed(args),
-  myPosts: async (_parent, args, context) => context.services.posts.byAuthor((await context.currentUser()).id, args),
-  post: async (_parent, { id }, context) => context.services.posts.read((await context.currentUser()).id, id),
+  myPosts: async (_parent, args, context) => context.services.posts.byAuthor((await context.caller()).user.id, args),
+  post: async (_parent, { id }, context) => context.services.posts.read((await context.caller()).user.id, id),
 };
 
 export const postMutations: Pick<
   MutationResolvers,
   "createPost" | "updatePost" | "publishPost" | "unpublishPost" | "deletePost" | "removePost"
 > = {
-  createPost: async (_parent, { input }, context) => context.services.posts.create((await context.currentUser()).id, input),
-  updatePost: async (_parent, { id, input }, context) => context.services.posts.update((await context.currentUser()).id, id, input),
-  publishPost: async (_parent, { id }, context) => context.services.posts.publish((await context.currentUser()).id, id),
-  unpublishPost: async (_parent, { id }, context) => context.services.posts.unpublish((await context.currentUser()).id, id),
+  createPost: async (_parent, { input }, context) => context.services.posts.create((await context.caller()).user.id, input),
+  updatePost: async (_parent, { id, input }, context) => context.services.posts.update((await context.caller()).user.id, id, input),
+  publishPost: async (_parent, { id }, context) => context.services.posts.publish((await context.caller()).user.id, id),
+  unpublishPost: async (_parent, { id }, context) => context.services.posts.unpublish((await context.caller()).user.id, id),
   deletePost: async (_parent, { id }, context) => {
-    await context.services.posts.delete((await context.currentUser()).id, id);
+    await context.services.posts.delete((await context.caller()).user.id, id);
     return true;
   },
   removePost: async (_parent, { id }, context) => {

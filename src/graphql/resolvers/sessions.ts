@@ -8,7 +8,7 @@ export const sessionQueries: Pick<QueryResolvers, "mySessions"> = {
 export const sessionMutations: Pick<MutationResolvers, "refreshToken" | "logout" | "logoutAll" | "revokeSession"> = {
   refreshToken: async (_parent, { token, refreshTokenDelivery }, context) => {
     const fromCookie = token == null;
-    const result = await context.services.refreshRotation.refresh(fromCookie ? context.refreshTokenCookie : token);
+    const result = await context.services.refreshRotation.refresh(fromCookie ? context.refreshCookieIn : token);
     // A token that came in the cookie goes back in the cookie, never into a script's reach.
     return deliver(result, fromCookie ? "COOKIE" : refreshTokenDelivery, context);
   },

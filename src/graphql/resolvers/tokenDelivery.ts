@@ -10,11 +10,11 @@ import type { RefreshTokenDelivery } from "../generated/resolverTypes";
 export function deliver(result: AuthResult, delivery: RefreshTokenDelivery | null | undefined, context: GraphQLContext) {
   context.provenUserIds.add(result.user.id);
   if (delivery !== "COOKIE") return result;
-  context.refreshCookie.change = { kind: "set", token: result.refreshToken, expiresAt: result.refreshTokenExpiresAt };
+  context.refreshCookieOut.change = { kind: "set", token: result.refreshToken, expiresAt: result.refreshTokenExpiresAt };
   return { ...result, refreshToken: null };
 }
 
 /** Logging out also removes the cookie, if the browser has one. */
 export function forgetRefreshTokenCookie(context: GraphQLContext): void {
-  if (context.refreshTokenCookie !== undefined) context.refreshCookie.change = { kind: "clear" };
+  if (context.refreshCookieIn !== undefined) context.refreshCookieOut.change = { kind: "clear" };
 }
