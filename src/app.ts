@@ -1,8 +1,7 @@
 import type { AddressInfo } from "node:net";
-import { AuthCache } from "./auth/authCache/cache";
-import { AuthChangeListener } from "./auth/authCache/changeListener";
 import { scheduleSessionCleanup } from "./auth/sessions/cleanup";
 import { SigningKeys } from "./auth/tokens/signingKeys";
+import { createAuthCaching, type AuthCaching } from "./authCaching";
 import type { Config } from "./config";
 import { committedMigrations } from "./db/migrationStatus";
 import { connectionSettings, createDatabasePool, createPrismaClient } from "./db/prismaClient";
@@ -42,24 +41,20 @@ export interface AppOptions {
 export async function startApp(config: Config, { logger, now = Date.now }: AppOptions): Promise<RunningApp> {
   const database = await prepareDatabase(config.database, config.jwt.secret, logger);
   const { embedded } = database;
-  let listener: AuthChangeListener | undefined;
+  let authCache: AuthCaching | undefined;
   try {
     const pool = createDatabasePool(database.url, config.database, logger);
     const prisma = createPrismaClient(pool);
-    const { maxEntries, ttlSeconds } = config.authCache;
-    const authCache = maxEntries > 0 ? new AuthCache({ maxEntries, ttlMs: ttlSeconds * 1000, now }) : undefined;
-    listener =
-      authCache && new AuthChangeListener({ connection: connectionSettings(database.url, config.database), cache: authCache, logger });
-    await listener?.start();
+    authCache = createAuthCaching(config, connectionSettings(database.url, config.database), logger, now);
+    await authCache?.listener.start();
     const signingKeys = SigningKeys.fromConfig(config.jwt, database.jwtSecret);
-    const current = authCache && listener ? { cache: authCache, listener } : undefined;
     const mailer = Mailer.fromConfig(config.mail, logger);
     if (config.env === "production" && config.mail.smtpUrl === undefined) {
       // Allowed (a deployment may not mail at all), but then no user ever gets a link: say so once.
       logger.warn({ mailDir: config.mail.fileDir }, "SMTP_URL is not set: account mail is written to files, not sent");
     }
-    const services = createServices({ config, prisma, pool, jwtSecret: database.jwtSecret, signingKeys, mailer, authCache: current, now });
-    const readiness = new Readiness(prisma, committedMigrations(), listener, logger);
+    const services = createServices({ config, prisma, pool, jwtSecret: database.jwtSecret, signingKeys, mailer, authCache, now });
+    const readiness = new Readiness(prisma, committedMigrations(), authCache?.listener, logger);
     const stopSessionCleanup = scheduleSessionCleanup(
       prisma,
       { intervalSeconds: config.sessions.cleanupIntervalSeconds, batchSize: config.sessions.cleanupBatchSize },
@@ -89,14 +84,14 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
         // Mail of answered requests still goes out; its work needs the database, closed below.
         await mailer.idle();
         mailer.close();
-        await listener?.stop();
+        await authCache?.listener.stop();
         await prisma.$disconnect();
         await embedded?.stop();
         if (embedded) logger.info("embedded PostgreSQL stopped");
       },
     };
   } catch (error) {
-    await listener?.stop();
+    await authCache?.listener.stop();
     await embedded?.stop();
     throw error;
   }

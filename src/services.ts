@@ -17,17 +17,17 @@ import { UserDirectory } from "./auth/users/directory";
 import { RefreshRotation } from "./auth/sessions/refreshRotation";
 import { RequestAuthenticator } from "./auth/sessions/requestAuthentication";
 import { SessionManager } from "./auth/sessions/manager";
-import { SessionStateReader, type CurrentAuthCache } from "./auth/authCache/sessionStateReader";
+import { SessionStateReader } from "./auth/authCache/sessionStateReader";
 import { AccessTokens } from "./auth/tokens/accessTokens";
 import { deriveRotationKey } from "./auth/tokens/opaqueTokens";
 import type { SigningKeys } from "./auth/tokens/signingKeys";
-import { VerifiedAccessTokens } from "./auth/tokens/verifiedAccessTokens";
+import type { AuthCaching } from "./authCaching";
 import type { Config } from "./config";
 import type { PrismaClient } from "./generated/prisma/client";
 import type { Mailer } from "./mail/mailer";
 import { PostService } from "./posts/postService";
 
-/** The services the GraphQL layer calls: the three rooms of src/auth and the posts, each built once per process. */
+/** The services the GraphQL layer calls: those of src/auth and the posts, each built once per process. */
 export interface Services {
   accounts: AccountService;
   accountDeletion: AccountDeletion;
@@ -53,7 +53,7 @@ export interface ServiceDeps {
   /** Sends account mail in the background; the app waits for it on shutdown. */
   mailer: Mailer;
   /** Undefined when the auth cache is off (AUTH_CACHE_MAX_ENTRIES=0). */
-  authCache: CurrentAuthCache | undefined;
+  authCache: AuthCaching | undefined;
   /** Milliseconds since the epoch; tests replace it to move time. */
   now: () => number;
 }
@@ -131,18 +131,11 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
       now,
     }),
     sessions: new SessionManager({ prisma, now }),
-    authenticator: new RequestAuthenticator(new SessionStateReader(pool, authCache), verifiedOnce(config, accessTokens, now), now),
+    authenticator: new RequestAuthenticator(
+      new SessionStateReader(pool, authCache),
+      authCache?.verifiedOnce(accessTokens) ?? accessTokens,
+      now,
+    ),
     posts: new PostService({ prisma, now }),
   };
-}
-
-/** Access tokens verified once per process while they last; off with the auth cache (AUTH_CACHE_MAX_ENTRIES=0). */
-function verifiedOnce(config: Config, accessTokens: AccessTokens, now: () => number): AccessTokens | VerifiedAccessTokens {
-  if (config.authCache.maxEntries === 0) return accessTokens;
-  return new VerifiedAccessTokens(accessTokens, {
-    maxEntries: config.authCache.maxEntries,
-    ttlMs: config.jwt.accessTokenTtlSeconds * 1000,
-    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
-    now,
-  });
 }
