@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { scheduleSessionCleanup } from "./auth/sessions/cleanup";
 import { SigningKeys } from "./auth/tokens/signingKeys";
-import { createAuthCaching, type AuthCaching } from "./authCaching";
+import { createAuthCaching } from "./authCaching";
 import type { Config } from "./config";
 import { committedMigrations } from "./db/migrationStatus";
 import { connectionSettings, createDatabasePool, createPrismaClient } from "./db/prismaClient";
@@ -40,29 +40,52 @@ export interface AppOptions {
 /** Config -> database -> services -> HTTP server, listening. `stop()` undoes it in reverse. */
 export async function startApp(config: Config, { logger, now = Date.now }: AppOptions): Promise<RunningApp> {
   const database = await prepareDatabase(config.database, config.jwt.secret, logger);
-  const { embedded } = database;
-  let authCache: AuthCaching | undefined;
+  // What is open so far, each pushed as it opens. stop() closes them all, and so does a start
+  // that fails half-way, last opened first: nothing is closed while something opened after it
+  // may still use it (the mail and the listener need the database, which closes last).
+  const closers: Closer[] = [];
   try {
+    const { embedded } = database;
+    if (embedded) {
+      closers.push(async () => {
+        await embedded.stop();
+        logger.info("embedded PostgreSQL stopped");
+      });
+    }
     const pool = createDatabasePool(database.url, config.database, logger);
     const prisma = createPrismaClient(pool);
-    authCache = createAuthCaching(config, connectionSettings(database.url, config.database), logger, now);
+    closers.push(async () => {
+      await prisma.$disconnect();
+      // Prisma ends the pool it has used; one it never connected through is still ours to end.
+      if (!pool.ending) await pool.end();
+    });
+    const authCache = createAuthCaching(config, connectionSettings(database.url, config.database), logger, now);
+    if (authCache) closers.push(() => authCache.listener.stop());
     await authCache?.listener.start();
     const signingKeys = SigningKeys.fromConfig(config.jwt, database.jwtSecret);
     const mailer = Mailer.fromConfig(config.mail, logger);
+    closers.push(async () => {
+      // Mail of answered requests still goes out; its work needs the database, closed after it.
+      await mailer.idle();
+      mailer.close();
+    });
     if (config.env === "production" && config.mail.smtpUrl === undefined) {
       // Allowed (a deployment may not mail at all), but then no user ever gets a link: say so once.
       logger.warn({ mailDir: config.mail.fileDir }, "SMTP_URL is not set: account mail is written to files, not sent");
     }
     const services = createServices({ config, prisma, pool, jwtSecret: database.jwtSecret, signingKeys, mailer, authCache, now });
     const readiness = new Readiness(prisma, committedMigrations(), authCache?.listener, logger);
-    const stopSessionCleanup = scheduleSessionCleanup(
-      prisma,
-      { intervalSeconds: config.sessions.cleanupIntervalSeconds, batchSize: config.sessions.cleanupBatchSize },
-      now,
-      logger,
-    );
     const apollo = createApolloServer(config.http, logger);
     await apollo.start();
+    closers.push(() => apollo.stop());
+    closers.push(
+      scheduleSessionCleanup(
+        prisma,
+        { intervalSeconds: config.sessions.cleanupIntervalSeconds, batchSize: config.sessions.cleanupBatchSize },
+        now,
+        logger,
+      ),
+    );
     const server = createHttpServer({ config: config.http, apollo, services, signingKeys, logger, readiness, now });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -79,20 +102,24 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
         readiness.startDraining();
         const drained = await closeGracefully(server, config.shutdownTimeoutSeconds * 1000);
         if (!drained) logger.warn({ timeoutSeconds: config.shutdownTimeoutSeconds }, "shutdown timeout: open requests were cut");
-        stopSessionCleanup();
-        await apollo.stop();
-        // Mail of answered requests still goes out; its work needs the database, closed below.
-        await mailer.idle();
-        mailer.close();
-        await authCache?.listener.stop();
-        await prisma.$disconnect();
-        await embedded?.stop();
-        if (embedded) logger.info("embedded PostgreSQL stopped");
+        await closeInReverse(closers, logger);
       },
     };
   } catch (error) {
-    await authCache?.listener.stop();
-    await embedded?.stop();
+    await closeInReverse(closers, logger);
     throw error;
+  }
+}
+
+type Closer = () => void | Promise<void>;
+
+/** Runs the closers last-pushed first. One that fails is logged and the rest still run: a mailer that fails to close must not leave PostgreSQL running. */
+async function closeInReverse(closers: Closer[], logger: Logger): Promise<void> {
+  for (const close of [...closers].reverse()) {
+    try {
+      await close();
+    } catch (error) {
+      logger.warn({ err: error }, "closing a part of the app failed; closing the rest");
+    }
   }
 }
