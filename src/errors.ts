@@ -72,15 +72,21 @@ export class AppError extends Error {
     message: string,
     /** Extra `extensions` for the client, such as `reason` or `field`. */
     readonly details: Record<string, string | number> = {},
+    /** What went wrong underneath, for the server's logs; never sent to the client (src/graphql/errorFormatting.ts). */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
   }
 }
 
 export class AuthenticationError extends AppError {
-  constructor(readonly reason: AuthFailure) {
-    super(ErrorCode.UNAUTHENTICATED, AUTH_MESSAGES[reason], { reason });
+  /** `cause` says which check failed (an expired `exp`, a bad signature, a revoked session), for the debug log. */
+  constructor(
+    readonly reason: AuthFailure,
+    cause?: unknown,
+  ) {
+    super(ErrorCode.UNAUTHENTICATED, AUTH_MESSAGES[reason], { reason }, cause);
   }
 }
 

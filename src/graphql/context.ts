@@ -1,4 +1,5 @@
 import type { BearerCredential, Caller, ClientInfo } from "../auth/types";
+import { AppError } from "../errors";
 import type { Services } from "../services";
 import { createLoaders, type Loaders } from "./loaders";
 
@@ -22,6 +23,8 @@ export interface RequestLogFields {
   operation?: string;
   userId?: string;
   errorCodes?: string[];
+  /** Which check refused the access token (the AuthenticationError's cause); logged at debug level only. */
+  tokenRefusal?: string;
 }
 
 export interface GraphQLContext {
@@ -62,10 +65,15 @@ export function buildContext(services: Services, requestId: string, request: Req
   // async: a refused credential rejects only the fields that need a caller.
   const loadCaller = () =>
     (caller ??= (async () => {
-      const found = await services.authenticator.authenticate(request.credential);
-      log.userId = found.user.id;
-      known = found;
-      return found;
+      try {
+        const found = await services.authenticator.authenticate(request.credential);
+        log.userId = found.user.id;
+        known = found;
+        return found;
+      } catch (error) {
+        if (error instanceof AppError && error.cause instanceof Error) log.tokenRefusal = error.cause.message;
+        throw error;
+      }
     })());
   return {
     requestId,

@@ -31,8 +31,11 @@ export function logWhenDone(
     const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
     const status = response.statusCode;
     const outcome = !response.writableFinished ? "aborted" : status >= 400 || fields.errorCodes ? "error" : "ok";
-    const line = { requestId, method: request.method, path, status, durationMs: Math.round(durationMs * 100) / 100, outcome, ...fields };
+    const { tokenRefusal, ...shown } = fields;
+    const line = { requestId, method: request.method, path, status, durationMs: Math.round(durationMs * 100) / 100, outcome, ...shown };
     if (PROBE_PATHS.has(path)) logger.debug(line, "request");
     else logger.info(line, "request");
+    // The client is told only TOKEN_INVALID or TOKEN_EXPIRED (or SESSION_ENDED); the operator debugging it can learn which check.
+    if (tokenRefusal) logger.debug({ requestId, tokenRefusal }, "access token refused");
   });
 }

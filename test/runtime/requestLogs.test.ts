@@ -62,6 +62,23 @@ describe("request logs", () => {
     }
   });
 
+  test("a refused access token: the client gets the reason only; the debug log says which check failed", async () => {
+    const signup = await graphql(app.url, SIGNUP, { input: { email: uniqueEmail("refused"), password: PASSWORD, name: "Refused" } });
+    const token = signup.data!.signup.accessToken;
+    // One character of the signature changed: still base64url, no longer the signature.
+    const forged = token.slice(0, -10) + (token.at(-10) === "A" ? "B" : "A") + token.slice(-9);
+    const me = await graphql(app.url, ME, undefined, { token: forged });
+    expect(me.errors?.[0]?.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "TOKEN_INVALID" });
+
+    const requestId = me.headers.get("x-request-id");
+    const line = await lineFor(requestId);
+    expect(line).toMatchObject({ operation: "Me", errorCodes: ["UNAUTHENTICATED"], level: 30 });
+    expect(line).not.toHaveProperty("tokenRefusal");
+    const refusal = lines().filter((entry) => entry.msg === "access token refused" && entry.requestId === requestId);
+    expect(refusal).toEqual([expect.objectContaining({ level: 20, tokenRefusal: "invalid signature" })]);
+    expect(logs.text()).not.toContain(forged);
+  });
+
   test("probes are logged at debug level only", async () => {
     const response = await fetch(new URL("/healthz", app.url));
     expect(await lineFor(response.headers.get("x-request-id"))).toMatchObject({ path: "/healthz", level: 20 });

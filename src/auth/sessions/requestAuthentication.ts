@@ -24,13 +24,17 @@ export class RequestAuthenticator {
     const session = await this.sessions.read(claims.sessionId);
     // Before the session checks: disabling ended the sessions too, and this says why.
     if (session?.userId === claims.userId && session.user.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
-    const valid =
-      session !== null &&
-      session.userId === claims.userId &&
-      session.revokedAt === null &&
-      session.expiresAt.getTime() > this.now() &&
-      session.user.tokenVersion === claims.tokenVersion;
-    if (!valid) throw new AuthenticationError(AuthFailure.SESSION_ENDED);
-    return { user: session.user, sessionId: claims.sessionId };
+    const ended =
+      session?.userId !== claims.userId
+        ? "no such session of this user"
+        : session.revokedAt !== null
+          ? "session ended"
+          : session.expiresAt.getTime() <= this.now()
+            ? "session expired"
+            : session.user.tokenVersion !== claims.tokenVersion
+              ? "token version voided"
+              : undefined;
+    if (ended) throw new AuthenticationError(AuthFailure.SESSION_ENDED, new Error(`access token refused: ${ended}`));
+    return { user: session!.user, sessionId: claims.sessionId };
   }
 }

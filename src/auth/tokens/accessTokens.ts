@@ -79,14 +79,15 @@ export class AccessTokens {
    * or TOKEN_INVALID.
    */
   verify(token: string): VerifiedClaims {
-    if (token.length > MAX_TOKEN_LENGTH) throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
+    if (token.length > MAX_TOKEN_LENGTH) throw invalid(`longer than ${MAX_TOKEN_LENGTH} characters`);
     const nowSeconds = Math.floor(this.now() / 1000);
     const header = readHeader(token);
+    if (!header) throw invalid("header is not a JSON object");
     // RFC 7515 §4.1.11: a `crit` header lists extensions the recipient must understand; we
     // understand none, so a token that has one at all is refused.
-    if (!header || "crit" in header) throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
+    if ("crit" in header) throw invalid("header has crit");
     const verificationKey = this.options.keys.verificationKey(header.kid);
-    if (!verificationKey) throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
+    if (!verificationKey) throw invalid("no key for its kid");
     let decoded: jwt.Jwt;
     try {
       decoded = jwt.verify(token, verificationKey.key, {
@@ -98,22 +99,13 @@ export class AccessTokens {
         complete: true,
       });
     } catch (error) {
+      // jsonwebtoken's message names the check: "invalid signature", "jwt audience invalid. expected: ...", "jwt expired".
       const expired = error instanceof jwt.TokenExpiredError;
-      throw new AuthenticationError(expired ? AuthFailure.TOKEN_EXPIRED : AuthFailure.TOKEN_INVALID);
+      throw new AuthenticationError(expired ? AuthFailure.TOKEN_EXPIRED : AuthFailure.TOKEN_INVALID, error);
     }
     const payload = decoded.payload as jwt.JwtPayload;
-    const tolerance = this.options.clockToleranceSeconds;
-    const wellFormed =
-      decoded.header.typ === TOKEN_TYPE &&
-      typeof payload.exp === "number" &&
-      typeof payload.iat === "number" &&
-      payload.iat <= nowSeconds + tolerance &&
-      typeof payload.sub === "string" &&
-      UUID.test(payload.sub) &&
-      typeof payload.sid === "string" &&
-      UUID.test(payload.sid) &&
-      Number.isSafeInteger(payload.ver);
-    if (!wellFormed) throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
+    const failedCheck = claimsCheckFailed(decoded.header.typ, payload, nowSeconds + this.options.clockToleranceSeconds);
+    if (failedCheck) throw invalid(failedCheck);
     return {
       userId: payload.sub!,
       sessionId: payload.sid as string,
@@ -121,6 +113,22 @@ export class AccessTokens {
       expiresAtSeconds: payload.exp!,
     };
   }
+}
+
+/** TOKEN_INVALID, with the check that failed as its cause. */
+function invalid(failedCheck: string): AuthenticationError {
+  return new AuthenticationError(AuthFailure.TOKEN_INVALID, new Error(`access token refused: ${failedCheck}`));
+}
+
+/** The first of our own checks on a verified token that fails, or undefined when all pass. */
+function claimsCheckFailed(typ: unknown, payload: jwt.JwtPayload, latestIssuedAt: number): string | undefined {
+  if (typ !== TOKEN_TYPE) return `typ is not ${TOKEN_TYPE}`;
+  if (typeof payload.exp !== "number") return "no exp";
+  if (typeof payload.iat !== "number" || payload.iat > latestIssuedAt) return "no iat, or one in the future";
+  if (typeof payload.sub !== "string" || !UUID.test(payload.sub)) return "sub is not a UUID";
+  if (typeof payload.sid !== "string" || !UUID.test(payload.sid)) return "sid is not a UUID";
+  if (!Number.isSafeInteger(payload.ver)) return "ver is not an integer";
+  return undefined;
 }
 
 /**

@@ -37,7 +37,7 @@ export class VerifiedAccessTokens {
     if (hit) {
       if (Math.floor(this.now() / 1000) > hit.expiresAtSeconds + this.options.clockToleranceSeconds) {
         this.verified.delete(token);
-        throw new AuthenticationError(AuthFailure.TOKEN_EXPIRED);
+        throw new AuthenticationError(AuthFailure.TOKEN_EXPIRED, new Error("access token refused: exp passed (verified before)"));
       }
       return hit;
     }
