@@ -3,6 +3,7 @@ import type { PrismaClient } from "../../generated/prisma/client";
 import type { Caller, ClientInfo } from "../types";
 import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
 import { validateOfferedPassword } from "../passwords/validation";
+import { lockUser } from "../sessions/userLock";
 
 export interface AccountDeletionDeps {
   prisma: PrismaClient;
@@ -31,10 +32,9 @@ export class AccountDeletion {
     const userId = caller.user.id;
     const deleted = await prisma.$transaction(async (tx) => {
       // The user row first, like every transaction that writes a user and its sessions
-      // (sessions/perUserLimit.ts), so deletion cannot deadlock with a login, logoutAll or a password
+      // (sessions/userLock.ts), so deletion cannot deadlock with a login, logoutAll or a password
       // change; whichever comes second waits for the first to commit.
-      const [locked] = await tx.$queryRaw<Array<{ tokenVersion: number }>>`
-        SELECT "tokenVersion" FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
+      const locked = await lockUser(tx, userId);
       // The request was authenticated before the password check. A change that ended the session
       // or voided its tokens since (the owner's password change or logoutAll elsewhere, another
       // deletion) has either committed before the lock was granted, and these reads see it (each

@@ -26,7 +26,7 @@ export async function insertSessionWithinLimit(
   // the first's session. Other users' logins do not wait.
   // The account was deleted after its password was checked (deleteAccount, or an operator): no
   // account, so no session, and the same answer as an unknown email rather than a foreign-key error.
-  if (!(await lockUser(tx, userId))) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
+  if ((await lockUser(tx, userId)) === undefined) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
   const { id } = await tx.session.create({ data: { ...session.data, userId }, select: { id: true } });
   const beyondLimit = await tx.session.findMany({
     where: { userId, id: { not: id }, revokedAt: null, expiresAt: { gt: new Date(now) } },
