@@ -68,7 +68,7 @@ export class AccountService {
     const password = validateNewPassword(input.password, email);
     const { passwords, signupRateLimiter, knownAddresses } = this.deps;
     passwords.ensureCapacity("create");
-    await signupRateLimiter.countAttempt(client.ip);
+    await signupRateLimiter.take(client.ip);
     const passwordHash = await passwords.hash(password);
     const session = newSession(client, this.deps.refreshTokenTtlSeconds, this.deps.now());
     try {
@@ -99,7 +99,7 @@ export class AccountService {
     validateOfferedPassword(input.password);
     const { prisma, passwords, loginRateLimiter, knownAddresses } = this.deps;
     passwords.ensureCapacity("check");
-    const attempt = await loginRateLimiter.countAttempt(email, client.ip);
+    const attempt = await loginRateLimiter.take(email, client.ip);
     const user = await prisma.user.findUnique({ where: { email } });
     const passwordMatches = user
       ? await passwords.verify(input.password, user.passwordHash)
@@ -107,7 +107,7 @@ export class AccountService {
     if (!user || !passwordMatches) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
     // Said only to whoever knows the password, so it tells a stranger nothing about the account.
     if (user.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
-    await loginRateLimiter.recordSuccess(attempt);
+    await loginRateLimiter.giveBack(attempt);
     if (this.deps.requireVerifiedEmail && user.emailVerifiedAt === null) {
       // The only way back in for a user who lost the signup session: a fresh link, within the user's mail limit.
       await this.deps.verification.resendQuietly(user);

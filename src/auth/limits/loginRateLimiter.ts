@@ -47,7 +47,7 @@ export class LoginRateLimiter {
    * first and an attempt it refuses stops there: an address over its limit cannot go on running
    * accounts into theirs.
    */
-  async countAttempt(email: string, ip: string | null): Promise<CountedAttempt> {
+  async take(email: string, ip: string | null): Promise<CountedAttempt> {
     const address = addressKey(ip);
     // The lookup counts nothing, so it runs alongside the address's count, saving a round trip.
     const [, known] = await Promise.all([
@@ -61,8 +61,8 @@ export class LoginRateLimiter {
     return attempt;
   }
 
-  /** The password was right: the count it was made on starts afresh and the address gets its point back. */
-  async recordSuccess(attempt: CountedAttempt): Promise<void> {
+  /** The password was right: the account's count it was made on starts afresh and the address gets its point back. */
+  async giveBack(attempt: CountedAttempt): Promise<void> {
     await Promise.all([attempt.accountCounter.reset(attempt.accountKey), this.perAddress.giveBack(attempt.address)]);
   }
 }

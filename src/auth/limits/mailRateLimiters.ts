@@ -22,7 +22,7 @@ export class PasswordResetRateLimiter {
   }
 
   /** Counts one request; throws TooManyRequestsError over a limit. An address over its limit counts against no email. */
-  async countRequest(email: string, ip: string | null): Promise<void> {
+  async take(email: string, ip: string | null): Promise<void> {
     await this.perAddress.take(addressKey(ip), TooManyRequestsReason.PASSWORD_RESET_REQUESTS);
     await this.perEmail.take(hashedEmail(email), TooManyRequestsReason.PASSWORD_RESET_REQUESTS);
   }
@@ -40,12 +40,12 @@ export class UserMailRateLimiter {
   }
 
   /** Counts one mail; throws TooManyRequestsError when the user is over the limit. */
-  async countMail(userId: string): Promise<void> {
+  async take(userId: string): Promise<void> {
     await this.perUser.take(userId, TooManyRequestsReason.ACCOUNT_MAIL_REQUESTS);
   }
 
   /** Counts one mail; false, and nothing to send, when the user is over the limit. */
-  async allowsMail(userId: string): Promise<boolean> {
-    return (await this.perUser.count(userId)) === undefined;
+  async tryTake(userId: string): Promise<boolean> {
+    return this.perUser.tryTake(userId);
   }
 }

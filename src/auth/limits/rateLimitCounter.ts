@@ -27,8 +27,29 @@ export class RateLimitCounter {
     });
   }
 
+  /** Adds one to the key's count; over the limit, throws TooManyRequestsError with `reason` and the seconds until there is room. */
+  async take(key: string, reason: TooManyRequestsReason): Promise<void> {
+    const retryAfterSeconds = await this.consume(key);
+    if (retryAfterSeconds !== undefined) throw new TooManyRequestsError(reason, retryAfterSeconds);
+  }
+
+  /** Adds one to the key's count; false, instead of an error, when over the limit. */
+  async tryTake(key: string): Promise<boolean> {
+    return (await this.consume(key)) === undefined;
+  }
+
+  /** Takes one back: the counted attempt turned out not to be a failure. */
+  async giveBack(key: string): Promise<void> {
+    await this.limiter.reward(key, 1);
+  }
+
+  /** Starts the key afresh. */
+  async reset(key: string): Promise<void> {
+    await this.limiter.delete(key);
+  }
+
   /** Adds one to the key's count. Resolves to undefined within the limit, else to the seconds until there is room. */
-  async count(key: string): Promise<number | undefined> {
+  private async consume(key: string): Promise<number | undefined> {
     try {
       await this.limiter.consume(key);
       return undefined;
@@ -39,21 +60,5 @@ export class RateLimitCounter {
       if (!(error instanceof RateLimiterRes)) throw new Error("Rate limit store failed.", { cause: error });
       return Math.max(1, Math.ceil(error.msBeforeNext / 1000));
     }
-  }
-
-  /** Adds one to the key's count; over the limit, throws TooManyRequestsError with `reason` and the seconds until there is room. */
-  async take(key: string, reason: TooManyRequestsReason): Promise<void> {
-    const retryAfterSeconds = await this.count(key);
-    if (retryAfterSeconds !== undefined) throw new TooManyRequestsError(reason, retryAfterSeconds);
-  }
-
-  /** Starts the key afresh. */
-  async reset(key: string): Promise<void> {
-    await this.limiter.delete(key);
-  }
-
-  /** Takes one back: the counted attempt turned out not to be a failure. */
-  async giveBack(key: string): Promise<void> {
-    await this.limiter.reward(key, 1);
   }
 }

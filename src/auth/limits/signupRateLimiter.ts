@@ -17,7 +17,7 @@ export class SignupRateLimiter {
   }
 
   /** Counts one signup; throws TooManyRequestsError when the address is over its limit. */
-  async countAttempt(ip: string | null): Promise<void> {
+  async take(ip: string | null): Promise<void> {
     await this.perAddress.take(addressKey(ip), TooManyRequestsReason.SIGNUP_ATTEMPTS);
   }
 }

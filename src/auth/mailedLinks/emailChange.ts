@@ -40,7 +40,7 @@ export class EmailChange {
     await passwordCheck.confirm(user, currentPassword, client);
     // Said only to whoever knows the password, as signup says it to anyone (docs/security.md).
     if ((await prisma.user.findUnique({ where: { email: newEmail }, select: { id: true } })) !== null) throw emailTaken("newEmail");
-    await userMailLimiter.countMail(user.id);
+    await userMailLimiter.take(user.id);
     mailer.sendInBackground(async () => {
       const token = await tokens.issue(user.id, "CHANGE_EMAIL", newEmail);
       return [

@@ -30,14 +30,14 @@ export class EmailVerification {
   /** A new link for a signed-in user; false, and no mail, when the email is verified already. */
   async resend(user: User): Promise<boolean> {
     if (user.emailVerifiedAt !== null) return false;
-    await this.deps.userMailLimiter.countMail(user.id);
+    await this.deps.userMailLimiter.take(user.id);
     this.sendLink(user);
     return true;
   }
 
   /** For a login refused for want of verification: a new link, unless the user has had their share. */
   async resendQuietly(user: User): Promise<void> {
-    if (await this.deps.userMailLimiter.allowsMail(user.id)) this.sendLink(user);
+    if (await this.deps.userMailLimiter.tryTake(user.id)) this.sendLink(user);
   }
 
   /** Marks the address the link was sent to as verified, if it is still the account's. */

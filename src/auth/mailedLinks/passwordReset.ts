@@ -39,7 +39,7 @@ export class PasswordReset {
    */
   async request(rawEmail: string, client: ClientInfo): Promise<true> {
     const email = validateEmail(rawEmail);
-    await this.deps.limiter.countRequest(email, client.ip);
+    await this.deps.limiter.take(email, client.ip);
     this.deps.mailer.sendInBackground(async () => {
       const { prisma, tokens, messages } = this.deps;
       const user = await prisma.user.findUnique({ where: { email } });

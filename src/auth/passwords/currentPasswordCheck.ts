@@ -18,10 +18,10 @@ export class CurrentPasswordCheck {
   /** Throws WRONG_PASSWORD (field currentPassword) for a wrong one; the caller has validated its shape. */
   async confirm(user: User, currentPassword: string, client: ClientInfo): Promise<void> {
     this.passwords.ensureCapacity("check");
-    const attempt = await this.loginRateLimiter.countAttempt(user.email, client.ip);
+    const attempt = await this.loginRateLimiter.take(user.email, client.ip);
     if (!(await this.passwords.verify(currentPassword, user.passwordHash))) {
       throw new InputError("currentPassword", "The current password is wrong.", "WRONG_PASSWORD");
     }
-    await this.loginRateLimiter.recordSuccess(attempt);
+    await this.loginRateLimiter.giveBack(attempt);
   }
 }
