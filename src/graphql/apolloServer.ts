@@ -1,12 +1,12 @@
-import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import { unwrapResolverError } from "@apollo/server/errors";
 import type { HttpConfig } from "../config";
-import { AppError } from "../errors";
 import type { Logger } from "../logger";
 import type { GraphQLContext } from "./context";
-import { errorFormatter, withRequestIdOnMaskedErrors } from "./errorFormatting";
+import { errorFormatter } from "./errorFormatting";
+import { errorLogPlugin } from "./errorLogPlugin";
+import { maskedErrorIdPlugin } from "./maskedErrorIdPlugin";
 import { operationLimitRules, parseLimits } from "./operationLimits";
 import { requestLogPlugin } from "./requestLogPlugin";
 import { buildApiSchema } from "./schema";
@@ -63,39 +63,9 @@ export function createApolloServer(config: HttpConfig, logger: Logger): ApolloSe
       config.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: SANDBOX_DOCUMENT, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
-      logUnexpectedErrors(logger),
-      requestIdOnMaskedErrors,
+      errorLogPlugin(logger),
+      maskedErrorIdPlugin(),
       requestLogPlugin(),
     ],
   });
 }
-
-/** Errors that are not ours (bugs, database trouble) are logged in full, with the request id. */
-function logUnexpectedErrors(logger: Logger): ApolloServerPlugin<GraphQLContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, contextValue }) {
-          for (const error of errors) {
-            const original = unwrapResolverError(error);
-            if (original instanceof AppError || !error.path) continue;
-            logger.error({ requestId: contextValue.requestId, err: original, path: error.path }, "resolver failed");
-          }
-        },
-      };
-    },
-  };
-}
-
-/** A masked error names its request, so a user's report leads to the full error in the server log. */
-const requestIdOnMaskedErrors: ApolloServerPlugin<GraphQLContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ response, contextValue }) {
-        if (response.body.kind !== "single") return;
-        const { singleResult } = response.body;
-        singleResult.errors = withRequestIdOnMaskedErrors(singleResult.errors, contextValue.requestId);
-      },
-    };
-  },
-};
