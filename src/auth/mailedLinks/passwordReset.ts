@@ -45,7 +45,8 @@ export class PasswordReset {
       const user = await prisma.user.findUnique({ where: { email } });
       // No account, or a disabled one: that cannot be taken back through its mailbox; its owner asks an admin.
       if (user?.disabledAt !== null) return undefined;
-      const token = await tokens.issue(user.id, "RESET_PASSWORD", user.email);
+      // A newer link voids the older ones: only the link of the latest request works.
+      const token = await tokens.issue(user.id, "RESET_PASSWORD", user.email, { replacesOlder: true });
       return messages.passwordReset(user, token, tokens.ttlOf("RESET_PASSWORD"));
     });
     return true;

@@ -23,19 +23,29 @@ export class EmailTokens {
     return this.ttlSeconds[purpose];
   }
 
-  /** Stores a new token for the user and returns it: the one time it exists outside the mail. */
-  async issue(userId: string, purpose: EmailTokenPurpose, email: string): Promise<string> {
+  /**
+   * Stores a new token for the user and returns it: the one time it exists outside the mail.
+   * `replacesOlder` makes the user's unused tokens of this purpose void in the same transaction, so
+   * that only the newest link works. The user's row is locked first, the order of every transaction
+   * that writes a user's tokens (sessions/userLock.ts): two requests at once then take turns, and
+   * the second voids the first's token instead of both staying usable.
+   */
+  async issue(userId: string, purpose: EmailTokenPurpose, email: string, { replacesOlder = false } = {}): Promise<string> {
     const token = generateOpaqueToken();
     const now = this.now();
-    await this.prisma.emailToken.create({
-      data: {
-        userId,
-        purpose,
-        email,
-        tokenHash: hashOpaqueToken(token),
-        createdAt: new Date(now),
-        expiresAt: new Date(now + this.ttlSeconds[purpose] * 1000),
-      },
+    await this.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
+      if (replacesOlder) await this.voidOthers(tx, userId, [purpose]);
+      await tx.emailToken.create({
+        data: {
+          userId,
+          purpose,
+          email,
+          tokenHash: hashOpaqueToken(token),
+          createdAt: new Date(now),
+          expiresAt: new Date(now + this.ttlSeconds[purpose] * 1000),
+        },
+      });
     });
     return token;
   }
