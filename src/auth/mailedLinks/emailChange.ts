@@ -1,9 +1,10 @@
-import { ForbiddenError, ForbiddenReason, InputError } from "../../errors";
+import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, InputError } from "../../errors";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { Mailer } from "../../mail/mailer";
 import { sessionEnded } from "../sessions/lifecycle";
 import type { Caller, ClientInfo } from "../types";
-import { lockUser } from "../sessions/userLock";
+import { lockUser, lockUserOfCaller } from "../sessions/userLock";
+import { voidPendingLinks } from "../tokens/pendingLinks";
 import type { AccountMessages } from "./accountMessages";
 import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
 import type { EmailTokens } from "../tokens/emailTokens";
@@ -31,7 +32,7 @@ export class EmailChange {
   constructor(private readonly deps: EmailChangeDeps) {}
 
   async request(caller: Caller, rawNewEmail: string, currentPassword: string, client: ClientInfo): Promise<true> {
-    const { prisma, currentPassword: passwordCheck, tokens, messages, mailer, userMailLimiter } = this.deps;
+    const { prisma, currentPassword: passwordCheck, tokens, messages, mailer, userMailLimiter, now } = this.deps;
     const { user } = caller;
     // The rules of signup: the same normal form, so the same uniqueness.
     const newEmail = validateEmail(rawNewEmail, "newEmail");
@@ -41,8 +42,14 @@ export class EmailChange {
     // Said only to whoever knows the password, as signup says it to anyone (docs/security.md).
     if ((await prisma.user.findUnique({ where: { email: newEmail }, select: { id: true } })) !== null) throw emailTaken("newEmail");
     await userMailLimiter.take(user.id);
+    // Stored before the answer, under the user's lock, and only while the caller's session still
+    // holds: an event that voids pending links (tokens/pendingLinks.ts) and commits after this
+    // request was authenticated either ended the session (refused here) or finds the link stored.
+    const token = await prisma.$transaction(async (tx) =>
+      (await lockUserOfCaller(tx, caller, now())) ? tokens.issueWithin(tx, user.id, "CHANGE_EMAIL", newEmail) : undefined,
+    );
+    if (token === undefined) throw new AuthenticationError(AuthFailure.SESSION_ENDED);
     mailer.sendInBackground(async () => {
-      const token = await tokens.issue(user.id, "CHANGE_EMAIL", newEmail);
       return [
         messages.confirmEmailChange({ name: user.name, email: newEmail }, token, tokens.ttlOf("CHANGE_EMAIL")),
         messages.emailChangeRequested(user, newEmail),
@@ -66,7 +73,7 @@ export class EmailChange {
         await lockUser(tx, found.userId);
         await tokens.consume(tx, found);
         // Links to the old address (verification, reset) and other pending changes are void now.
-        await tokens.voidOthers(tx, found.userId, ["VERIFY_EMAIL", "RESET_PASSWORD", "CHANGE_EMAIL"]);
+        await voidPendingLinks(tx, found.userId, "EMAIL_CHANGED", now());
         await tx.user.update({
           where: { id: found.userId },
           data: { email: found.email, emailVerifiedAt: new Date(now()), tokenVersion: { increment: 1 } },
