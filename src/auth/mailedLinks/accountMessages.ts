@@ -43,17 +43,24 @@ export class AccountMessages {
 
   /** To the old address: the change needs the new one's link, so this one only warns. */
   emailChangeRequested(to: Recipient, newEmail: string): MailMessage {
-    const text = [
+    return notice(to.email, "Your email address is about to change", [
       `Hello ${to.name},`,
       `Someone who knows your password asked to change the email address of your account to ${newEmail}. It changes only when the link mailed to that address is opened.`,
       "If this was not you, change your password now: whoever asked knows it.",
-    ];
-    return {
-      to: to.email,
-      subject: "Your email address is about to change",
-      text: text.join("\n\n") + "\n",
-      html: text.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join("\n"),
-    };
+    ]);
+  }
+
+  /**
+   * To an address that already has an account, asked for as another account's new address: no
+   * link, and nothing of the asking account (its name, its address), since this mailbox has proved
+   * nothing to that account and that account must learn nothing about this one.
+   */
+  addressAlreadyRegistered(email: string): MailMessage {
+    return notice(email, "Someone tried to use your email address", [
+      "Hello,",
+      "Someone asked to make this address the email address of another account with us. Nothing has changed: this address stays with your account, and no link was sent.",
+      "You need do nothing. If it was you, use an address that has no account yet.",
+    ]);
   }
 
   private withLink(
@@ -77,6 +84,16 @@ export class AccountMessages {
       ].join("\n"),
     };
   }
+}
+
+/** A message without a link: paragraphs of plain text, and the same as HTML paragraphs. */
+function notice(to: string, subject: string, paragraphs: string[]): MailMessage {
+  return {
+    to,
+    subject,
+    text: paragraphs.join("\n\n") + "\n",
+    html: paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join("\n"),
+  };
 }
 
 /** "1 hour", "24 hours", "30 minutes": how long a link works, in the words of the message. */
