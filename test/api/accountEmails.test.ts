@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { simpleParser } from "mailparser";
+import { simpleParser, type ParsedMail } from "mailparser";
 import type { RunningApp } from "../../src/app";
 import { captureLogs } from "../support/capturedLogs";
 import {
@@ -71,8 +71,9 @@ describe("account mail through SMTP", () => {
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(mail.text).toContain(`${APP_URL}/verify-email?token=${token}`);
       expect(mail.html).toContain(`href="${APP_URL}/verify-email?token=${token}"`);
-      // The user's name is text in the HTML part, never markup.
-      expect(mail.html).toContain("Ada &#60;b&#62;Lovelace&#60;/b&#62;");
+      // The address is not proven to be the user's yet: nothing the user wrote, such as the name, is in the mail.
+      expect(mail.text).not.toContain("Lovelace");
+      expect(mail.html).not.toContain("Lovelace");
       // Only the hash is stored.
       const stored = await app.prisma.emailToken.findFirstOrThrow({ where: { userId: user.id } });
       expect(stored.tokenHash).not.toContain(token);
@@ -120,6 +121,54 @@ describe("account mail through SMTP", () => {
       expect(outcome(await graphql(app.url, ResendVerificationDocument, {}, { token: accessToken }))).toEqual({
         resendVerification: false,
       });
+    });
+  });
+
+  describe("mail to an address not proven to be the user's", () => {
+    const LURE = "Security: account locked, unlock at <b>https://evil.example/unlock</b>";
+    const carriesLure = (mail: ParsedMail) =>
+      [mail.subject ?? "", mail.text ?? "", mail.html || ""].some((part) => part.includes("evil.example"));
+
+    test("carries no text the user chose (the name, a new address); once the address is verified, the user's own mail greets them by name", async () => {
+      const { user, accessToken, verificationMail } = await signUpWithMail({ name: LURE });
+      const other = await signUpWithMail();
+      expect(carriesLure(verificationMail)).toBe(false);
+      expect(verificationMail.text).toMatch(/^Hello,\n/);
+
+      await graphql(app.url, RequestPasswordResetDocument, { email: user.email });
+      const reset = await smtp.nextMailTo(user.email);
+      expect(reset.subject).toBe("Reset your password");
+      expect(carriesLure(reset)).toBe(false);
+
+      const newEmail = uniqueEmail("moved");
+      const ask = (address: string) =>
+        graphql(app.url, RequestEmailChangeDocument, { newEmail: address, currentPassword: PASSWORD }, { token: accessToken });
+      expect(outcome(await ask(newEmail))).toEqual({ requestEmailChange: true });
+      const link = await smtp.nextMailTo(newEmail);
+      expect(link.subject).toBe("Confirm your new email address");
+      expect(carriesLure(link)).toBe(false);
+      // The old address is not proven either: the new address, which the asker chose, is not named.
+      const changeNotice = await smtp.nextMailTo(user.email);
+      expect(carriesLure(changeNotice)).toBe(false);
+      expect(changeNotice.text).not.toContain(newEmail);
+
+      expect(outcome(await ask(other.user.email))).toEqual({ requestEmailChange: true });
+      const takenNotice = await smtp.nextMailTo(other.user.email);
+      expect(takenNotice.subject).toBe("Someone tried to use your email address");
+      expect(carriesLure(takenNotice)).toBe(false);
+      await smtp.nextMailTo(user.email);
+
+      // Proven: the user's own mailbox gets their own words back, as text, never as markup.
+      expect(outcome(await graphql(app.url, VerifyEmailDocument, { token: linkToken(verificationMail) }))).toEqual({ verifyEmail: true });
+      await graphql(app.url, RequestPasswordResetDocument, { email: user.email });
+      const provenReset = await smtp.nextMailTo(user.email);
+      expect(provenReset.text).toContain(`Hello ${LURE},`);
+      expect(provenReset.html).toContain("Hello Security: account locked, unlock at &#60;b&#62;https://evil.example/unlock&#60;/b&#62;,");
+      await app.prisma.loginRateLimit.deleteMany({ where: { key: { contains: user.id } } });
+      const laterEmail = uniqueEmail("later");
+      expect(outcome(await ask(laterEmail))).toEqual({ requestEmailChange: true });
+      await smtp.nextMailTo(laterEmail);
+      expect((await smtp.nextMailTo(user.email)).text).toContain(laterEmail);
     });
   });
 
@@ -312,9 +361,8 @@ describe("account mail through SMTP", () => {
       const token = linkToken(confirmation);
       expect(confirmation.html).toContain(`href="${APP_URL}/confirm-email-change?token=${token}"`);
       expect(notice.subject).toBe("Your email address is about to change");
-      expect(notice.text).toContain(newEmail);
+      expect(notice.text).toContain("asked to change the email address of your account");
       expect(notice.text).not.toContain(token);
-      expect(notice.html).toContain(newEmail);
 
       // Nothing has changed yet.
       expect(outcome(await graphql(app.url, MyEmailDocument, {}, { token: accessToken }))).toEqual({
@@ -354,7 +402,9 @@ describe("account mail through SMTP", () => {
     });
 
     test("a taken address gets the same answer as a free one; it is mailed a notice without a link instead", async () => {
-      const { user, accessToken } = await signUpWithMail();
+      const { user, accessToken, verificationMail } = await signUpWithMail();
+      // Verified, so that the notices to this address name the new one (a proven owner's own words).
+      await graphql(app.url, VerifyEmailDocument, { token: linkToken(verificationMail) });
       const owner = await signUpWithMail();
       const free = uniqueEmail("free");
       const ask = (newEmail: string) =>

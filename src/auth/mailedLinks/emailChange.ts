@@ -5,7 +5,7 @@ import { sessionEnded } from "../sessions/lifecycle";
 import type { Caller, ClientInfo } from "../types";
 import { lockUser, lockUserOfCaller } from "../sessions/userLock";
 import { voidPendingLinks } from "../tokens/pendingLinks";
-import type { AccountMessages } from "./accountMessages";
+import { accountAddress, type AccountMessages } from "./accountMessages";
 import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
 import type { EmailTokens } from "../tokens/emailTokens";
 import { validateOfferedPassword } from "../passwords/validation";
@@ -58,11 +58,9 @@ export class EmailChange {
     mailer.sendInBackground(async () => {
       const taken = (await prisma.user.findUnique({ where: { email: newEmail }, select: { id: true } })) !== null;
       return [
-        taken
-          ? messages.addressAlreadyRegistered(newEmail)
-          : messages.confirmEmailChange({ name: user.name, email: newEmail }, token, tokens.ttlOf("CHANGE_EMAIL")),
+        taken ? messages.addressAlreadyRegistered(newEmail) : messages.confirmEmailChange(newEmail, token, tokens.ttlOf("CHANGE_EMAIL")),
         // The same notice either way: whoever reads the old mailbox learns nothing about the new address either.
-        messages.emailChangeRequested(user, newEmail),
+        messages.emailChangeRequested(accountAddress(user), newEmail),
       ];
     });
     return true;

@@ -5,7 +5,7 @@ import type { AccessTokens } from "../tokens/accessTokens";
 import { newSession, tokenPair } from "../sessions/lifecycle";
 import type { AuthResult, ClientInfo } from "../types";
 import { lockUser } from "../sessions/userLock";
-import type { AccountMessages } from "./accountMessages";
+import { accountAddress, type AccountMessages } from "./accountMessages";
 import type { EmailTokens } from "../tokens/emailTokens";
 import { validateNewPassword } from "../passwords/validation";
 import { validateEmail } from "../users/validation";
@@ -47,7 +47,7 @@ export class PasswordReset {
       if (user?.disabledAt !== null) return undefined;
       // A newer link voids the older ones: only the link of the latest request works.
       const token = await tokens.issue(user.id, "RESET_PASSWORD", user.email, { replacesOlder: true });
-      return messages.passwordReset(user, token, tokens.ttlOf("RESET_PASSWORD"));
+      return messages.passwordReset(accountAddress(user), token, tokens.ttlOf("RESET_PASSWORD"));
     });
     return true;
   }
