@@ -16,9 +16,21 @@ export interface SecurityEventFilter extends PageArgs {
 export class SecurityEventLog {
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** The caller's own account's events. */
-  mine(caller: Caller, page: PageArgs): Promise<Connection<SecurityEvent>> {
-    return this.page({ userId: caller.user.id }, page);
+  /**
+   * The caller's own account's events. Of an event someone else did to the account (an admin),
+   * the user sees who and what, but not that person's address, user agent or session.
+   */
+  async mine(caller: Caller, page: PageArgs): Promise<Connection<SecurityEvent>> {
+    const userId = caller.user.id;
+    const { edges, pageInfo } = await this.page({ userId }, page);
+    const byOther = (event: SecurityEvent) => event.actorId !== null && event.actorId !== userId;
+    return {
+      edges: edges.map(({ cursor, node }) => ({
+        cursor,
+        node: byOther(node) ? { ...node, ip: null, userAgent: null, sessionId: null } : node,
+      })),
+      pageInfo,
+    };
   }
 
   /** Every account's events, or one account's, or one kind's. */

@@ -383,13 +383,13 @@ export type SecurityEvent = {
   createdAt: Scalars['DateTime']['output'];
   /** Facts of the kind as a JSON object in a string, such as {"method":"PASSWORD"} for LOGIN; null when there are none. */
   detail: Maybe<Scalars['String']['output']>;
-  /** The client's address, as the server saw it. */
+  /** The client's address, as the server saw it; null in mySecurityEvents for what an admin did. */
   ip: Maybe<Scalars['String']['output']>;
   /** What happened: SIGNUP, LOGIN, LOGIN_FAILED, ... (docs/api.md). New kinds may be added; show an unknown one as it is. */
   kind: Scalars['String']['output'];
-  /** The session it started, ended or was done from; null when there was none. */
+  /** The session it started, ended or was done from; null when there was none, and in mySecurityEvents for what an admin did. */
   sessionId: Maybe<Scalars['ID']['output']>;
-  /** The client's user agent. */
+  /** The client's user agent; null in mySecurityEvents for what an admin did. */
   userAgent: Maybe<Scalars['String']['output']>;
   /** The account it is about. For ACCOUNT_DELETED, the id of the account that is gone. */
   userId: Scalars['ID']['output'];
