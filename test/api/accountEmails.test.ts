@@ -91,11 +91,15 @@ describe("account mail through SMTP", () => {
     test("a forged, malformed or expired token is refused with its reason", async () => {
       const { verificationMail, user, accessToken } = await signUpWithMail();
       const token = linkToken(verificationMail);
-      for (const bad of [FORGED_TOKEN, "short", `${token}x`, "\ud800".repeat(43)]) {
+      for (const bad of [FORGED_TOKEN, "short", `${token}x`]) {
         expect(outcome(await graphql(app.url, VerifyEmailDocument, { token: bad }))).toEqual(
           refused("BAD_USER_INPUT", "LINK_INVALID", "token"),
         );
       }
+      // Text that is not Unicode is refused before any link is looked at, as in every argument.
+      expect(outcome(await graphql(app.url, VerifyEmailDocument, { token: "\ud800".repeat(43) }))).toEqual(
+        refused("BAD_USER_INPUT", "INVALID", "token"),
+      );
       clockOffsetMs = 24 * 3600_000 + 1000;
       expect(outcome(await graphql(app.url, VerifyEmailDocument, { token }))).toEqual(refused("BAD_USER_INPUT", "LINK_EXPIRED", "token"));
       clockOffsetMs = 0;

@@ -17,6 +17,7 @@ import {
   uniqueEmail,
 } from "../support/graphqlClient";
 import { rawRequest } from "../support/rawHttp";
+import { randomSource, type Random } from "../support/seededRandom";
 import { startTestServer, TEST_JWT_SECRET, useTestServer } from "../support/testServer";
 import { expectMeRefused, serverClaims } from "../support/tokenAssertions";
 
@@ -32,23 +33,6 @@ const CONCURRENCY = 16;
  * leak of 5 KB per request would pass this bound over the measured 3,000 requests.
  */
 const MAX_HEAP_GROWTH_BYTES = 15 * 1024 * 1024;
-
-/** mulberry32: a tiny seeded PRNG. */
-function randomSource(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (max: number) => Math.floor(next() * max);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
-  return { next, int, pick };
-}
-
-type Random = ReturnType<typeof randomSource>;
 
 const ODD_CHARACTERS = ["\u0000", "\u0007", "\ud800", "\udfff", "é", "😀", "\u202e", "'", '"', "\\", "{", "}", "$", "@", "\n", " "];
 
