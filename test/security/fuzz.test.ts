@@ -18,6 +18,7 @@ import {
 } from "../support/graphqlClient";
 import { rawRequest } from "../support/rawHttp";
 import { randomSource, type Random } from "../support/seededRandom";
+import { LONG_TEST_TIMEOUT_MS } from "../support/timeouts";
 import { startTestServer, TEST_JWT_SECRET, useTestServer } from "../support/testServer";
 import { expectMeRefused, serverClaims } from "../support/tokenAssertions";
 
@@ -243,27 +244,31 @@ function heapAfterGc(gc: () => void): number {
 describe("fuzzing", () => {
   const app = useTestServer();
 
-  test("thousands of random and malformed requests: no 5xx, no internal error, no leak, still serving", async () => {
-    v8.setFlagsFromString("--expose-gc");
-    const gc = vm.runInNewContext("gc") as () => void;
-    const random = randomSource(SEED);
-    const context = { accessToken: (await signUp(app.url)).accessToken };
+  test(
+    "thousands of random and malformed requests: no 5xx, no internal error, no leak, still serving",
+    async () => {
+      v8.setFlagsFromString("--expose-gc");
+      const gc = vm.runInNewContext("gc") as () => void;
+      const random = randomSource(SEED);
+      const context = { accessToken: (await signUp(app.url)).accessToken };
 
-    // Three rounds warm the caches (parsed documents, compiled queries, JIT); two more measure growth.
-    for (let round = 0; round < 3; round++) expect(await fuzz(app, random, context, REQUESTS_PER_ROUND)).toEqual([]);
-    const before = heapAfterGc(gc);
-    for (let round = 0; round < 2; round++) expect(await fuzz(app, random, context, REQUESTS_PER_ROUND)).toEqual([]);
-    const after = heapAfterGc(gc);
-    expect(after - before).toBeLessThan(MAX_HEAP_GROWTH_BYTES);
+      // Three rounds warm the caches (parsed documents, compiled queries, JIT); two more measure growth.
+      for (let round = 0; round < 3; round++) expect(await fuzz(app, random, context, REQUESTS_PER_ROUND)).toEqual([]);
+      const before = heapAfterGc(gc);
+      for (let round = 0; round < 2; round++) expect(await fuzz(app, random, context, REQUESTS_PER_ROUND)).toEqual([]);
+      const after = heapAfterGc(gc);
+      expect(after - before).toBeLessThan(MAX_HEAP_GROWTH_BYTES);
 
-    const { accessToken, user } = await signUp(app.url);
-    const me = await fetch(app.url, {
-      method: "POST",
-      headers: { ...JSON_TYPE, authorization: `Bearer ${accessToken}` },
-      body: JSON.stringify({ query: ME.toString() }),
-    });
-    expect(((await me.json()) as { data: { me: { id: string } } }).data.me.id).toBe(user.id);
-  }, 240_000);
+      const { accessToken, user } = await signUp(app.url);
+      const me = await fetch(app.url, {
+        method: "POST",
+        headers: { ...JSON_TYPE, authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify({ query: ME.toString() }),
+      });
+      expect(((await me.json()) as { data: { me: { id: string } } }).data.me.id).toBe(user.id);
+    },
+    LONG_TEST_TIMEOUT_MS,
+  );
 });
 
 // The two kinds of input that once reached a library or the database unchecked and came back as

@@ -23,6 +23,7 @@ import type { RunningApp } from "../../src/app";
 import { captureLogs, type CapturedLogs } from "../support/capturedLogs";
 import { graphql, ME, PASSWORD, signUp } from "../support/graphqlClient";
 import { randomSource, type Random } from "../support/seededRandom";
+import { LONG_TEST_TIMEOUT_MS } from "../support/timeouts";
 import { startTestServer } from "../support/testServer";
 
 // Text PostgreSQL cannot hold (NUL) or that is not Unicode (a lone surrogate, which JSON's "\ud800"
@@ -298,33 +299,37 @@ function randomVariables(random: Random, args: readonly GraphQLArgument[], known
 }
 
 describe("fuzzing every argument of every operation with values of its declared type", () => {
-  test("no internal error, nothing logged as an error", async () => {
-    const logs = captureLogs("warn");
-    const app = await startTestServer({}, undefined, logs.logger);
-    try {
-      const schema = await servedSchema(app.url);
-      const random = randomSource(SEED);
-      let admin = await newAdmin(app);
-      const wrong: string[] = [];
-      for (const { kind, field } of rootFields(schema)) {
-        const query = operationFor(kind, field);
-        for (let call = 0; call < CALLS_PER_OPERATION; call++) {
-          // A call may have ended the admin's session (logout, a new password, deleteAccount): then a fresh admin goes on.
-          if ((await graphql(app.url, ME, {}, { token: admin.accessToken })).errors) admin = await newAdmin(app);
-          const post = await app.prisma.post.create({ data: { authorId: admin.user.id, title: "Fuzzed", body: "Body" } });
-          const session = await app.prisma.session.findFirstOrThrow({ where: { userId: admin.user.id, revokedAt: null } });
-          const known = { ids: [admin.user.id, post.id, session.id], password: PASSWORD };
-          const variables = randomVariables(random, field.args, known);
-          const response = await graphql(app.url, query, variables, { token: admin.accessToken });
-          if (response.status >= 500 || response.text.includes("INTERNAL_SERVER_ERROR")) {
-            wrong.push(`${field.name} ${JSON.stringify(variables).slice(0, 300)} -> ${response.status} ${response.text.slice(0, 300)}`);
+  test(
+    "no internal error, nothing logged as an error",
+    async () => {
+      const logs = captureLogs("warn");
+      const app = await startTestServer({}, undefined, logs.logger);
+      try {
+        const schema = await servedSchema(app.url);
+        const random = randomSource(SEED);
+        let admin = await newAdmin(app);
+        const wrong: string[] = [];
+        for (const { kind, field } of rootFields(schema)) {
+          const query = operationFor(kind, field);
+          for (let call = 0; call < CALLS_PER_OPERATION; call++) {
+            // A call may have ended the admin's session (logout, a new password, deleteAccount): then a fresh admin goes on.
+            if ((await graphql(app.url, ME, {}, { token: admin.accessToken })).errors) admin = await newAdmin(app);
+            const post = await app.prisma.post.create({ data: { authorId: admin.user.id, title: "Fuzzed", body: "Body" } });
+            const session = await app.prisma.session.findFirstOrThrow({ where: { userId: admin.user.id, revokedAt: null } });
+            const known = { ids: [admin.user.id, post.id, session.id], password: PASSWORD };
+            const variables = randomVariables(random, field.args, known);
+            const response = await graphql(app.url, query, variables, { token: admin.accessToken });
+            if (response.status >= 500 || response.text.includes("INTERNAL_SERVER_ERROR")) {
+              wrong.push(`${field.name} ${JSON.stringify(variables).slice(0, 300)} -> ${response.status} ${response.text.slice(0, 300)}`);
+            }
           }
         }
+        expect(wrong).toEqual([]);
+        expect(errorLines(logs)).toEqual([]);
+      } finally {
+        await app.stop();
       }
-      expect(wrong).toEqual([]);
-      expect(errorLines(logs)).toEqual([]);
-    } finally {
-      await app.stop();
-    }
-  }, 240_000);
+    },
+    LONG_TEST_TIMEOUT_MS,
+  );
 });
