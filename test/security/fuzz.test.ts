@@ -18,7 +18,7 @@ import {
 } from "../support/graphqlClient";
 import { rawRequest } from "../support/rawHttp";
 import { randomSource, type Random } from "../support/seededRandom";
-import { LONG_TEST_TIMEOUT_MS } from "../support/timeouts";
+import { FUZZ_TEST_TIMEOUT_MS } from "../support/timeouts";
 import { startTestServer, TEST_JWT_SECRET, useTestServer } from "../support/testServer";
 import { expectMeRefused, serverClaims } from "../support/tokenAssertions";
 
@@ -267,7 +267,7 @@ describe("fuzzing", () => {
       });
       expect(((await me.json()) as { data: { me: { id: string } } }).data.me.id).toBe(user.id);
     },
-    LONG_TEST_TIMEOUT_MS,
+    FUZZ_TEST_TIMEOUT_MS,
   );
 });
 
