@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import pg from "pg";
 import type { Logger } from "../logger";
 import { PROJECT_ROOT } from "../projectRoot";
+import { connectionFailure } from "./connectionFailure";
 import { startupStep } from "../startupSteps";
 import { migrationState, type MigrationState, type RowsQuery } from "./migrationStatus";
 
@@ -50,7 +51,9 @@ async function withClient<T>(url: string, connectTimeoutSeconds = 5, use: (query
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutSeconds * 1000 });
   // A connection the server drops while this runs must fail the query, not crash the process.
   client.on("error", () => undefined);
-  await client.connect();
+  await client.connect().catch((error: unknown) => {
+    throw connectionFailure(url, error);
+  });
   try {
     return await use(async (sql) => (await client.query(sql)).rows as unknown[]);
   } finally {
