@@ -51,3 +51,25 @@ describe("with no configuration at all", () => {
     LONG_TEST_TIMEOUT_MS,
   );
 });
+
+// README.md's other path: `DATABASE_URL=... npm start` on a fresh clone, where nothing has made DATA_DIR.
+describe("with DATABASE_URL and no JWT_SECRET", () => {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-data-"));
+  const dataDir = path.join(parent, "not", "made", "yet");
+  afterAll(() => fs.rmSync(parent, { recursive: true, force: true }));
+
+  test("the server makes DATA_DIR and keeps its development secret there", async () => {
+    const config = loadConfig({
+      NODE_ENV: "development",
+      DATABASE_URL: process.env.TEST_DATABASE_URL,
+      MIGRATE_ON_START: "false",
+      DATA_DIR: dataDir,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+    });
+    const app = await startApp(config, { logger: createLogger("silent") });
+    await app.stop();
+    expect(fs.statSync(path.join(dataDir, "jwt-secret")).mode & 0o777).toBe(0o600);
+  });
+});
