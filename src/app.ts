@@ -24,6 +24,11 @@ export interface RunningApp {
   databaseUrl: string;
   prisma: PrismaClient;
   /**
+   * Resolves once every mail asked for so far has been sent or has failed. Mail goes out after
+   * the answer; this is how a caller (a test) knows that one did not, without sleeping.
+   */
+  mailIdle(): Promise<void>;
+  /**
    * Graceful shutdown: report unready, stop accepting, let in-flight requests finish (at most
    * SHUTDOWN_TIMEOUT), let the mail they asked for go out, then close the change listener, the
    * Prisma pool and the embedded PostgreSQL, in that order, so that no request loses its database
@@ -101,6 +106,7 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
       port,
       databaseUrl: database.url,
       prisma,
+      mailIdle: () => mailer.idle(),
       async stop() {
         readiness.startDraining();
         const drained = await closeGracefully(server, config.shutdownTimeoutSeconds * 1000);

@@ -5,6 +5,7 @@ import { startApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { graphql, LOGIN, ME, PASSWORD, SIGNUP, uniqueEmail } from "../support/graphqlClient";
+import { LONG_TEST_TIMEOUT_MS } from "../support/timeouts";
 
 // The zero-configuration path of a fresh clone: no DATABASE_URL, no JWT_SECRET.
 describe("with no configuration at all", () => {
@@ -20,31 +21,35 @@ describe("with no configuration at all", () => {
   const logger = createLogger("silent");
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  test("the server starts its own PostgreSQL, and a restart keeps users and tokens", async () => {
-    const email = uniqueEmail("persistent");
-    const first = await startApp(config, { logger });
-    let accessToken: string;
-    try {
-      const signup = await graphql(first.url, SIGNUP, { input: { email, password: PASSWORD, name: "Kept" } });
-      expect(signup.errors).toBeUndefined();
-      accessToken = signup.data!.signup.accessToken;
-    } finally {
-      await first.stop();
-    }
-    expect(fs.existsSync(path.join(dataDir, "postgres", "PG_VERSION"))).toBe(true);
-    expect(fs.statSync(path.join(dataDir, "jwt-secret")).mode & 0o777).toBe(0o600);
+  test(
+    "the server starts its own PostgreSQL, and a restart keeps users and tokens",
+    async () => {
+      const email = uniqueEmail("persistent");
+      const first = await startApp(config, { logger });
+      let accessToken: string;
+      try {
+        const signup = await graphql(first.url, SIGNUP, { input: { email, password: PASSWORD, name: "Kept" } });
+        expect(signup.errors).toBeUndefined();
+        accessToken = signup.data!.signup.accessToken;
+      } finally {
+        await first.stop();
+      }
+      expect(fs.existsSync(path.join(dataDir, "postgres", "PG_VERSION"))).toBe(true);
+      expect(fs.statSync(path.join(dataDir, "jwt-secret")).mode & 0o777).toBe(0o600);
 
-    const second = await startApp(config, { logger });
-    try {
-      // The development secret was kept beside the data, so the old token still verifies.
-      const me = await graphql(second.url, ME, undefined, { token: accessToken });
-      expect(me.data!.me.email).toBe(email);
-      const login = await graphql(second.url, LOGIN, { input: { email, password: PASSWORD } });
-      expect(login.data!.login.user.email).toBe(email);
-    } finally {
-      await second.stop();
-    }
-  });
+      const second = await startApp(config, { logger });
+      try {
+        // The development secret was kept beside the data, so the old token still verifies.
+        const me = await graphql(second.url, ME, undefined, { token: accessToken });
+        expect(me.data!.me.email).toBe(email);
+        const login = await graphql(second.url, LOGIN, { input: { email, password: PASSWORD } });
+        expect(login.data!.login.user.email).toBe(email);
+      } finally {
+        await second.stop();
+      }
+    },
+    LONG_TEST_TIMEOUT_MS,
+  );
 });
 
 // README.md's other path: `DATABASE_URL=... npm start` on a fresh clone, where nothing has made DATA_DIR.

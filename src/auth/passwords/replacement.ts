@@ -1,7 +1,7 @@
 import type { Prisma, User } from "../../generated/prisma/client";
 import { sessionEnded, type NewSession } from "../sessions/lifecycle";
 import type { ClientInfo } from "../types";
-import type { EmailTokens } from "../tokens/emailTokens";
+import { voidPendingLinks } from "../tokens/pendingLinks";
 import type { KnownLoginAddresses } from "../limits/knownLoginAddresses";
 
 export interface PasswordReplacement {
@@ -21,13 +21,14 @@ export interface PasswordReplacement {
  * The writes of a new password, in the caller's transaction, which must not have touched the
  * user's sessions or tokens before (the user row first: sessions/userLock.ts). Every session of the user
  * ends, since whoever knew the old password may hold one, through the update the database
- * publishes to every process's auth cache; access tokens of the old version fail; reset links
- * still pending become void, so that none can undo the change; the caller continues in a new
- * session from an address the account now knows.
+ * publishes to every process's auth cache; access tokens of the old version fail; pending links
+ * that could move control again (reset, email change) become void, so that none can undo the
+ * change (tokens/pendingLinks.ts); the caller continues in a new session from an address the
+ * account now knows.
  */
 export async function replacePassword(
   tx: Prisma.TransactionClient,
-  deps: { tokens: EmailTokens; knownAddresses: KnownLoginAddresses },
+  deps: { knownAddresses: KnownLoginAddresses },
   replacement: PasswordReplacement,
 ): Promise<{ user: User; sessionId: string }> {
   const { userId, passwordHash, reason, session, client, now, alsoSet } = replacement;
@@ -35,6 +36,6 @@ export async function replacePassword(
   await tx.session.updateMany({ where: { userId, revokedAt: null }, data: sessionEnded(reason, now) });
   const { id: sessionId } = await tx.session.create({ data: { ...session.data, userId }, select: { id: true } });
   for (const write of deps.knownAddresses.remember(tx, userId, client.ip)) await write;
-  await deps.tokens.voidOthers(tx, userId, ["RESET_PASSWORD"]);
+  await voidPendingLinks(tx, userId, reason, now);
   return { user, sessionId };
 }
