@@ -243,8 +243,9 @@ export function loadConfig(env: Env = process.env): Config {
       knownAddressTtlSeconds: duration(env, "LOGIN_KNOWN_ADDRESS_TTL", "90d", 3600, 3650 * 24 * 3600),
     },
     signupLimits: {
-      maxPerIp: integer(env, "SIGNUP_MAX_PER_IP", 10, 1, 100_000),
-      windowSeconds: duration(env, "SIGNUP_WINDOW", "1h", 60, 7 * 24 * 3600),
+      // A limit on bursts: a whole office behind one NAT, or a local end-to-end suite, stays under it.
+      maxPerIp: integer(env, "SIGNUP_MAX_PER_IP", 100, 1, 100_000),
+      windowSeconds: duration(env, "SIGNUP_WINDOW", "10m", 60, 7 * 24 * 3600),
     },
     authCache: {
       maxEntries: integer(env, "AUTH_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000),

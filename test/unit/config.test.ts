@@ -22,7 +22,7 @@ describe("configuration", () => {
       },
       passwords: { bcryptCost: 12, maxQueueWaitSeconds: 10 },
       loginLimits: { maxFailuresPerAccount: 5, maxFailuresPerIp: 30, windowSeconds: 15 * 60, knownAddressTtlSeconds: 90 * 86400 },
-      signupLimits: { maxPerIp: 10, windowSeconds: 3600 },
+      signupLimits: { maxPerIp: 100, windowSeconds: 600 },
       mail: { smtpUrl: undefined, from: "GraphQL Auth API <no-reply@localhost>", fileDir: path.resolve(".data", "mail") },
       accountEmails: { appUrl: "http://localhost:4000", requireVerifiedEmail: false, passwordResetTtlSeconds: 3600 },
     });
