@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildSchema, parse, validate } from "graphql";
 import type { RunningApp } from "../../src/app";
+import { SECURITY_EVENT_KINDS } from "../../src/auth/securityEvents/kinds";
 import { AuthFailure, ErrorCode, ForbiddenReason, LinkTokenFailure, TooManyRequestsReason } from "../../src/errors";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { childEnv, run } from "../support/childProcess";
@@ -118,6 +119,7 @@ describe("docs/api.md", () => {
         "refreshToken",
         "mySessions",
         "revokeSession",
+        "mySecurityEvents",
         "changePassword",
         "createPost",
         "updatePost",
@@ -129,6 +131,7 @@ describe("docs/api.md", () => {
         "unpublishPost",
         "deletePost",
         "users",
+        "securityEvents",
         "removePost",
         "setUserRole",
         "disableUser",
@@ -192,6 +195,13 @@ describe("docs/api.md", () => {
     // The summary table above the sections lists every operation too.
     const tabled = [...operationsSection.matchAll(/^\| `(\w+)[(`]/gm)].map((match) => match[1]);
     expect(tabled.sort()).toEqual(operations.sort());
+  });
+
+  test("every kind of security event is in the table of kinds", () => {
+    const operations = section("docs/api.md", "Authorization");
+    const table = operations.slice(operations.indexOf("\n### Security events\n"));
+    const documented = [...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1]);
+    expect(documented).toEqual([...SECURITY_EVENT_KINDS]);
   });
 
   test("every error code and reason of src/errors.ts is in the Errors table", () => {
