@@ -7,6 +7,7 @@ import { buildContext, type GraphQLContext, type RequestLogFields } from "../gra
 import type { Logger } from "../logger";
 import type { Services } from "../services";
 import { applyCors } from "./cors";
+import { Explorer, EXPLORER_ASSETS_PATH, wantsExplorer } from "./explorer";
 import { JWKS_CACHE_CONTROL, JWKS_PATH } from "./jwks";
 import { sendJson, sendJsonError } from "./jsonResponse";
 import { GRAPHQL_PATH } from "./paths";
@@ -37,17 +38,19 @@ class HttpError extends Error {
 
 /**
  * A plain node:http server: GraphQL on /graphql through Apollo's framework-neutral
- * `executeHTTPGraphQLRequest`, the public keys of access tokens (JWKS), CORS, a liveness and a
- * readiness probe, and one log line per request. No web framework: less code on the hot path.
+ * `executeHTTPGraphQLRequest`, the explorer for browsers that open /graphql, the public keys of
+ * access tokens (JWKS), CORS, a liveness and a readiness probe, and one log line per request. No web framework: less code on the hot path.
  */
 export function createHttpServer(deps: HttpServerDeps): http.Server {
   const requestLogger = withoutRedaction(deps.logger);
+  // The explorer is the landing page: on in development, off in production (LANDING_PAGE).
+  const explorer = deps.config.landingPage ? Explorer.load() : undefined;
   const server = http.createServer((request, response) => {
     const requestId = crypto.randomUUID();
     response.setHeader("x-request-id", requestId);
     const log: RequestLogFields = {};
     logWhenDone(requestLogger, request, response, requestId, log);
-    route(deps, request, response, requestId, log).catch((error: unknown) => {
+    route(deps, explorer, request, response, requestId, log).catch((error: unknown) => {
       if (error instanceof HttpError) {
         sendJsonError(response, error.status, error.message, { code: "BAD_REQUEST", requestId });
         return;
@@ -64,6 +67,7 @@ export function createHttpServer(deps: HttpServerDeps): http.Server {
 
 async function route(
   deps: HttpServerDeps,
+  explorer: Explorer | undefined,
   request: IncomingMessage,
   response: ServerResponse,
   requestId: string,
@@ -84,6 +88,14 @@ async function route(
     const report = await deps.readiness.check();
     closeConnectionIfDraining(deps, response);
     sendJson(response, report.status === "ready" ? 200 : 503, report);
+    return;
+  }
+  if (explorer && url.pathname.startsWith(EXPLORER_ASSETS_PATH)) {
+    explorer.sendAsset(url.pathname, request, response);
+    return;
+  }
+  if (explorer && url.pathname === GRAPHQL_PATH && wantsExplorer(request, url)) {
+    explorer.sendPage(request, response);
     return;
   }
   if (url.pathname !== GRAPHQL_PATH) {
