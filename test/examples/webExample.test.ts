@@ -105,6 +105,8 @@ describe("the See my info page (examples/web) in Chromium", () => {
 
     expect(await myInfo().isHidden()).toBe(true);
     expect(await activity().textContent()).toContain("on load: no session to resume: showing the login form");
+    // The way to every other operation: the API's own explorer.
+    expect(await page.getByRole("link", { name: "the API's explorer" }).getAttribute("href")).toBe(api.url);
     await seeMyInfo();
     await activity().getByText("me: UNAUTHENTICATED (NOT_AUTHENTICATED): showing the login form").waitFor();
     expect(await loginForm().isVisible()).toBe(true);

@@ -286,6 +286,8 @@ async function writeDraft(event: SubmitEvent): Promise<void> {
   await showMyPosts();
 }
 
+// The explorer is served by the API itself, which this page's server does not forward to whole.
+element("explorer-link").setAttribute("href", `${__API_ORIGIN__}/graphql`);
 element("see-my-info").addEventListener("click", () => void seeMyInfo());
 loginForm.addEventListener("submit", (event) => void logIn(event));
 signupForm.addEventListener("submit", (event) => void signUp(event));
