@@ -17,6 +17,7 @@ import { UserDirectory } from "./auth/users/directory";
 import { RefreshRotation } from "./auth/sessions/refreshRotation";
 import { RequestAuthenticator } from "./auth/sessions/requestAuthentication";
 import { SessionManager } from "./auth/sessions/manager";
+import { SecurityEventLog } from "./auth/securityEvents/eventLog";
 import { SessionStateReader } from "./auth/authCache/sessionStateReader";
 import { AccessTokens } from "./auth/tokens/accessTokens";
 import { deriveRotationKey } from "./auth/tokens/opaqueTokens";
@@ -39,6 +40,7 @@ export interface Services {
   refreshRotation: RefreshRotation;
   sessions: SessionManager;
   authenticator: RequestAuthenticator;
+  securityEvents: SecurityEventLog;
   posts: PostService;
 }
 
@@ -74,7 +76,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
   });
   const knownAddresses = new KnownLoginAddresses(prisma, config.loginLimits.knownAddressTtlSeconds, now);
   const loginRateLimiter = new LoginRateLimiter(pool, config.loginLimits, knownAddresses);
-  const currentPassword = new CurrentPasswordCheck(passwords, loginRateLimiter);
+  const currentPassword = new CurrentPasswordCheck(prisma, passwords, loginRateLimiter, now);
   const signupRateLimiter = new SignupRateLimiter(pool, config.signupLimits);
   const { refreshTokenTtlSeconds, maxSessionsPerUser } = sessions;
   const tokens = new EmailTokens(
@@ -135,6 +137,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
       authCache?.verifiedOnce(accessTokens) ?? accessTokens,
       now,
     ),
+    securityEvents: new SecurityEventLog(prisma),
     posts: new PostService({ prisma, now }),
   };
 }

@@ -15,6 +15,7 @@ import type { Readiness } from "./readiness";
 import { setCookieHeader } from "./refreshTokenCookie";
 import { logWhenDone, withoutRedaction } from "./requestLog";
 import { readRequest } from "./requestReader";
+import { untrustedProxyWarning } from "./untrustedProxyWarning";
 
 interface HttpServerDeps {
   config: HttpConfig;
@@ -45,7 +46,9 @@ export function createHttpServer(deps: HttpServerDeps): http.Server {
   const requestLogger = withoutRedaction(deps.logger);
   // The explorer is the landing page: on in development, off in production (LANDING_PAGE).
   const explorer = deps.config.landingPage ? Explorer.load() : undefined;
+  const warnOfUntrustedProxy = untrustedProxyWarning(deps.logger, deps.config.trustProxyHops);
   const server = http.createServer((request, response) => {
+    warnOfUntrustedProxy(request);
     const requestId = crypto.randomUUID();
     response.setHeader("x-request-id", requestId);
     const log: RequestLogFields = {};

@@ -3,6 +3,7 @@ import { accountMutations, accountQueries } from "./account";
 import { accountEmailMutations, User } from "./accountEmails";
 import { Post, postMutations, postQueries } from "./posts";
 import { DateTime } from "./scalars";
+import { SecurityEvent, securityEventQueries } from "./securityEvents";
 import { Session, sessionMutations, sessionQueries } from "./sessions";
 import { userMutations, userQueries } from "./users";
 
@@ -11,6 +12,7 @@ export const resolvers: Resolvers = {
   Session,
   Post,
   User,
-  Query: { ...accountQueries, ...sessionQueries, ...postQueries, ...userQueries },
+  SecurityEvent,
+  Query: { ...accountQueries, ...sessionQueries, ...postQueries, ...userQueries, ...securityEventQueries },
   Mutation: { ...accountMutations, ...accountEmailMutations, ...sessionMutations, ...postMutations, ...userMutations },
 };
