@@ -43,6 +43,7 @@ describe("the landing page on GET /graphql, in development", () => {
     for (const asset of html.matchAll(/(?:src|href)="(\/explorer\/[^"]+)"/g)) {
       const file = await fetch(new URL(asset[1]!, app.url));
       expect(file.status).toBe(200);
+      expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(0);
       expect(file.headers.get("content-security-policy")).toBe(csp);
       expect(file.headers.get("x-content-type-options")).toBe("nosniff");
     }
@@ -69,8 +70,11 @@ describe("the landing page on GET /graphql, in development", () => {
   });
 
   test("a file the explorer does not have is not found", async () => {
-    expect((await fetch(new URL("/explorer/../package.json", app.url))).status).toBe(404);
-    expect((await fetch(new URL("/explorer/build-inputs.json", app.url))).status).toBe(404);
+    for (const pathname of ["/explorer/../package.json", "/explorer/%2e%2e/package.json", "/explorer/build-inputs.json"]) {
+      const response = await fetch(new URL(pathname, app.url));
+      expect(response.status).toBe(404);
+      expect(await response.text()).not.toContain('"name"');
+    }
   });
 
   describe("in Chromium, with no network beyond this machine", () => {
