@@ -52,7 +52,7 @@ export interface HttpConfig {
   trustProxyHops: number;
   /** Browser origins allowed to call the API (CORS); `*` allows any. */
   corsOrigins: string[];
-  /** Apollo Sandbox on GET /graphql; on by default outside production. */
+  /** The explorer on GET /graphql for browsers, Apollo Sandbox on ?sandbox; on by default outside production. */
   landingPage: boolean;
   introspection: boolean;
   /** Largest accepted GraphQL operation, by shape. */

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     return;
   }
   logger.info({ url: running.url, env: config.env }, "GraphQL API ready");
-  if (config.http.landingPage) console.log(`\n  GraphQL API ready: open ${running.url} for Apollo Sandbox\n`);
+  if (config.http.landingPage) console.log(`\n  GraphQL API ready: open ${running.url} in a browser for the explorer\n`);
 }
 
 main().catch((error: unknown) => {

@@ -22,6 +22,23 @@ export class GraphQLRequestError extends Error {
 }
 
 /**
+ * Nothing answered for the API: a proxy in front of it (such as `npm run web`'s) said so with a
+ * 502, 503 or 504 of its own. The API itself always answers in JSON.
+ */
+export class ApiUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+  ) {
+    super(`Nothing answers for the API at ${url} (HTTP ${status} from the proxy in front of it): is the API running?`);
+    this.name = "ApiUnreachableError";
+  }
+}
+
+/** Statuses a gateway answers with when the server behind it does not answer. */
+const GATEWAY_FAILURES = new Set([502, 503, 504]);
+
+/**
  * Posts `document` with `variables` to `url`, with `Authorization: Bearer <accessToken>` when a
  * token is given. Resolves to the operation's data; rejects with GraphQLRequestError when the API
  * answers with errors. Cookies go along only to the page's own origin (fetch's default), which is
@@ -40,16 +57,17 @@ export async function graphqlRequest<TData, TVariables>(
     headers,
     body: JSON.stringify({ query: document.toString(), variables }),
   });
-  const body = parseJson(await response.text(), response.status) as { data?: TData | null; errors?: GraphQLErrorBody[] };
+  const body = parseJson(await response.text(), response.status, url) as { data?: TData | null; errors?: GraphQLErrorBody[] };
   if (body.errors?.length) throw new GraphQLRequestError(body.errors);
   if (body.data == null) throw new Error(`The API answered HTTP ${response.status} without data.`);
   return body.data;
 }
 
-function parseJson(text: string, status: number): unknown {
+function parseJson(text: string, status: number, url: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
+    if (GATEWAY_FAILURES.has(status)) throw new ApiUnreachableError(url, status);
     throw new Error(`The API answered HTTP ${status} with something that is not JSON: is the URL a GraphQL endpoint?`);
   }
 }

@@ -4,7 +4,8 @@ import { defineConfig } from "vite";
 // The page calls /graphql on its own origin and Vite forwards the call to the API. The refresh-token
 // cookie (HttpOnly, SameSite=Strict, Path=/graphql) is then first-party, and the API needs no CORS
 // rule for the page.
-const forwardToApi = { "/graphql": { target: process.env.API_ORIGIN ?? "http://localhost:4000" } };
+const apiOrigin = process.env.API_ORIGIN ?? "http://localhost:4000";
+const forwardToApi = { "/graphql": { target: apiOrigin } };
 
 // Mailed links open this page as /reset-password?token=...: Vite answers every such path with
 // index.html (appType "spa", the default), and no request from the page may carry the token away
@@ -13,6 +14,8 @@ const headers = { "Referrer-Policy": "no-referrer" };
 
 export default defineConfig({
   appType: "spa",
+  // The page names the API it cannot reach: "The API at http://localhost:4000 is not answering".
+  define: { __API_ORIGIN__: JSON.stringify(apiOrigin) },
   server: { proxy: forwardToApi, headers },
   preview: { proxy: forwardToApi, headers },
 });

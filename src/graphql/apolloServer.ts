@@ -6,44 +6,11 @@ import type { Logger } from "../logger";
 import type { GraphQLContext } from "./context";
 import { errorFormatter } from "./errorFormatting";
 import { errorLogPlugin } from "./errorLogPlugin";
+import { exampleOperationsDocument } from "./exampleOperations";
 import { maskedErrorIdPlugin } from "./maskedErrorIdPlugin";
 import { operationLimitRules, parseLimits } from "./operationLimits";
 import { requestLogPlugin } from "./requestLogPlugin";
 import { buildApiSchema } from "./schema";
-
-/** What Apollo Sandbox opens with in development: the story of the product in one operation. */
-const SANDBOX_DOCUMENT = `# 1. Run "Signup" (or "Login"), copy accessToken.
-# 2. In Headers below, set Authorization: Bearer <accessToken>.
-# 3. Run "Me".
-mutation Signup {
-  signup(input: { email: "ada@example.com", password: "correct horse battery", name: "Ada" }) {
-    accessToken
-    accessTokenExpiresAt
-    refreshToken
-    user { id email name }
-  }
-}
-
-mutation Login {
-  login(input: { email: "ada@example.com", password: "correct horse battery" }) {
-    accessToken
-    refreshToken
-  }
-}
-
-query Me {
-  me { id email name role createdAt }
-}
-
-# Paste the refreshToken from Signup or Login: you get a new pair, the old token is spent.
-mutation Refresh {
-  refreshToken(token: "paste-refresh-token-here") { accessToken refreshToken }
-}
-
-mutation Logout {
-  logout
-}
-`;
 
 export function createApolloServer(config: HttpConfig, logger: Logger): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
@@ -61,7 +28,7 @@ export function createApolloServer(config: HttpConfig, logger: Logger): ApolloSe
     stopOnTerminationSignals: false,
     plugins: [
       config.landingPage
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: SANDBOX_DOCUMENT, includeCookies: false })
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: exampleOperationsDocument(), includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
       errorLogPlugin(logger),
       maskedErrorIdPlugin(),

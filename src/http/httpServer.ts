@@ -7,6 +7,7 @@ import { buildContext, type GraphQLContext, type RequestLogFields } from "../gra
 import type { Logger } from "../logger";
 import type { Services } from "../services";
 import { applyCors } from "./cors";
+import { Explorer, EXPLORER_ASSETS_PATH, wantsExplorer } from "./explorer";
 import { JWKS_CACHE_CONTROL, JWKS_PATH } from "./jwks";
 import { sendJson, sendJsonError } from "./jsonResponse";
 import { GRAPHQL_PATH } from "./paths";
@@ -38,11 +39,13 @@ class HttpError extends Error {
 
 /**
  * A plain node:http server: GraphQL on /graphql through Apollo's framework-neutral
- * `executeHTTPGraphQLRequest`, the public keys of access tokens (JWKS), CORS, a liveness and a
- * readiness probe, and one log line per request. No web framework: less code on the hot path.
+ * `executeHTTPGraphQLRequest`, the explorer for browsers that open /graphql, the public keys of
+ * access tokens (JWKS), CORS, a liveness and a readiness probe, and one log line per request. No web framework: less code on the hot path.
  */
 export function createHttpServer(deps: HttpServerDeps): http.Server {
   const requestLogger = withoutRedaction(deps.logger);
+  // The explorer is the landing page: on in development, off in production (LANDING_PAGE).
+  const explorer = deps.config.landingPage ? Explorer.load() : undefined;
   const warnOfUntrustedProxy = untrustedProxyWarning(deps.logger, deps.config.trustProxyHops);
   const server = http.createServer((request, response) => {
     warnOfUntrustedProxy(request);
@@ -50,7 +53,7 @@ export function createHttpServer(deps: HttpServerDeps): http.Server {
     response.setHeader("x-request-id", requestId);
     const log: RequestLogFields = {};
     logWhenDone(requestLogger, request, response, requestId, log);
-    route(deps, request, response, requestId, log).catch((error: unknown) => {
+    route(deps, explorer, request, response, requestId, log).catch((error: unknown) => {
       if (error instanceof HttpError) {
         sendJsonError(response, error.status, error.message, { code: "BAD_REQUEST", requestId });
         return;
@@ -67,6 +70,7 @@ export function createHttpServer(deps: HttpServerDeps): http.Server {
 
 async function route(
   deps: HttpServerDeps,
+  explorer: Explorer | undefined,
   request: IncomingMessage,
   response: ServerResponse,
   requestId: string,
@@ -87,6 +91,14 @@ async function route(
     const report = await deps.readiness.check();
     closeConnectionIfDraining(deps, response);
     sendJson(response, report.status === "ready" ? 200 : 503, report);
+    return;
+  }
+  if (explorer && url.pathname.startsWith(EXPLORER_ASSETS_PATH)) {
+    explorer.sendAsset(url.pathname, request, response);
+    return;
+  }
+  if (explorer && url.pathname === GRAPHQL_PATH && wantsExplorer(request, url)) {
+    explorer.sendPage(request, response);
     return;
   }
   if (url.pathname !== GRAPHQL_PATH) {

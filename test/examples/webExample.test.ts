@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import type { RunningApp } from "../../src/app";
 import { launchChromium } from "../support/browser";
 import { PROJECT_ROOT } from "../../src/projectRoot";
@@ -12,12 +12,18 @@ import { EVENT_DEADLINE_MS } from "../support/timeouts";
 import { freePort, startWebDemo, type WebDemo } from "../support/webDemo";
 
 const SCREENSHOTS = path.join(PROJECT_ROOT, "test-output");
+
+/** What the tests read of the browser's window. */
+interface BrowserWindow {
+  getComputedStyle(element: unknown): { color: string; backgroundColor: string; borderLeftStyle: string };
+}
 const MINUTE = 60_000;
 
 // The "See my info" story (docs/sessions-and-tokens.md), clicked through in a real browser: no
-// session shows the login form, login shows the user's own info, an expired access token is
-// refreshed and the request retried, log out ends it all; a forgotten password is reset with a
-// mailed link that opens the page. The page is built from examples/web, the real API runs behind
+// session shows the login form (with a sign-up form a click away), login shows the user's own
+// info, a reload keeps the session, an expired access token is refreshed and the request retried,
+// log out ends it all and says so; a forgotten password is reset with a mailed link that opens the
+// page. Errors look like errors, and an API that does not answer is named, with how to start it. The page is built from examples/web, the real API runs behind
 // it and mails to an SMTP server in this process, and the API's clock is moved to expire tokens.
 describe("the See my info page (examples/web) in Chromium", () => {
   let apiClockAhead = 0;
@@ -58,15 +64,31 @@ describe("the See my info page (examples/web) in Chromium", () => {
       if (name) operations.push(name);
     });
     await page.goto(web.url);
+    // On load the page tries the refresh cookie once; with none, it shows the login form.
+    await loginForm().waitFor();
+    expect(operations).toEqual(["RefreshToken"]);
+    operations = [];
   });
   afterEach(() => context.close());
 
   const loginForm = () => page.getByRole("region", { name: "Log in" });
+  const signupForm = () => page.getByRole("region", { name: "Sign up" });
   const myInfo = () => page.getByRole("region", { name: "My info" });
   const forgotPassword = () => page.getByRole("region", { name: "Forgot password" });
   const mailedLinkView = () => page.getByRole("region", { name: "Mailed link" });
   const newPassword = () => page.getByRole("region", { name: "Choose a new password" });
   const activity = () => page.getByRole("list", { name: "What happened" });
+  const whatHappenedHeading = () => page.getByRole("heading", { name: "What happened" });
+
+  /** An error is set apart from the text around it: red, on a band of its own. */
+  async function expectShownAsError(alert: Locator) {
+    const style = await alert.evaluate((element) => {
+      // The page's window: this file is typed without the DOM, but the function runs in the browser.
+      const computed = (globalThis as unknown as BrowserWindow).getComputedStyle(element);
+      return { color: computed.color, background: computed.backgroundColor, border: computed.borderLeftStyle };
+    });
+    expect(style).toEqual({ color: "rgb(170, 0, 0)", background: expect.not.stringMatching(/rgba\(0, 0, 0, 0\)/), border: "solid" });
+  }
 
   async function seeMyInfo() {
     await page.getByRole("button", { name: "See my info" }).click();
@@ -81,10 +103,13 @@ describe("the See my info page (examples/web) in Chromium", () => {
   test("login form, own info, a refresh nobody clicked for, logout, login form again", async () => {
     const { user } = await signUp(api.url, { name: "Grace Hopper" });
 
-    await seeMyInfo();
-    await loginForm().waitFor();
     expect(await myInfo().isHidden()).toBe(true);
-    expect(await activity().textContent()).toContain("me: UNAUTHENTICATED (NOT_AUTHENTICATED): showing the login form");
+    expect(await activity().textContent()).toContain("on load: no session to resume: showing the login form");
+    // The way to every other operation: the API's own explorer.
+    expect(await page.getByRole("link", { name: "the API's explorer" }).getAttribute("href")).toBe(api.url);
+    await seeMyInfo();
+    await activity().getByText("me: UNAUTHENTICATED (NOT_AUTHENTICATED): showing the login form").waitFor();
+    expect(await loginForm().isVisible()).toBe(true);
 
     await logIn(user.email, PASSWORD);
     await myInfo().waitFor();
@@ -111,7 +136,9 @@ describe("the See my info page (examples/web) in Chromium", () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-after-refresh.png"), fullPage: true });
 
     await myInfo().getByRole("button", { name: "Log out" }).click();
-    await myInfo().waitFor({ state: "hidden" });
+    // Not a blank page: the login form, and a word that the logout happened.
+    await loginForm().getByRole("status").getByText("Logged out.").waitFor();
+    expect(await myInfo().isHidden()).toBe(true);
     expect(await activity().textContent()).toContain("logout: the session has ended on the server");
     // The browser's session has ended on the server, and its refresh cookie is gone.
     const browserSessions = await api.prisma.session.findMany({ where: { userId: user.id, userAgent: { contains: "Chrome" } } });
@@ -119,7 +146,7 @@ describe("the See my info page (examples/web) in Chromium", () => {
     expect(await context.cookies()).toEqual([]);
 
     await seeMyInfo();
-    await loginForm().waitFor();
+    await activity().getByText("me: UNAUTHENTICATED (NOT_AUTHENTICATED): showing the login form").nth(1).waitFor();
     expect(await myInfo().isHidden()).toBe(true);
     expect(operations.slice(-2)).toEqual(["Logout", "Me"]);
     await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-after-logout.png"), fullPage: true });
@@ -127,7 +154,6 @@ describe("the See my info page (examples/web) in Chromium", () => {
 
   test("when the refresh token has expired too, See my info shows the login form", async () => {
     const { user } = await signUp(api.url);
-    await seeMyInfo();
     await logIn(user.email, PASSWORD);
     await myInfo().waitFor();
 
@@ -141,7 +167,6 @@ describe("the See my info page (examples/web) in Chromium", () => {
 
   test("two requests that find the token expired at once share one refresh", async () => {
     const { user } = await signUp(api.url);
-    await seeMyInfo();
     await logIn(user.email, PASSWORD);
     await myInfo().waitFor();
 
@@ -149,14 +174,13 @@ describe("the See my info page (examples/web) in Chromium", () => {
     // A double click sends two `me` requests before either answer is back.
     await page.getByRole("button", { name: "See my info" }).dblclick();
     await activity().getByText(`me: Test User <${user.email}>`).nth(2).waitFor();
-    expect(operations.slice(3)).toEqual(["Me", "Me", "RefreshToken", "Me", "Me"]);
+    expect(operations.slice(2)).toEqual(["Me", "Me", "RefreshToken", "Me", "Me"]);
     const sessions = await api.prisma.session.findMany({ where: { userId: user.id, userAgent: { contains: "Chrome" } } });
     expect(sessions).toEqual([expect.objectContaining({ revokedAt: null })]);
   });
 
   test("my posts: a draft written on the page is the user's own, listed for them and stored as theirs", async () => {
     const { user } = await signUp(api.url);
-    await seeMyInfo();
     await logIn(user.email, PASSWORD);
     await myInfo().waitFor();
 
@@ -173,11 +197,71 @@ describe("the See my info page (examples/web) in Chromium", () => {
 
   test("a wrong password is said at the form, and no session starts", async () => {
     const { user } = await signUp(api.url);
-    await seeMyInfo();
     await logIn(user.email, "not the password at all");
-    await loginForm().getByRole("alert").getByText("Wrong email or password.").waitFor();
+    const alert = loginForm().getByRole("alert");
+    await alert.getByText("Wrong email or password.").waitFor();
+    await expectShownAsError(alert);
     expect(await myInfo().isHidden()).toBe(true);
     expect(await context.cookies()).toEqual([]);
+  });
+
+  test("a reload is not a logout: the page resumes the session of its refresh cookie", async () => {
+    const { user } = await signUp(api.url, { name: "Mary Jackson" });
+    await logIn(user.email, PASSWORD);
+    await myInfo().waitFor();
+    operations = [];
+
+    await page.reload();
+    await myInfo().getByText(user.email).waitFor();
+    expect(await loginForm().isHidden()).toBe(true);
+    expect(await activity().textContent()).toContain(`on load: your session goes on, Mary Jackson <${user.email}>`);
+    // One refresh, which brings the user along: no login, no extra `me`.
+    expect(operations).toEqual(["RefreshToken"]);
+    // The resumed session works as the first did.
+    await seeMyInfo();
+    await activity().getByText(`me: Mary Jackson <${user.email}>`).waitFor();
+  });
+
+  test("sign up on the page: the new account is signed in, its refresh token in the cookie", async () => {
+    const email = uniqueEmail("web-signup");
+    await loginForm().getByRole("button", { name: "Sign up" }).click();
+    await signupForm().waitFor();
+    expect(await loginForm().isHidden()).toBe(true);
+    await signupForm().getByLabel("Name").fill("Dorothy Vaughan");
+    await signupForm().getByLabel("Email").fill(email);
+    await signupForm().getByLabel("Password").fill(PASSWORD);
+    await signupForm().getByRole("button", { name: "Sign up" }).click();
+
+    await myInfo().waitFor();
+    expect(await signupForm().isHidden()).toBe(true);
+    expect(await myInfo().textContent()).toMatch(new RegExp(`Name\\s*Dorothy Vaughan\\s*Email\\s*${email}\\s*Role\\s*USER`));
+    expect(operations).toEqual(["Signup", "Me"]);
+    expect(await context.cookies()).toContainEqual(expect.objectContaining({ httpOnly: true, path: "/graphql" }));
+    expect(await api.prisma.user.findUnique({ where: { email } })).toEqual(expect.objectContaining({ name: "Dorothy Vaughan" }));
+    await smtp.nextMailTo(email); // the verification mail
+    await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-after-signup.png"), fullPage: true });
+  });
+
+  test("sign up: what the API refuses is said at the form, as an error", async () => {
+    const { user } = await signUp(api.url);
+    await loginForm().getByRole("button", { name: "Sign up" }).click();
+    await signupForm().getByLabel("Name").fill("Someone Else");
+    await signupForm().getByLabel("Email").fill(uniqueEmail("short"));
+    await signupForm().getByLabel("Password").fill("short");
+    await signupForm().getByRole("button", { name: "Sign up" }).click();
+    const alert = signupForm().getByRole("alert");
+    await alert.getByText(/The password must have at least \d+ characters\./).waitFor();
+    await expectShownAsError(alert);
+
+    // The same email twice: refused, and nothing signs in.
+    await signupForm().getByLabel("Email").fill(user.email);
+    await signupForm().getByLabel("Password").fill(PASSWORD);
+    await signupForm().getByRole("button", { name: "Sign up" }).click();
+    await alert.getByText("An account with this email already exists. Log in instead.").waitFor();
+    expect(await myInfo().isHidden()).toBe(true);
+    expect(await context.cookies()).toEqual([]);
+    await signupForm().getByRole("button", { name: "Log in" }).click();
+    await loginForm().waitFor();
   });
 
   test("Forgot password?: a mailed link opens the page, a new password signs in; only the new password logs in", async () => {
@@ -185,7 +269,6 @@ describe("the See my info page (examples/web) in Chromium", () => {
     const { user, accessToken } = await signUp(api.url, { name: "Katherine Johnson" });
     await smtp.nextMailTo(user.email); // signup's verification mail
 
-    await seeMyInfo();
     await loginForm().getByLabel("Email").fill(user.email);
     await loginForm().getByRole("button", { name: "Forgot password?" }).click();
     await forgotPassword().waitFor();
@@ -206,6 +289,7 @@ describe("the See my info page (examples/web) in Chromium", () => {
     expect(opened?.headers()["referrer-policy"]).toBe("no-referrer");
     await newPassword().waitFor();
     expect(page.url()).toBe(web.url);
+    expect(await whatHappenedHeading().isHidden()).toBe(true);
     expect(await loginForm().isHidden()).toBe(true);
     await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-choose-new-password.png"), fullPage: true });
     await newPassword().getByLabel("New password").fill(NEW_PASSWORD);
@@ -213,7 +297,7 @@ describe("the See my info page (examples/web) in Chromium", () => {
     await myInfo().waitFor();
     expect(await newPassword().isHidden()).toBe(true);
     expect(await myInfo().textContent()).toMatch(new RegExp(`Name\\s*Katherine Johnson\\s*Email\\s*${user.email}\\s*Role\\s*USER`));
-    expect(operations).toEqual(["Me", "RequestPasswordReset", "ResetPassword", "Me"]);
+    expect(operations).toEqual(["RequestPasswordReset", "ResetPassword", "Me"]);
     expect(await activity().textContent()).toContain("resetPassword: access token kept in memory");
     expect(await context.cookies()).toContainEqual(expect.objectContaining({ httpOnly: true, path: "/graphql" }));
     await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-after-password-reset.png"), fullPage: true });
@@ -243,10 +327,14 @@ describe("the See my info page (examples/web) in Chromium", () => {
     await page.goto(link);
     await mailedLinkView().waitFor();
     expect(page.url()).toBe(web.url);
+    // Nothing has happened yet, so there is no "What happened" to show, not even its heading.
+    expect(await whatHappenedHeading().isHidden()).toBe(true);
     // Opening the link (as a mail scanner might) spends nothing.
     expect((await api.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).emailVerifiedAt).toBeNull();
     await mailedLinkView().getByRole("button", { name: "Verify my email" }).click();
     await mailedLinkView().getByText("Your email address is verified.").waitFor();
+    expect(await whatHappenedHeading().isVisible()).toBe(true);
+    expect(await activity().textContent()).toContain("verifyEmail: the email address is verified");
     expect(operations).toEqual(["VerifyEmail"]);
     expect((await api.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).emailVerifiedAt).not.toBeNull();
 
@@ -272,7 +360,51 @@ describe("the See my info page (examples/web) in Chromium", () => {
     expect((await api.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).email).toBe(newEmail);
     expect((await graphql(api.url, ME, {}, { token: accessToken })).errors?.[0]?.extensions?.reason).toBe("SESSION_ENDED");
     await seeMyInfo();
+    await loginForm().waitFor();
     await logIn(newEmail, PASSWORD);
     await myInfo().getByText(newEmail).waitFor();
+  });
+});
+
+describe("the See my info page with the API down", () => {
+  let web: WebDemo;
+  let apiOrigin: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // The page forwards /graphql to a port nothing listens on, as when `npm start` was not run.
+    apiOrigin = `http://127.0.0.1:${await freePort()}`;
+    web = await startWebDemo(`${apiOrigin}/graphql`);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+  });
+
+  test("the page says the API at API_ORIGIN is not answering, and how to start it", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      page.setDefaultTimeout(EVENT_DEADLINE_MS);
+      await page.goto(web.url);
+      const problem = page.locator("#problem");
+      await problem.getByText(`The API at ${apiOrigin} is not answering.`).waitFor();
+      expect(await problem.getAttribute("role")).toBe("alert");
+      expect(await problem.textContent()).toContain('Start it with "npm start" in the repository');
+      expect(await page.getByRole("region", { name: "Log in" }).isVisible()).toBe(true);
+
+      // The same words at a form, where the answer would have gone.
+      const loginForm = page.getByRole("region", { name: "Log in" });
+      await loginForm.getByLabel("Email").fill("ada@example.com");
+      await loginForm.getByLabel("Password").fill(PASSWORD);
+      await loginForm.getByRole("button", { name: "Log in" }).click();
+      await loginForm.getByRole("alert").getByText(`The API at ${apiOrigin} is not answering.`).waitFor();
+      // Said once, where the user looks: the form's error replaces the page's.
+      expect(await problem.textContent()).toBe("");
+      await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-api-down.png"), fullPage: true });
+    } finally {
+      await context.close();
+    }
   });
 });

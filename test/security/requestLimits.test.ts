@@ -266,6 +266,9 @@ describe("production defaults", () => {
       await expectRefused(app, INTROSPECTION, "GRAPHQL_VALIDATION_FAILED", /introspection/i);
       const landing = await fetch(app.url, { headers: { accept: "text/html" } });
       expect(await landing.text()).not.toMatch(/<html/i);
+      const explorerScript = await fetch(new URL("/explorer/explorer.js", app.url));
+      expect(explorerScript.status).toBe(404);
+      await explorerScript.body?.cancel();
       const typo = await graphql(app.url, "{ mee }");
       expect(typo.status).toBe(400);
       expect(typo.text).not.toMatch(/Did you mean/);

@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { childEnv, run, stop } from "./childProcess";
 
 const VITE = path.join(PROJECT_ROOT, "node_modules", "vite", "bin", "vite.js");
-const BUILD_DIR = path.join(PROJECT_ROOT, "test-output", "web-build");
 
 export interface WebDemo {
   /** The page, e.g. http://127.0.0.1:41234/ */
@@ -18,16 +18,23 @@ export interface WebDemo {
  * forwards /graphql to the API at `apiUrl` (examples/web/vite.config.mts), as in development.
  * `port` is a free one unless given: an API that mails links to the page (APP_URL) must know the
  * page's address before it starts, and the page the API's; `freePort()` breaks the circle.
+ * Each demo has a build of its own: the page is built with the API's origin in it.
  */
 export async function startWebDemo(apiUrl: string, port?: number): Promise<WebDemo> {
-  const build = await run(process.execPath, [VITE, "build", "examples/web", "--outDir", BUILD_DIR, "--emptyOutDir", "--logLevel", "warn"]);
+  port ??= await freePort();
+  const apiOrigin = new URL(apiUrl).origin;
+  const buildDir = path.join(PROJECT_ROOT, "test-output", `web-build-${port}`);
+  const build = await run(
+    process.execPath,
+    [VITE, "build", "examples/web", "--outDir", buildDir, "--emptyOutDir", "--logLevel", "warn"],
+    childEnv({ API_ORIGIN: apiOrigin }),
+  );
   if (build.code !== 0) throw new Error(`vite build failed:\n${build.stdout}${build.stderr}`);
 
-  port ??= await freePort();
   const preview = spawn(
     process.execPath,
-    [VITE, "preview", "examples/web", "--outDir", BUILD_DIR, "--host", "127.0.0.1", "--port", String(port), "--strictPort"],
-    { cwd: PROJECT_ROOT, env: childEnv({ API_ORIGIN: new URL(apiUrl).origin }), stdio: ["ignore", "ignore", "pipe"] },
+    [VITE, "preview", "examples/web", "--outDir", buildDir, "--host", "127.0.0.1", "--port", String(port), "--strictPort"],
+    { cwd: PROJECT_ROOT, env: childEnv({ API_ORIGIN: apiOrigin }), stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
   preview.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
@@ -38,7 +45,13 @@ export async function startWebDemo(apiUrl: string, port?: number): Promise<WebDe
     await stop(preview);
     throw new Error(`vite preview did not serve ${url}: ${(error as Error).message}\n${stderr}`, { cause: error });
   }
-  return { url, stop: () => stop(preview) };
+  return {
+    url,
+    stop: async () => {
+      await stop(preview);
+      fs.rmSync(buildDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A port of 127.0.0.1 that nothing listens on right now. */

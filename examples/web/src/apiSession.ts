@@ -9,6 +9,7 @@ import {
   RefreshTokenDocument,
   RequestPasswordResetDocument,
   ResetPasswordDocument,
+  SignupDocument,
   VerifyEmailDocument,
   type MyInfoFragment,
   type MyPostFragment,
@@ -26,10 +27,30 @@ const API_URL = "/graphql";
  */
 export class ApiSession {
   private accessToken: string | undefined;
-  private refreshing: Promise<void> | undefined;
+  private refreshing: Promise<MyInfoFragment> | undefined;
 
   /** `report` hears every step, for the page's "What happened" list. */
   constructor(private readonly report: (line: string) => void) {}
+
+  /** A new account, signed in at once; the API mails a link that verifies the address. */
+  async signUp(name: string, email: string, password: string): Promise<void> {
+    const { signup } = await graphqlRequest(API_URL, SignupDocument, { input: { name, email, password }, delivery: "COOKIE" });
+    this.begin("signup", signup);
+  }
+
+  /**
+   * On load: the access token died with the last page, but the refresh cookie may still hold a
+   * session. One refresh says which: the user it belongs to, or undefined (log in). A reload is
+   * then not a logout.
+   */
+  async resume(): Promise<MyInfoFragment | undefined> {
+    try {
+      return await this.refresh();
+    } catch (error) {
+      if (error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED") return undefined;
+      throw error;
+    }
+  }
 
   async logIn(email: string, password: string): Promise<void> {
     const { login } = await graphqlRequest(API_URL, LoginDocument, { input: { email, password }, delivery: "COOKIE" });
@@ -111,18 +132,19 @@ export class ApiSession {
    * One refresh at a time. Each refresh spends the cookie's refresh token and sets its successor;
    * two refreshes racing would present the same token twice, which the API treats as theft.
    */
-  private refresh(): Promise<void> {
+  private refresh(): Promise<MyInfoFragment> {
     this.refreshing ??= this.exchangeRefreshCookie().finally(() => {
       this.refreshing = undefined;
     });
     return this.refreshing;
   }
 
-  private async exchangeRefreshCookie(): Promise<void> {
+  private async exchangeRefreshCookie(): Promise<MyInfoFragment> {
     try {
       const { refreshToken } = await graphqlRequest(API_URL, RefreshTokenDocument, { delivery: "COOKIE" });
       this.accessToken = refreshToken.accessToken;
       this.report(`refreshToken: new access token until ${refreshToken.accessTokenExpiresAt}; new refresh cookie`);
+      return refreshToken.user;
     } catch (error) {
       this.accessToken = undefined;
       if (error instanceof GraphQLRequestError) this.report(`refreshToken: refused (${error.reason ?? error.code}): log in again`);

@@ -1,10 +1,11 @@
-// The story of the product in a user's eyes: "See my info" shows the login form until the user
-// has logged in, then the user's own info and posts; logging out brings the login form back.
+// The story of the product in a user's eyes: on load, the session of the refresh cookie goes on
+// (a reload is not a logout), else the login form shows, with a way to sign up; "See my info"
+// shows the user's own info and posts; logging out brings the login form back, "Logged out".
 // "Forgot password?" asks for a reset link by mail; the link (APP_URL/reset-password?token=...)
 // opens this page with a "Choose a new password" form, whose answer is a session, as a login's.
 // Verification and email-change links (APP_URL/verify-email, /confirm-email-change) open it too,
 // with one button that uses the link.
-import { GraphQLRequestError } from "../../client/graphqlRequest";
+import { ApiUnreachableError, GraphQLRequestError } from "../../client/graphqlRequest";
 import type { MyInfoFragment } from "../../generated/graphql";
 import { ApiSession } from "./apiSession";
 
@@ -17,6 +18,10 @@ function element(id: string): HTMLElement {
 const loginSection = element("login");
 const loginForm = element("login-form") as HTMLFormElement;
 const loginProblem = element("login-problem");
+const loginStatus = element("login-status");
+const signupSection = element("signup");
+const signupForm = element("signup-form") as HTMLFormElement;
+const signupProblem = element("signup-problem");
 const requestResetSection = element("request-reset");
 const requestResetForm = element("request-reset-form") as HTMLFormElement;
 const requestResetSent = element("request-reset-sent");
@@ -31,6 +36,7 @@ const mailedLinkProblem = element("mailed-link-problem");
 const infoSection = element("my-info");
 const problem = element("problem");
 const activity = element("activity");
+const activityLog = element("activity-log");
 const draftForm = element("draft-form") as HTMLFormElement;
 const postList = element("my-posts");
 
@@ -38,13 +44,21 @@ function report(line: string): void {
   const item = document.createElement("li");
   item.textContent = line;
   activity.append(item);
+  activityLog.hidden = false;
 }
 
 const session = new ApiSession(report);
 
+type View = "login" | "signup" | "request-reset" | "reset" | "mailed-link" | "info" | "nothing";
+/** Counts the views shown, so that an answer that comes late can tell whether the user moved on. */
+let viewsShown = 0;
+
 /** Shows exactly one of the views, or none. */
-function show(view: "login" | "request-reset" | "reset" | "mailed-link" | "info" | "nothing"): void {
+function show(view: View): void {
+  viewsShown += 1;
   loginSection.hidden = view !== "login";
+  loginStatus.textContent = "";
+  signupSection.hidden = view !== "signup";
   requestResetSection.hidden = view !== "request-reset";
   resetSection.hidden = view !== "reset";
   mailedLinkSection.hidden = view !== "mailed-link";
@@ -53,12 +67,19 @@ function show(view: "login" | "request-reset" | "reset" | "mailed-link" | "info"
 }
 
 /** Shows a form's view and puts the cursor in its first field. */
-function showForm(view: "login" | "request-reset" | "reset", form: HTMLFormElement): void {
+function showForm(view: "login" | "signup" | "request-reset" | "reset", form: HTMLFormElement): void {
   show(view);
   form.querySelector("input")?.focus();
 }
 
+/** Where `npm run web` forwards /graphql (vite.config.mts), for saying which API does not answer. */
+declare const __API_ORIGIN__: string;
+
 function messageOf(error: unknown): string {
+  // A 502 from the page's server, or no answer at all (fetch rejects with a TypeError).
+  if (error instanceof ApiUnreachableError || error instanceof TypeError) {
+    return `The API at ${__API_ORIGIN__} is not answering. Start it with "npm start" in the repository (or set API_ORIGIN for "npm run web" to where it runs), then try again.`;
+  }
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -96,10 +117,26 @@ function textField(fields: FormData, name: string): string {
   return typeof value === "string" ? value : "";
 }
 
+async function signUp(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  const fields = new FormData(signupForm);
+  signupProblem.textContent = "";
+  problem.textContent = "";
+  try {
+    await session.signUp(textField(fields, "name"), textField(fields, "email"), textField(fields, "password"));
+  } catch (error) {
+    signupProblem.textContent = messageOf(error);
+    return;
+  }
+  signupForm.reset();
+  await seeMyInfo();
+}
+
 async function logIn(event: SubmitEvent): Promise<void> {
   event.preventDefault();
   const fields = new FormData(loginForm);
   loginProblem.textContent = "";
+  problem.textContent = "";
   try {
     await session.logIn(textField(fields, "email"), textField(fields, "password"));
   } catch (error) {
@@ -189,10 +226,31 @@ async function resetPassword(event: SubmitEvent, token: string): Promise<void> {
 async function logOut(): Promise<void> {
   try {
     await session.logOut();
-    show("nothing");
+    showForm("login", loginForm);
+    loginStatus.textContent = "Logged out.";
   } catch (error) {
     // The page has forgotten the token either way; say why the server did not confirm.
-    show("nothing");
+    showForm("login", loginForm);
+    showProblem(error);
+  }
+}
+
+/** On load: the cookie's session goes on, or the login form shows; unless the user moved on meanwhile. */
+async function resumeSession(): Promise<void> {
+  const viewsBefore = viewsShown;
+  try {
+    const user = await session.resume();
+    if (viewsShown !== viewsBefore) return;
+    if (user) {
+      report(`on load: your session goes on, ${user.name} <${user.email}>`);
+      showInfo(user);
+    } else {
+      report("on load: no session to resume: showing the login form");
+      showForm("login", loginForm);
+    }
+  } catch (error) {
+    if (viewsShown !== viewsBefore) return;
+    showForm("login", loginForm);
     showProblem(error);
   }
 }
@@ -228,8 +286,13 @@ async function writeDraft(event: SubmitEvent): Promise<void> {
   await showMyPosts();
 }
 
+// The explorer is served by the API itself, which this page's server does not forward to whole.
+element("explorer-link").setAttribute("href", `${__API_ORIGIN__}/graphql`);
 element("see-my-info").addEventListener("click", () => void seeMyInfo());
 loginForm.addEventListener("submit", (event) => void logIn(event));
+signupForm.addEventListener("submit", (event) => void signUp(event));
+element("show-signup").addEventListener("click", () => showForm("signup", signupForm));
+element("back-to-login-from-signup").addEventListener("click", () => showForm("login", loginForm));
 element("forgot-password").addEventListener("click", forgotPassword);
 requestResetForm.addEventListener("submit", (event) => void requestPasswordReset(event));
 element("back-to-login").addEventListener("click", () => showForm("login", loginForm));
@@ -254,4 +317,6 @@ if (link?.page === "reset-password") {
     await session.confirmEmailChange(link.token);
     return "Your account now uses this address. Every session has ended: log in with it.";
   });
+} else {
+  void resumeSession();
 }
