@@ -43,17 +43,33 @@ export class AccountMessages {
 
   /** To the old address: the change needs the new one's link, so this one only warns. */
   emailChangeRequested(to: Recipient, newEmail: string): MailMessage {
-    const text = [
-      `Hello ${to.name},`,
+    return notice(to, "Your email address is about to change", [
       `Someone who knows your password asked to change the email address of your account to ${newEmail}. It changes only when the link mailed to that address is opened.`,
       "If this was not you, change your password now: whoever asked knows it.",
-    ];
-    return {
-      to: to.email,
-      subject: "Your email address is about to change",
-      text: text.join("\n\n") + "\n",
-      html: text.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join("\n"),
-    };
+    ]);
+  }
+
+  secondFactorAdded(to: Recipient): MailMessage {
+    return notice(to, "Two-step sign-in is on", [
+      "An authenticator app was just set up for your account: from now on, signing in takes your password and a code from the app.",
+      "If this was not you, someone has your password and a signed-in session: reset your password and tell an admin.",
+    ]);
+  }
+
+  secondFactorRemoved(to: Recipient, byAdmin: boolean): MailMessage {
+    return notice(to, "Two-step sign-in is off", [
+      byAdmin
+        ? "An admin removed the authenticator app and the recovery codes of your account, and every session of it has ended. Signing in now takes your password only."
+        : "The authenticator app and the recovery codes of your account were just removed. Signing in now takes your password only.",
+      "If you did not ask for this, reset your password, set up two-step sign-in again, and tell an admin.",
+    ]);
+  }
+
+  recoveryCodesLow(to: Recipient, left: number): MailMessage {
+    return notice(to, "Your recovery codes are running out", [
+      `A recovery code was just used to sign in to your account. ${left === 0 ? "None is left" : `${left} ${left === 1 ? "is" : "are"} left`}: make new ones in your account settings while you still can sign in.`,
+      "If this was not you, someone has your password and a recovery code: reset your password and tell an admin.",
+    ]);
   }
 
   private withLink(
@@ -77,6 +93,17 @@ export class AccountMessages {
       ].join("\n"),
     };
   }
+}
+
+/** A message that only tells the user something, in plain text and HTML. */
+function notice(to: Recipient, subject: string, paragraphs: string[]): MailMessage {
+  const text = [`Hello ${to.name},`, ...paragraphs];
+  return {
+    to: to.email,
+    subject,
+    text: text.join("\n\n") + "\n",
+    html: text.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join("\n"),
+  };
 }
 
 /** "1 hour", "24 hours", "30 minutes": how long a link works, in the words of the message. */

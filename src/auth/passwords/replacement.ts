@@ -1,4 +1,5 @@
 import type { Prisma, User } from "../../generated/prisma/client";
+import { awaitsSecondFactor } from "../sessions/assurance";
 import { sessionEnded, type NewSession } from "../sessions/lifecycle";
 import type { ClientInfo } from "../types";
 import type { EmailTokens } from "../tokens/emailTokens";
@@ -11,6 +12,8 @@ export interface PasswordReplacement {
   reason: "PASSWORD_CHANGED" | "PASSWORD_RESET";
   /** The session the caller continues in. */
   session: NewSession;
+  /** The account has a second factor: a new session at level 1 awaits it, and its address is not remembered yet. */
+  hasSecondFactor: boolean;
   client: ClientInfo;
   now: number;
   /** Other columns of the user to set in the same update. */
@@ -23,18 +26,21 @@ export interface PasswordReplacement {
  * ends, since whoever knew the old password may hold one, through the update the database
  * publishes to every process's auth cache; access tokens of the old version fail; reset links
  * still pending become void, so that none can undo the change; the caller continues in a new
- * session from an address the account now knows.
+ * session from an address the account now knows (once the session has its second factor, if the
+ * account has one: a password reset leaves the factor on, and the new session at level 1).
  */
 export async function replacePassword(
   tx: Prisma.TransactionClient,
   deps: { tokens: EmailTokens; knownAddresses: KnownLoginAddresses },
   replacement: PasswordReplacement,
 ): Promise<{ user: User; sessionId: string }> {
-  const { userId, passwordHash, reason, session, client, now, alsoSet } = replacement;
+  const { userId, passwordHash, reason, session, hasSecondFactor, client, now, alsoSet } = replacement;
   const user = await tx.user.update({ where: { id: userId }, data: { ...alsoSet, passwordHash, tokenVersion: { increment: 1 } } });
   await tx.session.updateMany({ where: { userId, revokedAt: null }, data: sessionEnded(reason, now) });
   const { id: sessionId } = await tx.session.create({ data: { ...session.data, userId }, select: { id: true } });
-  for (const write of deps.knownAddresses.remember(tx, userId, client.ip)) await write;
+  if (!awaitsSecondFactor(session.assurance, hasSecondFactor)) {
+    for (const write of deps.knownAddresses.remember(tx, userId, client.ip)) await write;
+  }
   await deps.tokens.voidOthers(tx, userId, ["RESET_PASSWORD"]);
   return { user, sessionId };
 }

@@ -3,6 +3,7 @@ import { accountMutations, accountQueries } from "./account";
 import { accountEmailMutations, User } from "./accountEmails";
 import { Post, postMutations, postQueries } from "./posts";
 import { DateTime } from "./scalars";
+import { secondFactorMutations, UserSecondFactors } from "./secondFactors";
 import { Session, sessionMutations, sessionQueries } from "./sessions";
 import { userMutations, userQueries } from "./users";
 
@@ -10,7 +11,14 @@ export const resolvers: Resolvers = {
   DateTime,
   Session,
   Post,
-  User,
+  User: { ...User, ...UserSecondFactors },
   Query: { ...accountQueries, ...sessionQueries, ...postQueries, ...userQueries },
-  Mutation: { ...accountMutations, ...accountEmailMutations, ...sessionMutations, ...postMutations, ...userMutations },
+  Mutation: {
+    ...accountMutations,
+    ...accountEmailMutations,
+    ...sessionMutations,
+    ...postMutations,
+    ...userMutations,
+    ...secondFactorMutations,
+  },
 };
