@@ -8,7 +8,7 @@ import {
   StartTotpEnrollmentDocument,
   VerifySecondFactorDocument,
 } from "../support/generated/graphql";
-import { graphql, LOGOUT, ME, PASSWORD, signUp } from "../support/graphqlClient";
+import { graphql, logIn, LOGOUT, ME, PASSWORD, signUp } from "../support/graphqlClient";
 import { codeAt, enrollTotp, verifyWithCode } from "../support/secondFactor";
 import { useTestServer } from "../support/testServer";
 
@@ -64,6 +64,18 @@ describe("TOTP enrolment", () => {
     expect(rows).not.toContain(secret);
     for (const code of recoveryCodes) expect(rows.toLowerCase()).not.toContain(code.replaceAll("-", "").toLowerCase());
     expect(await app.prisma.pendingTotpEnrollment.count({ where: { userId: account.user.id } })).toBe(0);
+  });
+
+  test("turning TOTP on asks the account's other sessions for the factor from their next request (every process hears of it)", async () => {
+    const account = await signUp(app.url);
+    const laptop = await logIn(app.url, account.user.email);
+    // Read once, so that this process holds the session and the user in its auth cache.
+    expect((await graphql(app.url, ME, undefined, { token: laptop.accessToken })).errors).toBeUndefined();
+    await enrollTotp(app.url, account.accessToken, now());
+    const refused = await graphql(app.url, ME, undefined, { token: laptop.accessToken });
+    expect(refused.errors![0]!.extensions).toEqual({ code: "FORBIDDEN", reason: "SECOND_FACTOR_REQUIRED" });
+    // The enrolling session proved the app with its code.
+    expect((await graphql(app.url, ME, undefined, { token: account.accessToken })).errors).toBeUndefined();
   });
 
   test("confirming without a started enrolment, or with something that is not a code, says so", async () => {

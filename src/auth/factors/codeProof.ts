@@ -70,13 +70,18 @@ export class SecondFactorProof {
     const outcome = await prisma.$transaction(async (tx) => {
       await lockUser(tx, user.id);
       const provenBy = await this.spend(tx, user.id, offered);
-      return provenBy && { provenBy, result: await then(tx, provenBy) };
+      if (!provenBy) return undefined;
+      const result = await then(tx, provenBy);
+      // What a spent recovery code left, once `then` has done its part (new codes, or no factor at all).
+      const codesLeft =
+        provenBy === "recoveryCode" && (await tx.secondFactor.count({ where: { userId: user.id } })) > 0
+          ? await tx.recoveryCode.count({ where: { userId: user.id, usedAt: null } })
+          : undefined;
+      return { result, codesLeft };
     });
     if (!outcome) throw wrongCode();
     await loginRateLimiter.giveBack(attempt);
-    if (outcome.provenBy === "recoveryCode") {
-      notices.recoveryCodeUsed(user, await prisma.recoveryCode.count({ where: { userId: user.id, usedAt: null } }));
-    }
+    if (outcome.codesLeft !== undefined) notices.recoveryCodeUsed(user, outcome.codesLeft);
     return outcome.result;
   }
 
