@@ -1,6 +1,8 @@
-// `npm run example -- [--url URL] [--email E] [--password P] [--name N]`: tells the story of the
-// product against a running API (by default the one `npm start` serves) and exits 0 when every
-// answer was the one the story expects.
+// `npm run example -- [--url URL] [--email E] [--password P] [--name N] [--totp-secret S]`: tells
+// the story of the product against a running API (by default the one `npm start` serves) and
+// exits 0 when every answer was the one the story expects. An account with two-step sign-in
+// needs `--totp-secret`, the base32 secret of its authenticator app: the example computes the
+// app's code from it.
 // `npm run example -- --reset EMAIL --new-password P`: "Forgot password?" instead: asks for a reset
 // link, reads the link from the mail as the user pastes it, sets the new password and shows `me`.
 // `--link LINK` in place of `--reset EMAIL` uses a link asked for earlier (a new request would void it).
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     email: { type: "string", default: "ada@example.com" },
     password: { type: "string", default: "correct horse battery" },
     name: { type: "string", default: "Ada" },
+    "totp-secret": { type: "string" },
     reset: { type: "string" },
     link: { type: "string" },
     "new-password": { type: "string" },
@@ -35,7 +38,8 @@ chosenStory().then(
 async function chosenStory(): Promise<string> {
   const print = (line: string) => console.log(line);
   if (values.reset === undefined && values.link === undefined) {
-    await walkTheStory(values.url, { email: values.email, password: values.password, name: values.name }, print);
+    const account = { email: values.email, password: values.password, name: values.name, totpSecret: values["totp-secret"] };
+    await walkTheStory(values.url, account, print);
     return "The story went as expected.";
   }
   const newPassword = values["new-password"];

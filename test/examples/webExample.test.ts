@@ -6,6 +6,7 @@ import { launchChromium } from "../support/browser";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { RequestEmailChangeDocument } from "../support/generated/graphql";
 import { graphql, LOGIN, ME, PASSWORD, signUp, uniqueEmail } from "../support/graphqlClient";
+import { codeAt } from "../support/secondFactor";
 import { mailedLink, startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { startTestServer } from "../support/testServer";
 import { freePort, startWebDemo, type WebDemo } from "../support/webDemo";
@@ -66,6 +67,8 @@ describe("the See my info page (examples/web) in Chromium", () => {
   const mailedLinkView = () => page.getByRole("region", { name: "Mailed link" });
   const newPassword = () => page.getByRole("region", { name: "Choose a new password" });
   const activity = () => page.getByRole("list", { name: "What happened" });
+  const twoStep = () => myInfo().getByRole("region", { name: "Two-step sign-in" });
+  const secondStep = () => page.getByRole("region", { name: "Two-step sign-in code" });
 
   async function seeMyInfo() {
     await page.getByRole("button", { name: "See my info" }).click();
@@ -273,5 +276,68 @@ describe("the See my info page (examples/web) in Chromium", () => {
     await seeMyInfo();
     await logIn(newEmail, PASSWORD);
     await myInfo().getByText(newEmail).waitFor();
+  });
+
+  test("two-step sign-in: set up from the QR code, recovery codes shown once; the next login asks for the app's code", async () => {
+    const { user } = await signUp(api.url, { name: "Margaret Hamilton" });
+    await seeMyInfo();
+    await logIn(user.email, PASSWORD);
+    await twoStep().getByText("Off: signing in takes your password only.").waitFor();
+
+    await twoStep().getByRole("button", { name: "Set up two-step sign-in" }).click();
+    const qr = twoStep().getByRole("img", { name: "QR code for your authenticator app" });
+    await qr.waitFor();
+    await page.waitForFunction('document.getElementById("two-step-qr").complete');
+    // The screenshot of the QR code shows one: dark modules and light ones, in about equal parts.
+    const shot = await qr.screenshot({ path: path.join(SCREENSHOTS, "web-example-totp-qr-code.png") });
+    const shades = await page.evaluate<{ dark: number; width: number }>(`(async () => {
+      const image = new Image();
+      image.src = "data:image/png;base64,${shot.toString("base64")}";
+      await image.decode();
+      const draw = new OffscreenCanvas(image.width, image.height).getContext("2d");
+      draw.drawImage(image, 0, 0);
+      const { data } = draw.getImageData(0, 0, image.width, image.height);
+      let dark = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 384) dark++;
+      return { dark: dark / (data.length / 4), width: image.width };
+    })()`);
+    expect(shades.width).toBeGreaterThanOrEqual(150);
+    expect(shades.dark).toBeGreaterThan(0.25);
+    expect(shades.dark).toBeLessThan(0.75);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-two-step-setup.png"), fullPage: true });
+
+    // The test is the authenticator app: it reads the secret the page shows and computes the code.
+    const secret = (await twoStep().locator("#two-step-secret").textContent())!;
+    const form = twoStep();
+    await form.getByLabel("Code from the app").fill("000000");
+    await form.getByRole("button", { name: "Turn on" }).click();
+    await form.getByRole("alert").getByText("This code is wrong").waitFor();
+    await form.getByLabel("Code from the app").fill(codeAt(secret, Date.now() + apiClockAhead));
+    await form.getByRole("button", { name: "Turn on" }).click();
+    const codes = twoStep().getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
+    await codes.first().waitFor();
+    expect(await codes.count()).toBe(10);
+    await twoStep().getByText("On: signing in takes your password and a code.").waitFor();
+    expect(await api.prisma.secondFactor.count({ where: { userId: user.id } })).toBe(1);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-recovery-codes.png"), fullPage: true });
+
+    await myInfo().getByRole("button", { name: "Log out" }).click();
+    await myInfo().waitFor({ state: "hidden" });
+    await seeMyInfo();
+    await logIn(user.email, PASSWORD);
+    await secondStep().waitFor();
+    expect(await myInfo().isHidden()).toBe(true);
+    // The next 30-second step: a new code (the one that turned it on is spent).
+    apiClockAhead = 30_000;
+    await secondStep()
+      .getByLabel("Code")
+      .fill(codeAt(secret, Date.now() + apiClockAhead));
+    await secondStep().getByRole("button", { name: "Verify" }).click();
+    await myInfo().waitFor();
+    expect(await myInfo().textContent()).toContain("Margaret Hamilton");
+    await twoStep().getByText("On: signing in takes your password and a code.").waitFor();
+    expect(operations.slice(-4)).toEqual(["Me", "Login", "VerifySecondFactor", "Me"]);
+    // The level-2 session's refresh token went back into the HttpOnly cookie.
+    expect(await context.cookies()).toContainEqual(expect.objectContaining({ httpOnly: true, path: "/graphql" }));
   });
 });
