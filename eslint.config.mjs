@@ -91,6 +91,11 @@ export default defineConfig(
   // Config files in plain JavaScript: no types to check. jest.config.js is CommonJS ("type": "commonjs").
   { files: ["**/*.js", "**/*.mjs"], extends: [tseslint.configs.disableTypeChecked] },
   { files: ["**/*.js"], languageOptions: { sourceType: "commonjs" } },
+  // Scripts in plain JavaScript run on Node.js (scripts/build.mjs runs before anything is compiled).
+  {
+    files: ["scripts/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", setInterval: "readonly", clearInterval: "readonly" } },
+  },
   {
     files: ["test/**"],
     rules: {

@@ -9,6 +9,7 @@ import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
 import { closeGracefully } from "./http/gracefulClose";
 import { createHttpServer } from "./http/httpServer";
+import { ensurePortFree, portRefusal } from "./http/portCheck";
 import { GRAPHQL_PATH } from "./http/paths";
 import { Readiness } from "./http/readiness";
 import type { Logger } from "./logger";
@@ -22,6 +23,11 @@ export interface RunningApp {
   port: number;
   databaseUrl: string;
   prisma: PrismaClient;
+  /**
+   * Resolves once every mail asked for so far has been sent or has failed. Mail goes out after
+   * the answer; this is how a caller (a test) knows that one did not, without sleeping.
+   */
+  mailIdle(): Promise<void>;
   /**
    * Graceful shutdown: report unready, stop accepting, let in-flight requests finish (at most
    * SHUTDOWN_TIMEOUT), let the mail they asked for go out, then close the change listener, the
@@ -39,6 +45,7 @@ export interface AppOptions {
 
 /** Config -> database -> services -> HTTP server, listening. `stop()` undoes it in reverse. */
 export async function startApp(config: Config, { logger, now = Date.now }: AppOptions): Promise<RunningApp> {
+  await ensurePortFree(config.http.port, config.http.host);
   const database = await prepareDatabase(config.database, config.jwt.secret, logger);
   // What is open so far, each pushed as it opens. stop() closes them all, and so does a start
   // that fails half-way, last opened first: nothing is closed while something opened after it
@@ -88,7 +95,8 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
     );
     const server = createHttpServer({ config: config.http, apollo, services, signingKeys, logger, readiness, now });
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      // Taken since the check above: said the same way.
+      server.once("error", (error) => reject(portRefusal(error, config.http.port) ?? error));
       server.listen(config.http.port, config.http.host, resolve);
     });
     const { port } = server.address() as AddressInfo;
@@ -98,6 +106,7 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
       port,
       databaseUrl: database.url,
       prisma,
+      mailIdle: () => mailer.idle(),
       async stop() {
         readiness.startDraining();
         const drained = await closeGracefully(server, config.shutdownTimeoutSeconds * 1000);

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
 import type { Config } from "./config";
+import { ensurePortFree } from "./http/portCheck";
 import type { Logger } from "./logger";
 import { prepareDatabase, type PreparedDatabase } from "./prepareDatabase";
 import { exitGracefullyOnSignals } from "./shutdownSignals";
@@ -37,8 +38,9 @@ export async function runClusterPrimary(config: Config, logger: Logger): Promise
     await embedded?.stop();
     if (embedded) logger.info("embedded PostgreSQL stopped");
   });
-  // Once, before any worker starts: N workers must not race to start PostgreSQL, migrate or make the secret.
-  prepared = prepareDatabase(config.database, config.jwt.secret, logger);
+  // Once, before any worker starts: N workers must not race to start PostgreSQL, migrate or make the
+  // secret. The port is checked first, as in a single process (src/app.ts).
+  prepared = ensurePortFree(config.http.port, config.http.host).then(() => prepareDatabase(config.database, config.jwt.secret, logger));
   const database = await prepared;
   if (stopping()) return;
 

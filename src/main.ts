@@ -4,6 +4,7 @@ import { runClusterPrimary, type WorkerReady } from "./clusterPrimary";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger } from "./logger";
 import { exitGracefullyOnSignals } from "./shutdownSignals";
+import { StartupError } from "./startupError";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -32,7 +33,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Configuration errors already say what to set; anything else gets its stack for the operator.
-  console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+  // Configuration and start-up errors already say what to set or check, in one line; anything
+  // else gets its stack for the operator.
+  if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
+  else if (error instanceof StartupError) console.error(error.message);
+  else console.error(error);
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import { superviseEmbeddedPostgres, type SupervisedPostgres } from "./db/embedde
 import { applyMigrations } from "./db/migrations";
 import type { Logger } from "./logger";
 import { readOrCreateSecretFile } from "./secretFile";
+import { startupStep } from "./startupSteps";
 
 export interface PreparedDatabase {
   url: string;
@@ -33,11 +34,13 @@ export async function prepareDatabase(database: DatabaseConfig, jwtSecret: strin
 
 /** The database alone, migrated: what the server needs first, and all that a command like `npm run user:promote` needs. */
 export async function openDatabase(database: DatabaseConfig, logger: Logger): Promise<Omit<PreparedDatabase, "jwtSecret">> {
-  const embedded = database.url ? undefined : await superviseEmbeddedPostgres(database.dataDir, logger);
+  const embedded = database.url
+    ? undefined
+    : await startupStep(logger, "starting embedded PostgreSQL", () => superviseEmbeddedPostgres(database.dataDir, logger));
   if (embedded) logger.info({ dataDir: database.dataDir }, "embedded PostgreSQL started");
   const url = database.url ?? embedded!.url;
   try {
-    if (database.migrateOnStart) await applyMigrations(url);
+    if (database.migrateOnStart) await applyMigrations(url, { logger, connectTimeoutSeconds: database.connectTimeoutSeconds });
     return { url, embedded };
   } catch (error) {
     await embedded?.stop();

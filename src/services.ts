@@ -118,7 +118,6 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
       signupRateLimiter,
       knownAddresses,
       verification,
-      tokens,
       requireVerifiedEmail: accountEmails.requireVerifiedEmail,
       refreshTokenTtlSeconds,
       maxSessionsPerUser,

@@ -61,7 +61,7 @@ export class Readiness {
 
   private async checkDatabase(): Promise<[writable: boolean, pending: string[]]> {
     const writable = await isWritable(this.prisma);
-    return [writable, await pendingMigrations(this.prisma, this.committedMigrations)];
+    return [writable, await pendingMigrations((sql) => this.prisma.$queryRawUnsafe(sql), this.committedMigrations)];
   }
 }
 

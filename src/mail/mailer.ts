@@ -4,6 +4,7 @@ import path from "node:path";
 import nodemailer, { type Transporter } from "nodemailer";
 import type { MailConfig } from "../config";
 import type { Logger } from "../logger";
+import { isMailbox } from "./mailbox";
 
 /** One message, in plain text and HTML. */
 export interface MailMessage {
@@ -13,6 +14,19 @@ export interface MailMessage {
   html: string;
   /** The link the message carries, if any: logged when messages go to files, for a developer to open. */
   link?: string;
+}
+
+/**
+ * A message whose recipient is not one mailbox of the accepted grammar (an address stored before
+ * the rule, such as "a,b@example.com"): it is not sent. The address stays out of the error, and so
+ * out of the logs.
+ */
+export class RecipientError extends Error {
+  override name = "RecipientError";
+  readonly code = "RECIPIENT_NOT_A_MAILBOX";
+  constructor() {
+    super('The recipient is not a single mailbox (docs/security.md, "Email addresses"): the message was not sent.');
+  }
 }
 
 /** Produces the message to send, or undefined for none; may read and write the database first. */
@@ -81,8 +95,20 @@ export class Mailer {
   }
 
   private async deliver(message: MailMessage): Promise<void> {
-    const { link, ...content } = message;
-    const info = (await this.transport.sendMail({ from: this.from, ...content })) as { message?: Buffer; messageId?: string };
+    const { link, to, ...content } = message;
+    if (!isMailbox(to)) throw new RecipientError();
+    // One mailbox, given as an address object and as the envelope's only recipient: nodemailer
+    // then parses nothing, so no text of the address can become a second recipient.
+    const recipient = { name: "", address: to };
+    const info = (await this.transport.sendMail({
+      from: this.from,
+      to: recipient,
+      envelope: { from: this.from, to: [recipient] },
+      ...content,
+    })) as {
+      message?: Buffer;
+      messageId?: string;
+    };
     if (this.fileDir === undefined) {
       // The link carries a secret token: it stays out of the logs of a real mail setup.
       this.logger.info({ messageId: info.messageId, subject: message.subject }, "mail sent");

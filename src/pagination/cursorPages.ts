@@ -72,8 +72,16 @@ function encodeCursor(position: Position): string {
   return Buffer.from(`${position.at.getTime()}:${position.id}`).toString("base64url");
 }
 
+/**
+ * The last millisecond of year 9999: the latest time Prisma writes as an ISO string PostgreSQL
+ * reads (a later one needs a six-digit year, which fails the query). A cursor holds no earlier
+ * time than 1970, since it has no sign.
+ */
+const LATEST_CURSOR_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 function decodeCursor(cursor: string): Position {
   const match = /^(\d{1,15}):(.+)$/.exec(cursor.length <= 100 ? Buffer.from(cursor, "base64url").toString("utf8") : "");
-  if (!match || !isUuid(match[2]!)) throw new InputError("after", "This is not a cursor from this list.");
-  return { at: new Date(Number(match[1])), id: match[2]! };
+  const at = Number(match?.[1]);
+  if (!match || !isUuid(match[2]!) || !(at <= LATEST_CURSOR_TIME)) throw new InputError("after", "This is not a cursor from this list.");
+  return { at: new Date(at), id: match[2]! };
 }

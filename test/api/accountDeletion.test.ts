@@ -238,15 +238,12 @@ describe("deleteAccount", () => {
 
   /** Returns once some other connection waits for a lock that `holder` holds. */
   async function waitUntilBlockedBy(holder: pg.Client): Promise<void> {
-    const deadline = Date.now() + 10_000;
     const { pid } = (await holder.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!;
-    for (;;) {
+    await waitUntil(async () => {
       const [{ waiting }] = await app.prisma.$queryRaw<[{ waiting: bigint }]>`
         SELECT count(*) AS waiting FROM pg_stat_activity WHERE ${pid}::int = ANY(pg_blocking_pids("pid"))`;
-      if (waiting > 0n) return;
-      if (Date.now() > deadline) throw new Error("nothing waited for the refresh's lock");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+      return waiting > 0n;
+    }, "something waits for the lock");
   }
 
   // The request is authenticated before the password is checked; what ends the session meanwhile

@@ -42,13 +42,46 @@ describe("signup", () => {
     // Invisible characters would make a second account that looks like the first.
     ["email", { email: `ada\u200b${uniqueEmail()}` }],
     ["email", { email: `ada\u202e${uniqueEmail()}` }],
-  ])("bad %s is refused with BAD_USER_INPUT naming the field, and nothing is written", async (field, override) => {
+    // What a mail library reads as a list, a display name, a comment or a group: a second recipient.
+    ["email", { email: "a,b@example.com" }],
+    ["email", { email: "a<b>@example.com" }],
+    ["email", { email: '"a"@example.com' }],
+    ["email", { email: "a(b)@example.com" }],
+    ["email", { email: "a:b@example.com" }],
+    ["email", { email: "a;b@example.com" }],
+    ["email", { email: "a@b@example.com" }],
+    // Not a dot-atom, not a domain of labels, or over RFC 5321's lengths.
+    ["email", { email: ".ada@example.com" }],
+    ["email", { email: "ada..lovelace@example.com" }],
+    ["email", { email: "ada@[192.0.2.1]" }],
+    ["email", { email: "ada@192.0.2.1" }],
+    ["email", { email: "ada@-example.com" }],
+    ["email", { email: "ada@example..com" }],
+    ["email", { email: "ada@exa_mple.com" }],
+    ["email", { email: `${"a".repeat(65)}@example.com` }],
+    ["email", { email: `ada@${"b".repeat(64)}.example` }],
+    ["email", { email: `ada@${"label.".repeat(50)}example` }],
+  ])("bad %s %j is refused with BAD_USER_INPUT naming the field, and nothing is written", async (field, override) => {
     const input = { email: uniqueEmail("invalid"), password: PASSWORD, name: "Valid Name", ...override };
     const response = await graphql(app.url, SIGNUP, { input });
     expect(response.data).toBeNull();
     expect(response.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
     // Well-formed, or Prisma itself would refuse to send it.
     expect(await app.prisma.user.count({ where: { email: input.email.toWellFormed().trim().toLowerCase() } })).toBe(0);
+  });
+
+  test.each([
+    ["RFC 5322 atext in the local part", (id: string) => `o'brien+tag!#$%&*/=?^_\`{|}~-${id}@example.com`],
+    ["dots between atoms, subdomains", (id: string) => `ada.king.${id}@mail.example.co.uk`],
+    ["a non-ASCII local part", (id: string) => `ünïcødé-${id}@example.com`],
+    ["an internationalised domain", (id: string) => `ada-${id}@bücher.example`],
+    ["the same domain in Punycode", (id: string) => `ada-${id}@xn--bcher-kva.example`],
+    ["a 64-octet local part", (id: string) => `${id}${"a".repeat(64 - id.length)}@example.com`],
+  ])("a mailbox of the grammar is accepted: %s", async (_name, address) => {
+    const email = address(crypto.randomUUID().slice(0, 8));
+    const response = await graphql(app.url, SIGNUP, { input: { email, password: PASSWORD, name: "Valid" } });
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.signup.user.email).toBe(email);
   });
 
   /** A fresh local part of plain letters, so that `fullwidth` below covers every character. */

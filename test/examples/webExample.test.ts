@@ -9,6 +9,7 @@ import { graphql, LOGIN, ME, PASSWORD, signUp, uniqueEmail } from "../support/gr
 import { codeAt } from "../support/secondFactor";
 import { mailedLink, startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { startTestServer } from "../support/testServer";
+import { EVENT_DEADLINE_MS } from "../support/timeouts";
 import { freePort, startWebDemo, type WebDemo } from "../support/webDemo";
 
 const SCREENSHOTS = path.join(PROJECT_ROOT, "test-output");
@@ -51,8 +52,8 @@ describe("the See my info page (examples/web) in Chromium", () => {
     operations = [];
     context = await browser.newContext();
     page = await context.newPage();
-    // Every step answers within milliseconds; a missing element should fail fast, not at 30 s.
-    page.setDefaultTimeout(10_000);
+    // Every step answers within milliseconds on a quiet machine; the deadline is for a busy one.
+    page.setDefaultTimeout(EVENT_DEADLINE_MS);
     page.on("request", (request) => {
       const name = /^\s*(?:query|mutation)\s+(\w+)/.exec((request.postDataJSON() as { query?: string } | null)?.query ?? "")?.[1];
       if (name) operations.push(name);

@@ -1,27 +1,19 @@
 import pg from "pg";
-import type { RunningApp } from "../../src/app";
 import { graphql, PASSWORD, SIGNUP, uniqueEmail } from "../support/graphqlClient";
 import { createIsolatedDatabase } from "../support/isolatedDatabase";
+import { probe, probeOnceItMatches } from "../support/readiness";
 import { startTestServer, useTestServer } from "../support/testServer";
 
 describe("health and readiness probes", () => {
   const app = useTestServer();
 
-  const probe = async (server: Pick<RunningApp, "url">, path: string) => {
-    const response = await fetch(new URL(path, server.url));
-    return {
-      status: response.status,
-      type: response.headers.get("content-type"),
-      body: (await response.json()) as Record<string, unknown>,
-    };
-  };
-
   test("GET /healthz: the process is alive", async () => {
-    expect(await probe(app, "/healthz")).toEqual({ status: 200, type: "application/json; charset=utf-8", body: { status: "ok" } });
+    expect(await probe(app.url, "/healthz")).toEqual({ status: 200, type: "application/json; charset=utf-8", body: { status: "ok" } });
   });
 
   test("GET /readyz: 200 when the database answers and every migration is applied", async () => {
-    expect(await probe(app, "/readyz")).toMatchObject({ status: 200, body: { status: "ready", authCache: "on" } });
+    const ready = { status: 200, body: { status: "ready", authCache: "on" } };
+    expect(await probeOnceItMatches(app.url, "/readyz", ready)).toMatchObject(ready);
   });
 
   test("GET /readyz: 503 with the pending migrations when the database lacks them", async () => {
@@ -33,10 +25,10 @@ describe("health and readiness probes", () => {
     url.pathname = `/${name}`;
     const unmigrated = await startTestServer({ DATABASE_URL: url.toString() });
     try {
-      const { status, body } = await probe(unmigrated, "/readyz");
-      expect(status).toBe(503);
-      expect(body).toMatchObject({ status: "not ready", reason: "migrations pending" });
-      expect(body.pendingMigrations).toEqual(
+      const pending = { status: 503, body: { status: "not ready", reason: "migrations pending" } };
+      const answer = await probeOnceItMatches(unmigrated.url, "/readyz", pending);
+      expect(answer).toMatchObject(pending);
+      expect(answer.body.pendingMigrations).toEqual(
         expect.arrayContaining([expect.stringMatching(/_init$/), expect.stringMatching(/_auth_change_notifications$/)]),
       );
     } finally {
@@ -55,10 +47,11 @@ describe("health and readiness probes", () => {
     await admin.end();
     const readOnly = await startTestServer({ DATABASE_URL: database.url });
     try {
-      expect(await probe(readOnly, "/readyz")).toMatchObject({ status: 503, body: { status: "not ready", reason: "database read-only" } });
+      const readOnlyAnswer = { status: 503, body: { status: "not ready", reason: "database read-only" } };
+      expect(await probeOnceItMatches(readOnly.url, "/readyz", readOnlyAnswer)).toMatchObject(readOnlyAnswer);
       const signup = await graphql(readOnly.url, SIGNUP, { input: { email: uniqueEmail(), password: PASSWORD, name: "Read Only" } });
       expect(signup.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: "SERVICE_UNAVAILABLE" }) })]);
-      expect((await probe(readOnly, "/healthz")).status).toBe(200);
+      expect((await probe(readOnly.url, "/healthz")).status).toBe(200);
     } finally {
       await readOnly.stop();
       await database.drop();
@@ -70,11 +63,11 @@ describe("health and readiness probes", () => {
     url.port = "1"; // nothing listens there
     const cutOff = await startTestServer({ DATABASE_URL: url.toString() });
     try {
-      expect(await probe(cutOff, "/readyz")).toMatchObject({
+      expect(await probe(cutOff.url, "/readyz")).toMatchObject({
         status: 503,
         body: { status: "not ready", reason: "database unreachable", authCache: "off" },
       });
-      expect((await probe(cutOff, "/healthz")).status).toBe(200);
+      expect((await probe(cutOff.url, "/healthz")).status).toBe(200);
     } finally {
       await cutOff.stop();
     }

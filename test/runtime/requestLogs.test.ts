@@ -2,6 +2,7 @@ import type { RunningApp } from "../../src/app";
 import { captureLogs } from "../support/capturedLogs";
 import { startTestServer } from "../support/testServer";
 import { graphql, LOGIN, ME, PASSWORD, SIGNUP, uniqueEmail } from "../support/graphqlClient";
+import { waitUntil } from "../support/waitUntil";
 
 describe("request logs", () => {
   let app: RunningApp;
@@ -16,9 +17,7 @@ describe("request logs", () => {
 
   /** The line is written when the response closes, which can be a moment after the client has it. */
   async function lineFor(requestId: string | null) {
-    for (let attempt = 0; attempt < 50 && requestLine(requestId).length === 0; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitUntil(() => requestLine(requestId).length > 0, `request ${requestId} is logged`);
     const found = requestLine(requestId);
     expect(found).toHaveLength(1);
     return found[0]!;

@@ -17,6 +17,8 @@ import {
   uniqueEmail,
 } from "../support/graphqlClient";
 import { rawRequest } from "../support/rawHttp";
+import { randomSource, type Random } from "../support/seededRandom";
+import { FUZZ_TEST_TIMEOUT_MS } from "../support/timeouts";
 import { startTestServer, TEST_JWT_SECRET, useTestServer } from "../support/testServer";
 import { expectMeRefused, serverClaims } from "../support/tokenAssertions";
 
@@ -32,23 +34,6 @@ const CONCURRENCY = 16;
  * leak of 5 KB per request would pass this bound over the measured 3,000 requests.
  */
 const MAX_HEAP_GROWTH_BYTES = 15 * 1024 * 1024;
-
-/** mulberry32: a tiny seeded PRNG. */
-function randomSource(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (max: number) => Math.floor(next() * max);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
-  return { next, int, pick };
-}
-
-type Random = ReturnType<typeof randomSource>;
 
 const ODD_CHARACTERS = ["\u0000", "\u0007", "\ud800", "\udfff", "é", "😀", "\u202e", "'", '"', "\\", "{", "}", "$", "@", "\n", " "];
 
@@ -259,27 +244,31 @@ function heapAfterGc(gc: () => void): number {
 describe("fuzzing", () => {
   const app = useTestServer();
 
-  test("thousands of random and malformed requests: no 5xx, no internal error, no leak, still serving", async () => {
-    v8.setFlagsFromString("--expose-gc");
-    const gc = vm.runInNewContext("gc") as () => void;
-    const random = randomSource(SEED);
-    const context = { accessToken: (await signUp(app.url)).accessToken };
+  test(
+    "thousands of random and malformed requests: no 5xx, no internal error, no leak, still serving",
+    async () => {
+      v8.setFlagsFromString("--expose-gc");
+      const gc = vm.runInNewContext("gc") as () => void;
+      const random = randomSource(SEED);
+      const context = { accessToken: (await signUp(app.url)).accessToken };
 
-    // Three rounds warm the caches (parsed documents, compiled queries, JIT); two more measure growth.
-    for (let round = 0; round < 3; round++) expect(await fuzz(app, random, context, REQUESTS_PER_ROUND)).toEqual([]);
-    const before = heapAfterGc(gc);
-    for (let round = 0; round < 2; round++) expect(await fuzz(app, random, context, REQUESTS_PER_ROUND)).toEqual([]);
-    const after = heapAfterGc(gc);
-    expect(after - before).toBeLessThan(MAX_HEAP_GROWTH_BYTES);
+      // Three rounds warm the caches (parsed documents, compiled queries, JIT); two more measure growth.
+      for (let round = 0; round < 3; round++) expect(await fuzz(app, random, context, REQUESTS_PER_ROUND)).toEqual([]);
+      const before = heapAfterGc(gc);
+      for (let round = 0; round < 2; round++) expect(await fuzz(app, random, context, REQUESTS_PER_ROUND)).toEqual([]);
+      const after = heapAfterGc(gc);
+      expect(after - before).toBeLessThan(MAX_HEAP_GROWTH_BYTES);
 
-    const { accessToken, user } = await signUp(app.url);
-    const me = await fetch(app.url, {
-      method: "POST",
-      headers: { ...JSON_TYPE, authorization: `Bearer ${accessToken}` },
-      body: JSON.stringify({ query: ME.toString() }),
-    });
-    expect(((await me.json()) as { data: { me: { id: string } } }).data.me.id).toBe(user.id);
-  }, 240_000);
+      const { accessToken, user } = await signUp(app.url);
+      const me = await fetch(app.url, {
+        method: "POST",
+        headers: { ...JSON_TYPE, authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify({ query: ME.toString() }),
+      });
+      expect(((await me.json()) as { data: { me: { id: string } } }).data.me.id).toBe(user.id);
+    },
+    FUZZ_TEST_TIMEOUT_MS,
+  );
 });
 
 // The two kinds of input that once reached a library or the database unchecked and came back as

@@ -27,17 +27,15 @@ describe("a login during a signup flood", () => {
     const signups = Array.from({ length: SIGNUPS }, () => signupFrom(server.url, freshIp()).finally(() => waiting--));
     // Once one signup is back, all of them have reached the server and the others are queued.
     await Promise.race(signups);
-    const started = performance.now();
     const login = await graphql(server.url, LOGIN, { input: { email: user.email, password: PASSWORD } });
-    const loginSeconds = (performance.now() - started) / 1000;
     const stillWaiting = waiting;
     const answers = await Promise.all(signups);
 
     expect(login.data?.login.user.id).toBe(user.id);
-    // Measured on 2 shared cores: in arrival order the login took 4.4-5.0 s and overtook none; checked
-    // first, 0.2-0.3 s with 57 of the 60 signups still waiting.
+    // The order, not a time: in arrival order the login overtook none of the signups; checked first,
+    // 57 of the 60 were still waiting (2 shared cores; it took 0.2-0.3 s instead of 4.4-5.0 s, a
+    // measurement for docs/security.md, not an assertion: a busy machine stretches both).
     expect(stillWaiting).toBeGreaterThan(SIGNUPS / 2);
-    expect(loginSeconds).toBeLessThan(3);
     expect(answers.filter((answer) => answer.data?.signup)).toHaveLength(SIGNUPS);
   });
 });

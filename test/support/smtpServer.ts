@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { EVENT_DEADLINE_MS } from "./timeouts";
 
 /** A message as it arrived: the envelope's recipient and the parsed message. */
 export interface ReceivedMail {
@@ -52,7 +53,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     url: `smtp://127.0.0.1:${port}`,
     received,
     mailTo: (address) => received.filter((entry) => entry.to === address.toLowerCase()).map((entry) => entry.mail),
-    nextMailTo(address, timeoutMs = 10_000) {
+    nextMailTo(address, timeoutMs = EVENT_DEADLINE_MS) {
       return new Promise<ParsedMail>((resolve, reject) => {
         const check = () => {
           const entry = untaken(address);

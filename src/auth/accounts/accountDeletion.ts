@@ -3,7 +3,7 @@ import type { PrismaClient } from "../../generated/prisma/client";
 import type { Caller, ClientInfo } from "../types";
 import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
 import { validateOfferedPassword } from "../passwords/validation";
-import { lockUser } from "../sessions/userLock";
+import { lockUserOfCaller } from "../sessions/userLock";
 
 export interface AccountDeletionDeps {
   prisma: PrismaClient;
@@ -33,16 +33,9 @@ export class AccountDeletion {
     const deleted = await prisma.$transaction(async (tx) => {
       // The user row first, like every transaction that writes a user and its sessions
       // (sessions/userLock.ts), so deletion cannot deadlock with a login, logoutAll or a password
-      // change; whichever comes second waits for the first to commit.
-      const locked = await lockUser(tx, userId);
-      // The request was authenticated before the password check. A change that ended the session
-      // or voided its tokens since (the owner's password change or logoutAll elsewhere, another
-      // deletion) has either committed before the lock was granted, and these reads see it (each
-      // statement reads afresh under READ COMMITTED), or waits for the lock: refused, or too late.
-      const sessionStillLive = await tx.session.count({
-        where: { id: caller.sessionId, userId, revokedAt: null, expiresAt: { gt: new Date(now()) } },
-      });
-      if (locked?.tokenVersion !== caller.user.tokenVersion || sessionStillLive === 0) return false;
+      // change; whichever comes second waits for the first to commit. A deletion whose session
+      // ended or whose token version moved on since the request was authenticated is refused.
+      if (!(await lockUserOfCaller(tx, caller, now()))) return false;
       // Then the refresh tokens, then the sessions: the order in which a refresh locks them
       // (refreshRotation.ts locks the presented token, then writes its session). Left to the
       // cascade from the user row, the sessions would be locked before their tokens, and a

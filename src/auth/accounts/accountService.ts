@@ -2,7 +2,6 @@ import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, Inpu
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
 import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
-import type { EmailTokens } from "../tokens/emailTokens";
 import type { EmailVerification } from "../mailedLinks/emailVerification";
 import { validateNewPassword, validateOfferedPassword } from "../passwords/validation";
 import { validateEmail, validateName } from "../users/validation";
@@ -42,8 +41,6 @@ export interface AccountServiceDeps {
   signupRateLimiter: SignupRateLimiter;
   knownAddresses: KnownLoginAddresses;
   verification: EmailVerification;
-  /** The mailed-link tokens: a password change voids the reset links still pending. */
-  tokens: EmailTokens;
   /** Refuse logins until the account's email is verified (REQUIRE_VERIFIED_EMAIL). */
   requireVerifiedEmail: boolean;
   refreshTokenTtlSeconds: number;
@@ -144,8 +141,8 @@ export class AccountService {
   /**
    * Needs the current password (and, for an account with a second factor, a recent verification:
    * schema.graphql's @recentSecondFactor). Then the new password replaces it as replacePassword
-   * says: every session ends, pending reset links become void, and the caller continues in a new
-   * session that has proven what the caller's had.
+   * says: every session ends, pending links that could undo it become void, and the caller
+   * continues in a new session that has proven what the caller's had.
    */
   async changePassword(caller: Caller, input: ChangePasswordInput, client: ClientInfo): Promise<AuthResult> {
     const { prisma, passwords, now } = this.deps;

@@ -28,7 +28,7 @@ export class AdminFactorRemoval {
     const outcome = await prisma.$transaction(async (tx) => {
       if ((await lockUser(tx, id)) === undefined) return undefined;
       const at = now();
-      const removed = await removeSecondFactors(tx, id, at);
+      const removed = await removeSecondFactors(tx, id, "FACTOR_REMOVED_BY_ADMIN", at);
       if (removed === 0) return { removed, user: await tx.user.findUniqueOrThrow({ where: { id } }) };
       const user = await tx.user.update({ where: { id }, data: { tokenVersion: { increment: 1 } } });
       await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: sessionEnded("SECOND_FACTOR_REMOVED", at) });

@@ -1,6 +1,6 @@
 import type { User } from "../../generated/prisma/client";
 import type { Mailer } from "../../mail/mailer";
-import type { AccountMessages } from "../mailedLinks/accountMessages";
+import { accountAddress, type AccountMessages } from "../mailedLinks/accountMessages";
 import { RECOVERY_CODES_LOW } from "./recoveryCodes";
 
 /**
@@ -15,15 +15,16 @@ export class FactorNotices {
   ) {}
 
   added(user: User): void {
-    this.mailer.sendInBackground(() => Promise.resolve(this.messages.secondFactorAdded(user)));
+    this.mailer.sendInBackground(() => Promise.resolve(this.messages.secondFactorAdded(accountAddress(user))));
   }
 
   removed(user: User, byAdmin: boolean): void {
-    this.mailer.sendInBackground(() => Promise.resolve(this.messages.secondFactorRemoved(user, byAdmin)));
+    this.mailer.sendInBackground(() => Promise.resolve(this.messages.secondFactorRemoved(accountAddress(user), byAdmin)));
   }
 
   /** A recovery code was spent; `left` remain. The user hears of it once few are left. */
   recoveryCodeUsed(user: User, left: number): void {
-    if (left < RECOVERY_CODES_LOW) this.mailer.sendInBackground(() => Promise.resolve(this.messages.recoveryCodesLow(user, left)));
+    if (left < RECOVERY_CODES_LOW)
+      this.mailer.sendInBackground(() => Promise.resolve(this.messages.recoveryCodesLow(accountAddress(user), left)));
   }
 }

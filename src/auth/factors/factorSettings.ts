@@ -4,6 +4,7 @@ import type { Prisma, PrismaClient } from "../../generated/prisma/client";
 import { assuranceColumns, AuthMethod, secondFactorProven } from "../sessions/assurance";
 import { sessionEnded } from "../sessions/lifecycle";
 import { lockUser } from "../sessions/userLock";
+import { voidPendingLinks } from "../tokens/pendingLinks";
 import type { Caller, ClientInfo } from "../types";
 import { readOfferedCode, wrongCode, type SecondFactorProof } from "./codeProof";
 import type { FactorNotices } from "./factorNotices";
@@ -82,6 +83,7 @@ export class SecondFactorSettings {
           lastUsedAt: new Date(at),
         },
       });
+      await voidPendingLinks(tx, userId, "FACTOR_ADDED", at);
       const assurance = secondFactorProven(caller.assurance, AuthMethod.ONE_TIME_CODE, at);
       await tx.session.updateMany({ where: { id: caller.sessionId, revokedAt: null }, data: assuranceColumns(assurance) });
       return recoveryCodes.replace(tx, userId, at);
@@ -98,7 +100,7 @@ export class SecondFactorSettings {
 
   /** TOTP off, with the recovery codes: a password alone signs in again. */
   async disableTotp(caller: Caller, code: string, client: ClientInfo): Promise<true> {
-    await this.deps.proof.prove(caller, code, client, (tx) => removeSecondFactors(tx, caller.user.id, this.deps.now()));
+    await this.deps.proof.prove(caller, code, client, (tx) => removeSecondFactors(tx, caller.user.id, "FACTOR_REMOVED", this.deps.now()));
     this.deps.notices.removed(caller.user, false);
     return true;
   }
@@ -108,9 +110,15 @@ export class SecondFactorSettings {
  * Deletes the user's second factors, a pending enrolment and the recovery codes, in the caller's
  * transaction (after the user-row lock); returns how many factors there were. The user's sessions
  * that await the factor end: a password alone opened them while the factor guarded the account,
- * and they must not turn into full sessions now.
+ * and they must not turn into full sessions now. When there was a factor, its removal is `event`,
+ * and voids the pending links that could move control again (tokens/pendingLinks.ts).
  */
-export async function removeSecondFactors(tx: Prisma.TransactionClient, userId: string, now: number): Promise<number> {
+export async function removeSecondFactors(
+  tx: Prisma.TransactionClient,
+  userId: string,
+  event: "FACTOR_REMOVED" | "FACTOR_REMOVED_BY_ADMIN",
+  now: number,
+): Promise<number> {
   const { count } = await tx.secondFactor.deleteMany({ where: { userId } });
   await tx.pendingTotpEnrollment.deleteMany({ where: { userId } });
   await tx.recoveryCode.deleteMany({ where: { userId } });
@@ -118,5 +126,6 @@ export async function removeSecondFactors(tx: Prisma.TransactionClient, userId: 
     where: { userId, revokedAt: null, assuranceLevel: { lt: 2 } },
     data: sessionEnded("SECOND_FACTOR_REMOVED", now),
   });
+  if (count > 0) await voidPendingLinks(tx, userId, event, now);
   return count;
 }

@@ -1,9 +1,21 @@
+import type { User } from "../../generated/prisma/client";
 import type { MailMessage } from "../../mail/mailer";
 
-/** Who a message goes to. */
-interface Recipient {
-  name: string;
+/**
+ * An account's address, with the user's name only when the address is proven to be theirs (it has
+ * received a link and the link was opened). Mail to an address not so proven carries no text a
+ * user chose: someone can sign up with, or ask to move to, anybody's address, and a name such as
+ * "Security: account locked, unlock at https://..." would reach that inbox in a genuine mail of
+ * ours (docs/security.md, "Mailed links").
+ */
+export interface AccountAddress {
   email: string;
+  provenOwnerName: string | undefined;
+}
+
+/** The user's address as mail may address it: by name only once it is verified. */
+export function accountAddress(user: Pick<User, "email" | "name" | "emailVerifiedAt">): AccountAddress {
+  return { email: user.email, provenOwnerName: user.emailVerifiedAt === null ? undefined : user.name };
 }
 
 /**
@@ -14,16 +26,17 @@ interface Recipient {
 export class AccountMessages {
   constructor(private readonly appUrl: string) {}
 
-  verifyEmail(to: Recipient, token: string, ttlSeconds: number): MailMessage {
-    return this.withLink(to, token, "/verify-email", {
+  /** To an address not yet proven, which is what it proves: no name. */
+  verifyEmail(email: string, token: string, ttlSeconds: number): MailMessage {
+    return this.withLink({ email, provenOwnerName: undefined }, token, "/verify-email", {
       subject: "Verify your email address",
-      intro: `Please confirm that ${to.email} is your email address by opening this link:`,
+      intro: `Please confirm that ${email} is your email address by opening this link:`,
       action: "Verify my email address",
       outro: `The link works once, for ${lifetime(ttlSeconds)}. If you did not sign up, ignore this message.`,
     });
   }
 
-  passwordReset(to: Recipient, token: string, ttlSeconds: number): MailMessage {
+  passwordReset(to: AccountAddress, token: string, ttlSeconds: number): MailMessage {
     return this.withLink(to, token, "/reset-password", {
       subject: "Reset your password",
       intro: "Someone, hopefully you, asked to reset the password of your account. To choose a new password, open this link:",
@@ -32,32 +45,53 @@ export class AccountMessages {
     });
   }
 
-  confirmEmailChange(to: Recipient, token: string, ttlSeconds: number): MailMessage {
-    return this.withLink(to, token, "/confirm-email-change", {
+  /** To the new address, which proves nothing until the link is opened: no name. */
+  confirmEmailChange(newEmail: string, token: string, ttlSeconds: number): MailMessage {
+    return this.withLink({ email: newEmail, provenOwnerName: undefined }, token, "/confirm-email-change", {
       subject: "Confirm your new email address",
-      intro: `To make ${to.email} the email address of your account, open this link:`,
+      intro: `To make ${newEmail} the email address of your account, open this link:`,
       action: "Use this email address",
       outro: `The link works once, for ${lifetime(ttlSeconds)}. Until it is used, your account keeps its current address. If you did not ask for this, ignore this message.`,
     });
   }
 
-  /** To the old address: the change needs the new one's link, so this one only warns. */
-  emailChangeRequested(to: Recipient, newEmail: string): MailMessage {
-    return notice(to, "Your email address is about to change", [
-      `Someone who knows your password asked to change the email address of your account to ${newEmail}. It changes only when the link mailed to that address is opened.`,
+  /**
+   * To the old address: the change needs the new one's link, so this one only warns. The new
+   * address is the asker's text, so it is named only to a proven owner.
+   */
+  emailChangeRequested(to: AccountAddress, newEmail: string): MailMessage {
+    const newAddress = to.provenOwnerName === undefined ? "another address" : newEmail;
+    return notice(to.email, "Your email address is about to change", [
+      greeting(to),
+      `Someone who knows your password asked to change the email address of your account to ${newAddress}. It changes only when the link mailed to that address is opened.`,
       "If this was not you, change your password now: whoever asked knows it.",
     ]);
   }
 
-  secondFactorAdded(to: Recipient): MailMessage {
-    return notice(to, "Two-step sign-in is on", [
+  /**
+   * To an address that already has an account, asked for as another account's new address: no
+   * link, and nothing of the asking account (its name, its address), since this mailbox has proved
+   * nothing to that account and that account must learn nothing about this one.
+   */
+  addressAlreadyRegistered(email: string): MailMessage {
+    return notice(email, "Someone tried to use your email address", [
+      "Hello,",
+      "Someone asked to make this address the email address of another account with us. Nothing has changed: this address stays with your account, and no link was sent.",
+      "You need do nothing. If it was you, use an address that has no account yet.",
+    ]);
+  }
+
+  secondFactorAdded(to: AccountAddress): MailMessage {
+    return notice(to.email, "Two-step sign-in is on", [
+      greeting(to),
       "An authenticator app was just set up for your account: from now on, signing in takes your password and a code from the app.",
       "If this was not you, someone has your password and a signed-in session: reset your password and tell an admin.",
     ]);
   }
 
-  secondFactorRemoved(to: Recipient, byAdmin: boolean): MailMessage {
-    return notice(to, "Two-step sign-in is off", [
+  secondFactorRemoved(to: AccountAddress, byAdmin: boolean): MailMessage {
+    return notice(to.email, "Two-step sign-in is off", [
+      greeting(to),
       byAdmin
         ? "An admin removed the authenticator app and the recovery codes of your account, and every session of it has ended. Signing in now takes your password only."
         : "The authenticator app and the recovery codes of your account were just removed. Signing in now takes your password only.",
@@ -65,28 +99,28 @@ export class AccountMessages {
     ]);
   }
 
-  recoveryCodesLow(to: Recipient, left: number): MailMessage {
-    return notice(to, "Your recovery codes are running out", [
+  recoveryCodesLow(to: AccountAddress, left: number): MailMessage {
+    return notice(to.email, "Your recovery codes are running out", [
+      greeting(to),
       `A recovery code was just used to sign in to your account. ${left === 0 ? "None is left" : `${left} ${left === 1 ? "is" : "are"} left`}: make new ones in your account settings while you still can sign in.`,
       "If this was not you, someone has your password and a recovery code: reset your password and tell an admin.",
     ]);
   }
 
   private withLink(
-    to: Recipient,
+    to: AccountAddress,
     token: string,
     page: string,
     words: { subject: string; intro: string; action: string; outro: string },
   ): MailMessage {
     const link = `${this.appUrl}${page}?token=${encodeURIComponent(token)}`;
-    const greeting = `Hello ${to.name},`;
     return {
       to: to.email,
       subject: words.subject,
       link,
-      text: `${greeting}\n\n${words.intro}\n\n${link}\n\n${words.outro}\n`,
+      text: `${greeting(to)}\n\n${words.intro}\n\n${link}\n\n${words.outro}\n`,
       html: [
-        `<p>${escapeHtml(greeting)}</p>`,
+        `<p>${escapeHtml(greeting(to))}</p>`,
         `<p>${escapeHtml(words.intro)}</p>`,
         `<p><a href="${escapeHtml(link)}">${escapeHtml(words.action)}</a></p>`,
         `<p>${escapeHtml(words.outro)}</p>`,
@@ -95,14 +129,18 @@ export class AccountMessages {
   }
 }
 
-/** A message that only tells the user something, in plain text and HTML. */
-function notice(to: Recipient, subject: string, paragraphs: string[]): MailMessage {
-  const text = [`Hello ${to.name},`, ...paragraphs];
+/** "Hello Ada," to a proven owner; "Hello," to anyone else. */
+function greeting(to: AccountAddress): string {
+  return to.provenOwnerName === undefined ? "Hello," : `Hello ${to.provenOwnerName},`;
+}
+
+/** A message without a link: paragraphs of plain text, and the same as HTML paragraphs. */
+function notice(to: string, subject: string, paragraphs: string[]): MailMessage {
   return {
-    to: to.email,
+    to,
     subject,
-    text: text.join("\n\n") + "\n",
-    html: text.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join("\n"),
+    text: paragraphs.join("\n\n") + "\n",
+    html: paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join("\n"),
   };
 }
 

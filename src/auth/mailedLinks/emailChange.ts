@@ -1,10 +1,11 @@
-import { ForbiddenError, ForbiddenReason, InputError } from "../../errors";
+import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, InputError } from "../../errors";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type { Mailer } from "../../mail/mailer";
 import { sessionEnded } from "../sessions/lifecycle";
 import type { Caller, ClientInfo } from "../types";
-import { lockUser } from "../sessions/userLock";
-import type { AccountMessages } from "./accountMessages";
+import { lockUser, lockUserOfCaller } from "../sessions/userLock";
+import { voidPendingLinks } from "../tokens/pendingLinks";
+import { accountAddress, type AccountMessages } from "./accountMessages";
 import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
 import type { EmailTokens } from "../tokens/emailTokens";
 import { validateOfferedPassword } from "../passwords/validation";
@@ -30,22 +31,36 @@ const emailTaken = (field: string) => new InputError(field, "An account with thi
 export class EmailChange {
   constructor(private readonly deps: EmailChangeDeps) {}
 
+  /**
+   * Answers true whether or not the new address has an account, after the same work for both
+   * (checks, the password, the mail limit, storing a token): whether it is taken is looked up only
+   * after the answer, in the background. A taken address gets a notice instead of the link, so
+   * the answer is no oracle for which addresses are registered (docs/security.md, "Mailed links").
+   */
   async request(caller: Caller, rawNewEmail: string, currentPassword: string, client: ClientInfo): Promise<true> {
-    const { prisma, currentPassword: passwordCheck, tokens, messages, mailer, userMailLimiter } = this.deps;
+    const { prisma, currentPassword: passwordCheck, tokens, messages, mailer, userMailLimiter, now } = this.deps;
     const { user } = caller;
     // The rules of signup: the same normal form, so the same uniqueness.
     const newEmail = validateEmail(rawNewEmail, "newEmail");
     validateOfferedPassword(currentPassword, "currentPassword");
     if (newEmail === user.email) throw new InputError("newEmail", "This is already your email address.");
     await passwordCheck.confirm(user, currentPassword, client);
-    // Said only to whoever knows the password, as signup says it to anyone (docs/security.md).
-    if ((await prisma.user.findUnique({ where: { email: newEmail }, select: { id: true } })) !== null) throw emailTaken("newEmail");
     await userMailLimiter.take(user.id);
+    // Stored before the answer, under the user's lock, and only while the caller's session still
+    // holds: an event that voids pending links (tokens/pendingLinks.ts) and commits after this
+    // request was authenticated either ended the session (refused here) or finds the link stored.
+    // Stored for a taken address too, so that the answer waits for the same work; that token is
+    // never mailed, and could not be confirmed anyway (the address has its account).
+    const token = await prisma.$transaction(async (tx) =>
+      (await lockUserOfCaller(tx, caller, now())) ? tokens.issueWithin(tx, user.id, "CHANGE_EMAIL", newEmail) : undefined,
+    );
+    if (token === undefined) throw new AuthenticationError(AuthFailure.SESSION_ENDED);
     mailer.sendInBackground(async () => {
-      const token = await tokens.issue(user.id, "CHANGE_EMAIL", newEmail);
+      const taken = (await prisma.user.findUnique({ where: { email: newEmail }, select: { id: true } })) !== null;
       return [
-        messages.confirmEmailChange({ name: user.name, email: newEmail }, token, tokens.ttlOf("CHANGE_EMAIL")),
-        messages.emailChangeRequested(user, newEmail),
+        taken ? messages.addressAlreadyRegistered(newEmail) : messages.confirmEmailChange(newEmail, token, tokens.ttlOf("CHANGE_EMAIL")),
+        // The same notice either way: whoever reads the old mailbox learns nothing about the new address either.
+        messages.emailChangeRequested(accountAddress(user), newEmail),
       ];
     });
     return true;
@@ -66,7 +81,7 @@ export class EmailChange {
         await lockUser(tx, found.userId);
         await tokens.consume(tx, found);
         // Links to the old address (verification, reset) and other pending changes are void now.
-        await tokens.voidOthers(tx, found.userId, ["VERIFY_EMAIL", "RESET_PASSWORD", "CHANGE_EMAIL"]);
+        await voidPendingLinks(tx, found.userId, "EMAIL_CHANGED", now());
         await tx.user.update({
           where: { id: found.userId },
           data: { email: found.email, emailVerifiedAt: new Date(now()), tokenVersion: { increment: 1 } },

@@ -19,11 +19,11 @@ export class EmailVerification {
   constructor(private readonly deps: EmailVerificationDeps) {}
 
   /** Mails a verification link to the user's address, after the caller has its answer. */
-  sendLink(user: Pick<User, "id" | "name" | "email">): void {
+  sendLink(user: Pick<User, "id" | "email">): void {
     const { tokens, messages, mailer } = this.deps;
     mailer.sendInBackground(async () => {
       const token = await tokens.issue(user.id, "VERIFY_EMAIL", user.email);
-      return messages.verifyEmail(user, token, tokens.ttlOf("VERIFY_EMAIL"));
+      return messages.verifyEmail(user.email, token, tokens.ttlOf("VERIFY_EMAIL"));
     });
   }
 

@@ -6,7 +6,7 @@ import { passwordProven } from "../sessions/assurance";
 import { newSession, tokenPair } from "../sessions/lifecycle";
 import type { AuthResult, ClientInfo } from "../types";
 import { lockUser } from "../sessions/userLock";
-import type { AccountMessages } from "./accountMessages";
+import { accountAddress, type AccountMessages } from "./accountMessages";
 import type { EmailTokens } from "../tokens/emailTokens";
 import { validateNewPassword } from "../passwords/validation";
 import { validateEmail } from "../users/validation";
@@ -46,8 +46,9 @@ export class PasswordReset {
       const user = await prisma.user.findUnique({ where: { email } });
       // No account, or a disabled one: that cannot be taken back through its mailbox; its owner asks an admin.
       if (user?.disabledAt !== null) return undefined;
-      const token = await tokens.issue(user.id, "RESET_PASSWORD", user.email);
-      return messages.passwordReset(user, token, tokens.ttlOf("RESET_PASSWORD"));
+      // A newer link voids the older ones: only the link of the latest request works.
+      const token = await tokens.issue(user.id, "RESET_PASSWORD", user.email, { replacesOlder: true });
+      return messages.passwordReset(accountAddress(user), token, tokens.ttlOf("RESET_PASSWORD"));
     });
     return true;
   }

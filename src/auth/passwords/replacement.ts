@@ -2,7 +2,7 @@ import type { Prisma, User } from "../../generated/prisma/client";
 import { awaitsSecondFactor } from "../sessions/assurance";
 import { sessionEnded, type NewSession } from "../sessions/lifecycle";
 import type { ClientInfo } from "../types";
-import type { EmailTokens } from "../tokens/emailTokens";
+import { voidPendingLinks } from "../tokens/pendingLinks";
 import type { KnownLoginAddresses } from "../limits/knownLoginAddresses";
 
 export interface PasswordReplacement {
@@ -24,14 +24,15 @@ export interface PasswordReplacement {
  * The writes of a new password, in the caller's transaction, which must not have touched the
  * user's sessions or tokens before (the user row first: sessions/userLock.ts). Every session of the user
  * ends, since whoever knew the old password may hold one, through the update the database
- * publishes to every process's auth cache; access tokens of the old version fail; reset links
- * still pending become void, so that none can undo the change; the caller continues in a new
- * session from an address the account now knows (once the session has its second factor, if the
- * account has one: a password reset leaves the factor on, and the new session at level 1).
+ * publishes to every process's auth cache; access tokens of the old version fail; pending links
+ * that could move control again (reset, email change) become void, so that none can undo the
+ * change (tokens/pendingLinks.ts); the caller continues in a new session from an address the
+ * account now knows (once the session has its second factor, if the account has one: a password
+ * reset leaves the factor on, and the new session at level 1).
  */
 export async function replacePassword(
   tx: Prisma.TransactionClient,
-  deps: { tokens: EmailTokens; knownAddresses: KnownLoginAddresses },
+  deps: { knownAddresses: KnownLoginAddresses },
   replacement: PasswordReplacement,
 ): Promise<{ user: User; sessionId: string }> {
   const { userId, passwordHash, reason, session, hasSecondFactor, client, now, alsoSet } = replacement;
@@ -41,6 +42,6 @@ export async function replacePassword(
   if (!awaitsSecondFactor(session.assurance, hasSecondFactor)) {
     for (const write of deps.knownAddresses.remember(tx, userId, client.ip)) await write;
   }
-  await deps.tokens.voidOthers(tx, userId, ["RESET_PASSWORD"]);
+  await voidPendingLinks(tx, userId, reason, now);
   return { user, sessionId };
 }

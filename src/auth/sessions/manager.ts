@@ -3,6 +3,7 @@ import type { PrismaClient, Session } from "../../generated/prisma/client";
 import { requireUuid } from "../../ids";
 import { afterPosition, newestFirstPage, type Connection, type PageArgs } from "../../pagination/cursorPages";
 import type { Caller } from "../types";
+import { voidPendingLinks } from "../tokens/pendingLinks";
 import { sessionEnded } from "./lifecycle";
 
 export interface SessionManagerDeps {
@@ -22,17 +23,20 @@ export class SessionManager {
     });
   }
 
-  /** Ends every session of the caller. The token version bump also voids every access token. */
+  /**
+   * Ends every session of the caller. The token version bump also voids every access token, and
+   * the links that could move control again (tokens/pendingLinks.ts) are void too: whoever the
+   * caller is locking out may have asked for one.
+   */
   async logoutAll(caller: Caller): Promise<void> {
     const { prisma, now } = this.deps;
+    const userId = caller.user.id;
     // The user row first, then its sessions: the order of a login (./perUserLimit.ts), so the two cannot deadlock.
-    await prisma.$transaction([
-      prisma.user.update({ where: { id: caller.user.id }, data: { tokenVersion: { increment: 1 } } }),
-      prisma.session.updateMany({
-        where: { userId: caller.user.id, revokedAt: null },
-        data: sessionEnded("LOGOUT_ALL", now()),
-      }),
-    ]);
+    await prisma.$transaction(async (tx) => {
+      await tx.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } });
+      await tx.session.updateMany({ where: { userId, revokedAt: null }, data: sessionEnded("LOGOUT_ALL", now()) });
+      await voidPendingLinks(tx, userId, "LOGOUT_ALL", now());
+    });
   }
 
   /** A page of the caller's live sessions, newest first (ties by id, so pages never overlap). */

@@ -1,4 +1,5 @@
 import type { Prisma } from "../../generated/prisma/client";
+import type { Caller } from "../types";
 
 /** The user row as the lock found it: what a transaction checks before it writes. */
 export interface LockedUser {
@@ -16,4 +17,20 @@ export interface LockedUser {
 export async function lockUser(tx: Prisma.TransactionClient, userId: string): Promise<LockedUser | undefined> {
   const [locked] = await tx.$queryRaw<LockedUser[]>`SELECT "id"::text, "tokenVersion" FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
   return locked;
+}
+
+/**
+ * Locks the caller's user row and tells whether the caller's authentication still holds. The
+ * request was authenticated before the transaction began; a change that ended its session or
+ * voided its tokens since (a password change or logoutAll elsewhere, an admin disabling the
+ * account, an email change) has either committed before the lock was granted, and these reads
+ * see it (each statement reads afresh under READ COMMITTED), or waits for the lock and comes after.
+ */
+export async function lockUserOfCaller(tx: Prisma.TransactionClient, caller: Caller, now: number): Promise<boolean> {
+  const locked = await lockUser(tx, caller.user.id);
+  if (locked?.tokenVersion !== caller.user.tokenVersion) return false;
+  const live = await tx.session.count({
+    where: { id: caller.sessionId, userId: caller.user.id, revokedAt: null, expiresAt: { gt: new Date(now) } },
+  });
+  return live > 0;
 }

@@ -23,11 +23,26 @@ export class EmailTokens {
     return this.ttlSeconds[purpose];
   }
 
-  /** Stores a new token for the user and returns it: the one time it exists outside the mail. */
-  async issue(userId: string, purpose: EmailTokenPurpose, email: string): Promise<string> {
+  /**
+   * Stores a new token for the user and returns it: the one time it exists outside the mail.
+   * `replacesOlder` makes the user's unused tokens of this purpose void in the same transaction, so
+   * that only the newest link works. The user's row is locked first, the order of every transaction
+   * that writes a user's tokens (sessions/userLock.ts): two requests at once then take turns, and
+   * the second voids the first's token instead of both staying usable.
+   */
+  async issue(userId: string, purpose: EmailTokenPurpose, email: string, { replacesOlder = false } = {}): Promise<string> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
+      if (replacesOlder) await this.voidOthers(tx, userId, purpose);
+      return this.issueWithin(tx, userId, purpose, email);
+    });
+  }
+
+  /** Stores a new token in the caller's transaction, which has locked the user's row, and returns it. */
+  async issueWithin(tx: Prisma.TransactionClient, userId: string, purpose: EmailTokenPurpose, email: string): Promise<string> {
     const token = generateOpaqueToken();
     const now = this.now();
-    await this.prisma.emailToken.create({
+    await tx.emailToken.create({
       data: {
         userId,
         purpose,
@@ -71,9 +86,9 @@ export class EmailTokens {
     refuseUnusable(current, this.now());
   }
 
-  /** Makes the user's other unused tokens of these purposes void: a newer action has replaced them. */
-  voidOthers(tx: Prisma.TransactionClient, userId: string, purposes: EmailTokenPurpose[]) {
-    return tx.emailToken.updateMany({ where: { userId, purpose: { in: purposes }, usedAt: null }, data: { usedAt: new Date(this.now()) } });
+  /** Makes the user's unused tokens of this purpose void: a newer one replaces them. */
+  private async voidOthers(tx: Prisma.TransactionClient, userId: string, purpose: EmailTokenPurpose): Promise<void> {
+    await tx.emailToken.updateMany({ where: { userId, purpose, usedAt: null }, data: { usedAt: new Date(this.now()) } });
   }
 }
 

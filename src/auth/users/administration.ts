@@ -2,6 +2,7 @@ import { InputError } from "../../errors";
 import { Prisma, type PrismaClient, type Role, type User } from "../../generated/prisma/client";
 import { notFound, requireUuid } from "../../ids";
 import { sessionEnded } from "../sessions/lifecycle";
+import { voidPendingLinks } from "../tokens/pendingLinks";
 import { normalizeEmail } from "./validation";
 
 export interface UserAdministrationDeps {
@@ -25,21 +26,23 @@ export class UserAdministration {
   }
 
   /**
-   * Ends every session of the user, voids every access token (the token version) and refuses
-   * login and refresh until enabled again, all in one transaction. The user row's
-   * disabledAt is also checked on every request: a login that read the user just before this
-   * committed still gets a session, and that session must be useless too.
+   * Ends every session of the user, voids every access token (the token version) and the pending
+   * links that could move control again (tokens/pendingLinks.ts), and refuses login and refresh
+   * until enabled again, all in one transaction. The user row's disabledAt is also checked on every
+   * request: a login that read the user just before this committed still gets a session, and that
+   * session must be useless too.
    */
   async disable(adminId: string, id: string): Promise<User> {
     refuseOwnAccount(adminId, requireUuid(id, "user"), "You cannot disable your own account.");
     const { prisma, now } = this.deps;
-    const at = new Date(now());
-    const [, , user] = await prisma.$transaction([
-      // Disabling again keeps the first date.
-      prisma.user.updateMany({ where: { id, disabledAt: null }, data: { disabledAt: at, tokenVersion: { increment: 1 } } }),
-      prisma.session.updateMany({ where: { userId: id, revokedAt: null }, data: sessionEnded("USER_DISABLED", at.getTime()) }),
-      prisma.user.findUnique({ where: { id } }),
-    ]);
+    const at = now();
+    const user = await prisma.$transaction(async (tx) => {
+      // The user row first (sessions/userLock.ts). Disabling again keeps the first date.
+      await tx.user.updateMany({ where: { id, disabledAt: null }, data: { disabledAt: new Date(at), tokenVersion: { increment: 1 } } });
+      await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: sessionEnded("USER_DISABLED", at) });
+      await voidPendingLinks(tx, id, "ACCOUNT_DISABLED", at);
+      return tx.user.findUnique({ where: { id } });
+    });
     if (!user) throw notFound("user");
     return user;
   }

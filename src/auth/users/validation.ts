@@ -1,13 +1,7 @@
 import { InputError } from "../../errors";
+import { isMailbox } from "../../mail/mailbox";
 
 export const NAME_MAX_CHARACTERS = 100;
-/** RFC 5321's limit for a whole address. */
-export const EMAIL_MAX_CHARACTERS = 254;
-
-// Pragmatic: one @, a dot in the domain; no spaces, no control characters (PostgreSQL refuses NUL)
-// and no invisible format characters (zero-width spaces, bidi overrides, BOM), which would make
-// "ada@example.com" and a lookalike two accounts. Deliverability is the mailer's job.
-const EMAIL_SHAPE = /^[^\s@\p{Cc}\p{Cf}]+@[^\s@.\p{Cc}\p{Cf}]+(\.[^\s@.\p{Cc}\p{Cf}]+)+$/u;
 
 /**
  * The one form in which emails are compared and stored (docs/security.md, "Email addresses").
@@ -20,10 +14,15 @@ export function normalizeEmail(email: string): string {
   return email.normalize("NFKC").trim().toLowerCase().normalize("NFKC");
 }
 
+/**
+ * The normal form of an address that is one mailbox of the grammar in src/mail/mailbox.ts: no
+ * spaces, control or invisible format characters (which would make "ada@example.com" and a
+ * lookalike two accounts), nothing a mail library reads as a list or a display name.
+ */
 export function validateEmail(rawEmail: string, field = "email"): string {
   requireWellFormed(rawEmail, field);
   const email = normalizeEmail(rawEmail);
-  if (email.length > EMAIL_MAX_CHARACTERS || !EMAIL_SHAPE.test(email)) {
+  if (!isMailbox(email)) {
     throw new InputError(field, "Enter a valid email address, like ada@example.com.");
   }
   return email;

@@ -136,7 +136,8 @@ export type Mutation = {
   removeUserSecondFactor: User;
   /**
    * Needs the current password. Mails a confirmation link to `newEmail` and a notice to the current
-   * address. The email changes only when the link is used (`confirmEmailChange`).
+   * address. The email changes only when the link is used (`confirmEmailChange`). True whether or
+   * not `newEmail` has an account; a taken address is mailed a notice instead of the link.
    */
   requestEmailChange: Scalars['Boolean']['output'];
   /**
