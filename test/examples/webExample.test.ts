@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import jsQR from "jsqr";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { RunningApp } from "../../src/app";
 import { launchChromium } from "../support/browser";
@@ -289,26 +290,24 @@ describe("the See my info page (examples/web) in Chromium", () => {
     const qr = twoStep().getByRole("img", { name: "QR code for your authenticator app" });
     await qr.waitFor();
     await page.waitForFunction('document.getElementById("two-step-qr").complete');
-    // The screenshot of the QR code shows one: dark modules and light ones, in about equal parts.
+    // The screenshot of the QR code is one that a phone's camera reads: decoded from the pixels the
+    // browser drew, it is the Key URI of the secret the page shows.
     const shot = await qr.screenshot({ path: path.join(SCREENSHOTS, "web-example-totp-qr-code.png") });
-    const shades = await page.evaluate<{ dark: number; width: number }>(`(async () => {
+    const pixels = await page.evaluate<{ rgba: number[]; width: number; height: number }>(`(async () => {
       const image = new Image();
       image.src = "data:image/png;base64,${shot.toString("base64")}";
       await image.decode();
       const draw = new OffscreenCanvas(image.width, image.height).getContext("2d");
       draw.drawImage(image, 0, 0);
-      const { data } = draw.getImageData(0, 0, image.width, image.height);
-      let dark = 0;
-      for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 384) dark++;
-      return { dark: dark / (data.length / 4), width: image.width };
+      return { rgba: Array.from(draw.getImageData(0, 0, image.width, image.height).data), width: image.width, height: image.height };
     })()`);
-    expect(shades.width).toBeGreaterThanOrEqual(150);
-    expect(shades.dark).toBeGreaterThan(0.25);
-    expect(shades.dark).toBeLessThan(0.75);
+    const scanned = jsQR(Uint8ClampedArray.from(pixels.rgba), pixels.width, pixels.height);
+    const secret = (await twoStep().locator("#two-step-secret").textContent())!;
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(scanned?.data).toBe(`otpauth://totp/GraphQL%20Auth%20API:${user.email}?secret=${secret}&issuer=GraphQL%20Auth%20API`);
     await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-two-step-setup.png"), fullPage: true });
 
-    // The test is the authenticator app: it reads the secret the page shows and computes the code.
-    const secret = (await twoStep().locator("#two-step-secret").textContent())!;
+    // The test is the authenticator app: it computes the codes from the secret that the QR code holds.
     const form = twoStep();
     await form.getByLabel("Code from the app").fill("000000");
     await form.getByRole("button", { name: "Turn on" }).click();
@@ -318,12 +317,17 @@ describe("the See my info page (examples/web) in Chromium", () => {
     const codes = twoStep().getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
     await codes.first().waitFor();
     expect(await codes.count()).toBe(10);
+    const shownCodes = await codes.allTextContents();
     await twoStep().getByText("On: signing in takes your password and a code.").waitFor();
     expect(await api.prisma.secondFactor.count({ where: { userId: user.id } })).toBe(1);
     await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-recovery-codes.png"), fullPage: true });
 
     await myInfo().getByRole("button", { name: "Log out" }).click();
     await myInfo().waitFor({ state: "hidden" });
+    // Logged out, the page holds neither the secret nor the codes for the next person at it.
+    const afterLogout = await page.content();
+    expect(afterLogout).not.toContain(secret);
+    for (const code of shownCodes) expect(afterLogout).not.toContain(code);
     await seeMyInfo();
     await logIn(user.email, PASSWORD);
     await secondStep().waitFor();
@@ -337,6 +341,8 @@ describe("the See my info page (examples/web) in Chromium", () => {
     await myInfo().waitFor();
     expect(await myInfo().textContent()).toContain("Margaret Hamilton");
     await twoStep().getByText("On: signing in takes your password and a code.").waitFor();
+    // The recovery codes were shown that once.
+    expect(await twoStep().getByRole("list", { name: "Recovery codes" }).count()).toBe(0);
     expect(operations.slice(-4)).toEqual(["Me", "Login", "VerifySecondFactor", "Me"]);
     // The level-2 session's refresh token went back into the HttpOnly cookie.
     expect(await context.cookies()).toContainEqual(expect.objectContaining({ httpOnly: true, path: "/graphql" }));

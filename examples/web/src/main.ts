@@ -53,8 +53,27 @@ function report(line: string): void {
 
 const session = new ApiSession(report);
 
+/**
+ * What the signed-in view showed of the account, forgotten as soon as another view replaces it
+ * (a logout, an ended session): the next person at this browser must not find it in the page,
+ * least of all a TOTP secret or recovery codes, which are shown once.
+ */
+function forgetAccountViews(): void {
+  for (const id of ["info-name", "info-email", "info-role", "info-created-at", "two-step-status", "two-step-secret"]) {
+    element(id).textContent = "";
+  }
+  element("two-step-qr").removeAttribute("src");
+  element("recovery-codes").replaceChildren();
+  postList.replaceChildren();
+  twoStepEnrol.hidden = true;
+  twoStepCodes.hidden = true;
+  twoStepConfirmForm.reset();
+  draftForm.reset();
+}
+
 /** Shows exactly one of the views, or none. */
 function show(view: "login" | "second-step" | "request-reset" | "reset" | "mailed-link" | "info" | "nothing"): void {
+  if (view !== "info") forgetAccountViews();
   loginSection.hidden = view !== "login";
   secondStepSection.hidden = view !== "second-step";
   requestResetSection.hidden = view !== "request-reset";
