@@ -1,3 +1,7 @@
+import fs from "node:fs";
+import path from "node:path";
+import { getDirective } from "@graphql-tools/utils";
+import { buildSchema } from "graphql";
 import {
   DisableTotpDocument,
   LoginTwoStepDocument,
@@ -10,6 +14,7 @@ import { CHANGE_PASSWORD, DELETE_ACCOUNT, graphql, logIn, ME, PASSWORD, signUp }
 import { codeAt, enrollTotp, verifyWithCode } from "../support/secondFactor";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import type { RunningApp } from "../../src/app";
+import { PROJECT_ROOT } from "../../src/projectRoot";
 import { startTestServer, useTestServer } from "../support/testServer";
 
 // Step-up and the factor's own operations: what changes credentials needs a second factor
@@ -21,6 +26,31 @@ const now = () => Date.now() + offsetMs;
 const later = (ms: number) => (offsetMs += ms);
 
 const reasonOf = (response: { errors?: Array<{ extensions?: Record<string, unknown> }> }) => response.errors?.[0]?.extensions?.reason;
+
+/**
+ * The operations that change credentials, each as a caller would send it. Step-up refuses them
+ * before their resolvers run, so arguments of the right type are all they need. The issue names
+ * changePassword, requestEmailChange, deleteAccount and changing or removing factors.
+ */
+const CREDENTIAL_OPERATIONS: Record<string, string> = {
+  changePassword: 'mutation { changePassword(input: { currentPassword: "x", newPassword: "a brand new passphrase" }) { accessToken } }',
+  requestEmailChange: 'mutation { requestEmailChange(newEmail: "new@example.com", currentPassword: "x") }',
+  deleteAccount: 'mutation { deleteAccount(currentPassword: "x") }',
+  startTotpEnrollment: "mutation { startTotpEnrollment { secret } }",
+  confirmTotpEnrollment: 'mutation { confirmTotpEnrollment(code: "123456") }',
+  disableTotp: 'mutation { disableTotp(code: "123456") }',
+  regenerateRecoveryCodes: 'mutation { regenerateRecoveryCodes(code: "123456") }',
+  removeUserSecondFactor: 'mutation { removeUserSecondFactor(id: "00000000-0000-4000-8000-000000000000") { id } }',
+};
+
+/** The fields schema.graphql marks @recentSecondFactor. */
+function stepUpFields(): string[] {
+  const schema = buildSchema(fs.readFileSync(path.join(PROJECT_ROOT, "schema.graphql"), "utf8"));
+  return Object.values(schema.getMutationType()!.getFields())
+    .concat(Object.values(schema.getQueryType()!.getFields()))
+    .filter((field) => getDirective(schema, field, "recentSecondFactor") !== undefined)
+    .map((field) => field.name);
+}
 
 describe("step-up", () => {
   const app = useTestServer({}, now);
@@ -34,6 +64,25 @@ describe("step-up", () => {
     const verified = await verifyWithCode(app.url, level1.accessToken, codeAt(secret, now()));
     return { account, secret, recoveryCodes, token: verified.accessToken };
   }
+
+  test("every operation that changes credentials, and only those, asks a session verified over 10 minutes ago for a fresh proof", async () => {
+    expect(stepUpFields().sort()).toEqual(Object.keys(CREDENTIAL_OPERATIONS).sort());
+    const { account, token } = await verifiedSession();
+    // An admin, so that the admin's operation gets past its ADMIN rule to the step-up.
+    await app.prisma.user.update({ where: { id: account.user.id }, data: { role: "ADMIN" } });
+    // Within the 10 minutes the operation itself answers (here: its password check).
+    later(9 * MINUTE);
+    expect(reasonOf(await graphql(app.url, CREDENTIAL_OPERATIONS.requestEmailChange!, {}, { token }))).toBe("WRONG_PASSWORD");
+    later(2 * MINUTE);
+    const refusals = Object.fromEntries(
+      await Promise.all(
+        Object.entries(CREDENTIAL_OPERATIONS).map(async ([name, query]) => [name, reasonOf(await graphql(app.url, query, {}, { token }))]),
+      ),
+    );
+    expect(refusals).toEqual(Object.fromEntries(Object.keys(CREDENTIAL_OPERATIONS).map((name) => [name, "RECENT_SECOND_FACTOR_REQUIRED"])));
+    // None of them ran: the factor and its codes are as they were.
+    expect((await graphql(app.url, MySecondFactorsDocument, {}, { token })).data!.me).toMatchObject({ recoveryCodesLeft: 10 });
+  });
 
   test("changing the password needs a verification within 10 minutes; verifySecondFactor renews it", async () => {
     const { secret, token } = await verifiedSession();
