@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import jwt from "jsonwebtoken";
 import { generateOpaqueToken, hashOpaqueToken } from "../../src/auth/tokens/opaqueTokens";
 import {
@@ -202,7 +203,12 @@ describe("a login with a second factor", () => {
 });
 
 describe("wrong codes and the login limits", () => {
-  const app = useTestServer({ LOGIN_MAX_FAILURES_PER_ACCOUNT: "4" }, now);
+  // Client addresses come through one trusted proxy, so that each request can come from anywhere.
+  const app = useTestServer({ LOGIN_MAX_FAILURES_PER_ACCOUNT: "4", TRUST_PROXY_HOPS: "1" }, now);
+
+  /** A client address never seen before, so that no per-address limit is near. */
+  const freshIp = () => `2001:db8:${crypto.randomBytes(6).toString("hex").match(/.{4}/g)!.join(":")}::1`;
+  const from = (ip: string) => ({ "x-forwarded-for": ip });
 
   test("wrong codes count per account like wrong passwords, and logging in again with the password does not reset the count", async () => {
     const account = await signUp(app.url);
@@ -223,5 +229,56 @@ describe("wrong codes and the login limits", () => {
     // Even the right code waits now, as a right password would.
     const right = await graphql(app.url, VerifySecondFactorDocument, { code: codeAt(secret, now()) }, { token: again.accessToken });
     expect(right.errors![0]!.extensions).toMatchObject({ code: "TOO_MANY_REQUESTS", reason: "LOGIN_ATTEMPTS" });
+  });
+
+  test("a guesser with the password gets the account's few tries however many addresses it uses; the owner's own address still gets in", async () => {
+    const ownersAddress = freshIp();
+    const account = await signUp(app.url, {}, from(ownersAddress));
+    const { secret } = await enrollTotp(app.url, account.accessToken, now());
+    nextStep();
+    const guess = async () => {
+      const login = await graphql(
+        app.url,
+        LoginTwoStepDocument,
+        { input: { email: account.user.email, password: PASSWORD } },
+        {
+          headers: from(freshIp()),
+        },
+      );
+      if (!login.data) return login.errors![0]!.extensions!.reason;
+      const wrong = await graphql(
+        app.url,
+        VerifySecondFactorDocument,
+        { code: "000000" },
+        {
+          token: login.data.login.accessToken,
+          headers: from(freshIp()),
+        },
+      );
+      return wrong.errors![0]!.extensions!.reason;
+    };
+    // Each guess is a login and a code, two attempts on the account's count from unknown
+    // addresses: two guesses fill the limit of four, and the third is refused at its login.
+    expect([await guess(), await guess(), await guess()]).toEqual(["WRONG_CODE", "WRONG_CODE", "LOGIN_ATTEMPTS"]);
+
+    // The owner, from the address the account knows, has a count of their own.
+    const level1 = await graphql(
+      app.url,
+      LoginTwoStepDocument,
+      { input: { email: account.user.email, password: PASSWORD } },
+      {
+        headers: from(ownersAddress),
+      },
+    );
+    const verified = await graphql(
+      app.url,
+      VerifySecondFactorDocument,
+      { code: codeAt(secret, now()) },
+      {
+        token: level1.data!.login.accessToken,
+        headers: from(ownersAddress),
+      },
+    );
+    expect(verified.data!.verifySecondFactor.secondFactorRequired).toBe(false);
   });
 });
