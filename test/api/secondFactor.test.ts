@@ -154,6 +154,26 @@ describe("a login with a second factor", () => {
     // The next step's code is new, and works.
     nextStep();
     await verifyWithCode(app.url, second.accessToken, codeAt(account.secret, now()));
+    // The step before it is still within the clock drift allowed, but older than a code accepted: refused.
+    const third = await logInLevel1(account.user.email);
+    const older = await graphql(
+      app.url,
+      VerifySecondFactorDocument,
+      { code: codeAt(account.secret, now() - STEP_MS) },
+      { token: third.accessToken },
+    );
+    expect(older.errors![0]!.extensions).toMatchObject({ reason: "WRONG_CODE" });
+  });
+
+  test("the same code sent by two sessions at once works for one of them", async () => {
+    const account = await accountWithTotp();
+    const code = codeAt(account.secret, now());
+    const sessions = await Promise.all([1, 2].map(() => logInLevel1(account.user.email)));
+    const answers = await Promise.all(
+      sessions.map((session) => graphql(app.url, VerifySecondFactorDocument, { code }, { token: session.accessToken })),
+    );
+    const outcomes = answers.map((answer) => (answer.data ? "VERIFIED" : answer.errors![0]!.extensions!.reason));
+    expect(outcomes.sort()).toEqual(["VERIFIED", "WRONG_CODE"]);
   });
 
   test("a recovery code works instead of the app, once, whichever way it is typed", async () => {
