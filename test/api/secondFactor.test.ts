@@ -122,12 +122,17 @@ describe("a login with a second factor", () => {
     expect(claims.sid).toBe(claimsOf(level1.accessToken).sid);
     expect((await graphql(app.url, ME, undefined, { token: verified.accessToken })).data!.me.id).toBe(account.user.id);
 
-    // The pair was rotated: the level-1 refresh token is spent; the new one keeps the level.
+    // The pair was rotated: the level-1 refresh token is spent (and leads to no level-2 pair); the
+    // new one keeps the level, and a refresh later on still says when the user authenticated, not
+    // when the token was signed.
     const oldRefresh = await graphql(app.url, RefreshTwoStepDocument, { token: level1.refreshToken! });
     expect(oldRefresh.errors![0]!.extensions!.code).toBe("UNAUTHENTICATED");
+    nextStep();
     const refreshed = await graphql(app.url, RefreshTwoStepDocument, { token: verified.refreshToken! });
     expect(refreshed.data!.refreshToken.secondFactorRequired).toBe(false);
-    expect(claimsOf(refreshed.data!.refreshToken.accessToken)).toMatchObject({ amr: ["pwd", "otp"], auth_time: claims.auth_time });
+    const refreshedClaims = claimsOf(refreshed.data!.refreshToken.accessToken);
+    expect(refreshedClaims).toMatchObject({ amr: ["pwd", "otp"], auth_time: claims.auth_time });
+    expect(refreshedClaims.iat! - claims.auth_time!).toBeGreaterThanOrEqual(STEP_MS / 1000);
   });
 
   test("a level-1 session keeps its level across refreshes, and can log out", async () => {
