@@ -52,6 +52,11 @@ export const ForbiddenReason = {
   SECOND_FACTOR_REQUIRED: "SECOND_FACTOR_REQUIRED",
   /** Step-up: the account has a second factor, and this session has not verified it recently. */
   RECENT_SECOND_FACTOR_REQUIRED: "RECENT_SECOND_FACTOR_REQUIRED",
+  /**
+   * Setting up the first second factor of an account: the session must have logged in (with the
+   * password) recently, so that a stolen session alone cannot put a factor of its own on the account.
+   */
+  RECENT_LOGIN_REQUIRED: "RECENT_LOGIN_REQUIRED",
 } as const;
 export type ForbiddenReason = (typeof ForbiddenReason)[keyof typeof ForbiddenReason];
 
@@ -62,6 +67,7 @@ const FORBIDDEN_MESSAGES: Record<ForbiddenReason, string> = {
   EMAIL_NOT_VERIFIED: "Verify your email address first: follow the link we mailed you.",
   SECOND_FACTOR_REQUIRED: "This needs a session that has verified a second factor: verifySecondFactor with a code (or set one up first).",
   RECENT_SECOND_FACTOR_REQUIRED: "This needs a recent second-factor verification: verifySecondFactor with a code, then try again.",
+  RECENT_LOGIN_REQUIRED: "This needs a recent login: log in again with your password, then try again.",
 };
 
 const AUTH_MESSAGES: Record<AuthFailure, string> = {

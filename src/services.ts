@@ -107,6 +107,11 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
   const sealer = new SecretSealer(jwtSecret);
   const recoveryCodes = new RecoveryCodeHasher(jwtSecret);
   const factorNotices = new FactorNotices(mailer, messages);
+  const assurance = new AssurancePolicy({
+    recentSecondFactorMaxAgeSeconds: config.secondFactors.recentMaxAgeSeconds,
+    requireAdminSecondFactor: config.secondFactors.requireForAdmins,
+    now,
+  });
   const proof = new SecondFactorProof({ prisma, sealer, recoveryCodes, loginRateLimiter, notices: factorNotices, now });
   return {
     accounts: new AccountService({
@@ -154,17 +159,14 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
       authCache?.verifiedOnce(accessTokens) ?? accessTokens,
       now,
     ),
-    assurance: new AssurancePolicy({
-      recentSecondFactorMaxAgeSeconds: config.secondFactors.recentMaxAgeSeconds,
-      requireAdminSecondFactor: config.secondFactors.requireForAdmins,
-      now,
-    }),
+    assurance,
     secondFactors: new SecondFactorSettings({
       prisma,
       sealer,
       recoveryCodes,
       proof,
       notices: factorNotices,
+      assurance,
       issuer: config.secondFactors.totpIssuer,
       now,
     }),

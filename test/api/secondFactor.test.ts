@@ -79,6 +79,19 @@ describe("TOTP enrolment", () => {
     expect((await graphql(app.url, ME, undefined, { token: account.accessToken })).errors).toBeUndefined();
   });
 
+  test("the first factor takes a recent login: a session kept alive by refreshes for longer cannot put one on the account", async () => {
+    const account = await signUp(app.url);
+    // Eleven minutes on, refreshed as a client (or a thief holding its refresh token) would.
+    offsetMs += 11 * 60_000;
+    const kept = (await graphql(app.url, RefreshTwoStepDocument, { token: account.refreshToken! })).data!.refreshToken;
+    const refused = await graphql(app.url, StartTotpEnrollmentDocument, {}, { token: kept.accessToken });
+    expect(refused.errors![0]!.extensions).toEqual({ code: "FORBIDDEN", reason: "RECENT_LOGIN_REQUIRED" });
+    expect(await app.prisma.pendingTotpEnrollment.count({ where: { userId: account.user.id } })).toBe(0);
+    // The password, just now, is the fresh proof.
+    const loggedIn = await logIn(app.url, account.user.email);
+    await enrollTotp(app.url, loggedIn.accessToken, now());
+  });
+
   test("confirming without a started enrolment, or with something that is not a code, says so", async () => {
     const account = await signUp(app.url);
     const none = await graphql(app.url, ConfirmTotpEnrollmentDocument, { code: "123456" }, { token: account.accessToken });

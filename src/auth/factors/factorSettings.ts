@@ -1,7 +1,7 @@
 import QRCode from "qrcode";
-import { InputError } from "../../errors";
+import { ForbiddenError, ForbiddenReason, InputError } from "../../errors";
 import type { Prisma, PrismaClient } from "../../generated/prisma/client";
-import { assuranceColumns, AuthMethod, secondFactorProven } from "../sessions/assurance";
+import { assuranceColumns, AuthMethod, secondFactorProven, type AssurancePolicy } from "../sessions/assurance";
 import { sessionEnded } from "../sessions/lifecycle";
 import { lockUser } from "../sessions/userLock";
 import { voidPendingLinks } from "../tokens/pendingLinks";
@@ -25,6 +25,7 @@ export interface SecondFactorSettingsDeps {
   recoveryCodes: RecoveryCodeHasher;
   proof: SecondFactorProof;
   notices: FactorNotices;
+  assurance: AssurancePolicy;
   /** The name authenticator apps show for this service (TOTP_ISSUER). */
   issuer: string;
   now: () => number;
@@ -41,10 +42,15 @@ export class SecondFactorSettings {
 
   /**
    * A new secret, pending until confirmed: it enforces nothing, and a new start replaces it.
-   * While the account has TOTP already, confirming replaces the old app (a new phone).
+   * While the account has TOTP already, confirming replaces the old app (a new phone). The first
+   * factor of an account needs a recent login (AssurancePolicy.authenticatedRecently); a
+   * replacement needs a recent verification, which the rule layer asks for.
    */
   async startTotpEnrollment(caller: Caller): Promise<TotpEnrollmentStart> {
-    const { prisma, sealer, issuer, now } = this.deps;
+    const { prisma, sealer, issuer, assurance, now } = this.deps;
+    if (!caller.hasSecondFactor && !assurance.authenticatedRecently(caller)) {
+      throw new ForbiddenError(ForbiddenReason.RECENT_LOGIN_REQUIRED);
+    }
     const userId = caller.user.id;
     const secret = newTotpSecret();
     const pending = { sealedSecret: sealer.seal(secret, userId), createdAt: new Date(now()) };

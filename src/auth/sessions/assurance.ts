@@ -43,7 +43,7 @@ export function assuranceOf(row: { assuranceLevel: number; amr: string[]; authTi
 }
 
 export interface AssurancePolicyOptions {
-  /** How long a verified second factor counts as recent for @recentSecondFactor fields (RECENT_SECOND_FACTOR_MAX_AGE). */
+  /** How long a verified second factor (or, for a first factor, a login) counts as recent (RECENT_SECOND_FACTOR_MAX_AGE). */
   recentSecondFactorMaxAgeSeconds: number;
   /** REQUIRE_ADMIN_SECOND_FACTOR: admins act as admins only from a level-2 session. */
   requireAdminSecondFactor: boolean;
@@ -66,8 +66,17 @@ export class AssurancePolicy {
    */
   hasRecentSecondFactor(caller: Caller): boolean {
     if (!caller.hasSecondFactor) return true;
-    const ageMs = this.options.now() - caller.assurance.authTime.getTime();
-    return caller.assurance.level >= 2 && ageMs <= this.options.recentSecondFactorMaxAgeSeconds * 1000;
+    return caller.assurance.level >= 2 && this.authenticatedRecently(caller);
+  }
+
+  /**
+   * The session's user authenticated (a login, a verification) within the same configured time.
+   * Asked before an account gets its first factor: that operation asks for no password, and a
+   * factor put on by whoever holds a stolen session (a refresh token keeps one alive for days)
+   * would lock the owner's other sessions out.
+   */
+  authenticatedRecently(caller: Caller): boolean {
+    return this.options.now() - caller.assurance.authTime.getTime() <= this.options.recentSecondFactorMaxAgeSeconds * 1000;
   }
 
   /** An admin's session may act as an admin: always, or with REQUIRE_ADMIN_SECOND_FACTOR only at level 2. */

@@ -163,7 +163,8 @@ export type Mutation = {
   signup: AuthPayload;
   /**
    * A new TOTP secret for the caller's authenticator app, pending (enforcing nothing) until
-   * `confirmTotpEnrollment`. With TOTP on already, confirming replaces the app.
+   * `confirmTotpEnrollment`. With TOTP on already, confirming replaces the app. An account's first
+   * factor needs a recent login: FORBIDDEN with reason RECENT_LOGIN_REQUIRED otherwise.
    */
   startTotpEnrollment: TotpEnrollment;
   /** Turns one of the caller's posts back into a draft. */
