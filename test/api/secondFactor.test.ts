@@ -83,7 +83,7 @@ describe("TOTP enrolment", () => {
     const account = await signUp(app.url);
     // Eleven minutes on, refreshed as a client (or a thief holding its refresh token) would.
     offsetMs += 11 * 60_000;
-    const kept = (await graphql(app.url, RefreshTwoStepDocument, { token: account.refreshToken! })).data!.refreshToken;
+    const kept = (await graphql(app.url, RefreshTwoStepDocument, { token: account.refreshToken })).data!.refreshToken;
     const refused = await graphql(app.url, StartTotpEnrollmentDocument, {}, { token: kept.accessToken });
     expect(refused.errors![0]!.extensions).toEqual({ code: "FORBIDDEN", reason: "RECENT_LOGIN_REQUIRED" });
     expect(await app.prisma.pendingTotpEnrollment.count({ where: { userId: account.user.id } })).toBe(0);
