@@ -21,7 +21,7 @@ const never = (from, to, why) => ({
 const upperLayers = (from) => [never(from, "graphql"), never(from, "http"), never(from, "services")];
 
 /**
- * The lowest folders of src/auth (limits, tokens, authCache) build on nothing else in src/auth:
+ * The lowest folders of src/auth (limits, tokens, authCache, securityEvents) build on nothing else in src/auth:
  * no sibling folder, whichever, so folders added later are covered too. `../types` (a module,
  * not a folder) stays allowed.
  */
@@ -110,6 +110,7 @@ export default defineConfig(
   lowestAuthFolder("limits"),
   lowestAuthFolder("tokens"),
   lowestAuthFolder("authCache"),
+  lowestAuthFolder("securityEvents"),
   restrictImports(["src/posts/**"], upperLayers("posts")),
   restrictImports(["src/mail/**"], [never("mail", "auth", "accounts compose the messages"), ...upperLayers("mail")]),
   restrictImports(["src/db/**"], [never("db", "auth"), never("db", "posts"), ...upperLayers("db")]),

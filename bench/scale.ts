@@ -370,7 +370,7 @@ async function runCleanupUnderLoad(url: string, batchSize: number, load: (cleanu
   const pool = createDatabasePool(url, { poolSize: 2, statementTimeoutSeconds: 5, connectTimeoutSeconds: 5 }, logger);
   const prisma = createPrismaClient(pool);
   const started = Date.now();
-  const cleanup = deleteEndedSessions(prisma, Date.now(), batchSize).then(
+  const cleanup = deleteEndedSessions(prisma, Date.now(), batchSize, loadConfig({}).sessions.securityEventRetentionSeconds).then(
     (deleted) => ({ deleted, seconds: (Date.now() - started) / 1000 }),
     (error: unknown) => ({ error: String(error), seconds: (Date.now() - started) / 1000 }),
   );

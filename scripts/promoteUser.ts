@@ -1,10 +1,13 @@
 // `npm run user:promote -- <email>`: makes the account with this email an admin. This is how the
 // first admin comes to be; after that, admins change roles with the setUserRole mutation. It uses
-// the database the server uses: DATABASE_URL, or the embedded PostgreSQL in DATA_DIR (which it
-// starts and stops, so the server must not be running on that DATA_DIR meanwhile).
+// the database the server uses: DATABASE_URL, or the embedded PostgreSQL in DATA_DIR, the one a
+// running server has started there or, when none runs, one it starts and stops itself.
+// Every failure is one line on stderr and exit code 1.
 import { UserAdministration } from "../src/auth/users/administration";
-import { loadConfig } from "../src/config";
+import { ConfigError, loadConfig } from "../src/config";
+import { connectionFailure } from "../src/db/connectionFailure";
 import { createDatabasePool, createPrismaClient } from "../src/db/prismaClient";
+import { runningEmbeddedPostgresUrl } from "../src/db/runningEmbeddedPostgres";
 import { createLogger } from "../src/logger";
 import { openDatabase } from "../src/prepareDatabase";
 
@@ -13,14 +16,15 @@ async function main(): Promise<void> {
   if (!email || process.argv.length > 3) throw new Error("Usage: npm run user:promote -- <email>");
   const config = loadConfig();
   const logger = createLogger("warn");
-  const database = await openDatabase(config.database, logger).catch((error: unknown) => {
-    if (config.database.url) throw error;
-    throw new Error(
-      `${(error as Error).message}\nIs the API running on DATA_DIR ${config.database.dataDir}? Stop it first, or set DATABASE_URL.`,
-    );
-  });
-  const prisma = createPrismaClient(createDatabasePool(database.url, { ...config.database, poolSize: 1 }, logger));
+  const running = config.database.url ? undefined : await runningEmbeddedPostgresUrl(config.database.dataDir);
+  const database = running ? { url: running, embedded: undefined } : await openDatabase(config.database, logger);
+  const pool = createDatabasePool(database.url, { ...config.database, poolSize: 1 }, logger);
+  const prisma = createPrismaClient(pool);
   try {
+    // A database that does not answer is said in one line, as at the server's start, not in Prisma's many.
+    await pool.query("SELECT 1").catch((error: unknown) => {
+      throw connectionFailure(database.url, error);
+    });
     const user = await new UserAdministration({ prisma, now: Date.now }).grantAdmin(email);
     console.log(`${user.email} (${user.id}) is now an admin, from their next request on.`);
   } finally {
@@ -30,6 +34,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  // The first line says what happened; what follows (a server's output, a stack) is for a debugger.
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = message.split("\n").find((line) => line.trim() !== "") ?? message;
+  console.error(`${error instanceof ConfigError ? "Configuration error: " : ""}${firstLine}`);
   process.exitCode = 1;
 });

@@ -88,7 +88,11 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
     closers.push(
       scheduleSessionCleanup(
         prisma,
-        { intervalSeconds: config.sessions.cleanupIntervalSeconds, batchSize: config.sessions.cleanupBatchSize },
+        {
+          intervalSeconds: config.sessions.cleanupIntervalSeconds,
+          batchSize: config.sessions.cleanupBatchSize,
+          securityEventRetentionSeconds: config.sessions.securityEventRetentionSeconds,
+        },
         now,
         logger,
       ),

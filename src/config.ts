@@ -87,6 +87,8 @@ export interface SessionConfig {
   cleanupBatchSize: number;
   /** Live sessions one user may hold; a new one beyond it ends the user's oldest. */
   maxSessionsPerUser: number;
+  /** How long a security event is kept; the session cleanup deletes older ones. */
+  securityEventRetentionSeconds: number;
 }
 
 export interface PasswordConfig {
@@ -238,6 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
       cleanupIntervalSeconds: duration(env, "SESSION_CLEANUP_INTERVAL", "1h", 10, 7 * 24 * 3600),
       cleanupBatchSize: integer(env, "SESSION_CLEANUP_BATCH_SIZE", 1000, 1, 100_000),
       maxSessionsPerUser: integer(env, "MAX_SESSIONS_PER_USER", 50, 1, 1000),
+      securityEventRetentionSeconds: duration(env, "SECURITY_EVENT_RETENTION", "90d", 24 * 3600, 3650 * 24 * 3600),
     },
     passwords: {
       bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),
@@ -251,8 +254,9 @@ export function loadConfig(env: Env = process.env): Config {
       knownAddressTtlSeconds: duration(env, "LOGIN_KNOWN_ADDRESS_TTL", "90d", 3600, 3650 * 24 * 3600),
     },
     signupLimits: {
-      maxPerIp: integer(env, "SIGNUP_MAX_PER_IP", 10, 1, 100_000),
-      windowSeconds: duration(env, "SIGNUP_WINDOW", "1h", 60, 7 * 24 * 3600),
+      // A limit on bursts: a whole office behind one NAT, or a local end-to-end suite, stays under it.
+      maxPerIp: integer(env, "SIGNUP_MAX_PER_IP", 100, 1, 100_000),
+      windowSeconds: duration(env, "SIGNUP_WINDOW", "10m", 60, 7 * 24 * 3600),
     },
     authCache: {
       maxEntries: integer(env, "AUTH_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000),

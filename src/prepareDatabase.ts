@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { DatabaseConfig } from "./config";
+import type { EmbeddedPostgresOptions } from "./db/embeddedPostgres";
 import { superviseEmbeddedPostgres, type SupervisedPostgres } from "./db/embeddedPostgresSupervisor";
 import { applyMigrations } from "./db/migrations";
 import type { Logger } from "./logger";
@@ -22,7 +23,8 @@ export interface PreparedDatabase {
  * URL and no migrations, only reads the secret the primary made.
  */
 export async function prepareDatabase(database: DatabaseConfig, jwtSecret: string | undefined, logger: Logger): Promise<PreparedDatabase> {
-  const { url, embedded } = await openDatabase(database, logger);
+  // The server stops the embedded PostgreSQL itself on SIGINT and SIGTERM, after its pool.
+  const { url, embedded } = await openDatabase(database, logger, { ownProcessGroup: true });
   try {
     const secret = jwtSecret ?? (await readOrCreateSecretFile(path.join(database.dataDir, "jwt-secret")));
     return { url, embedded, jwtSecret: secret };
@@ -33,10 +35,14 @@ export async function prepareDatabase(database: DatabaseConfig, jwtSecret: strin
 }
 
 /** The database alone, migrated: what the server needs first, and all that a command like `npm run user:promote` needs. */
-export async function openDatabase(database: DatabaseConfig, logger: Logger): Promise<Omit<PreparedDatabase, "jwtSecret">> {
+export async function openDatabase(
+  database: DatabaseConfig,
+  logger: Logger,
+  options: Pick<EmbeddedPostgresOptions, "ownProcessGroup"> = {},
+): Promise<Omit<PreparedDatabase, "jwtSecret">> {
   const embedded = database.url
     ? undefined
-    : await startupStep(logger, "starting embedded PostgreSQL", () => superviseEmbeddedPostgres(database.dataDir, logger));
+    : await startupStep(logger, "starting embedded PostgreSQL", () => superviseEmbeddedPostgres(database.dataDir, logger, options));
   if (embedded) logger.info({ dataDir: database.dataDir }, "embedded PostgreSQL started");
   const url = database.url ?? embedded!.url;
   try {

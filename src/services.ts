@@ -17,6 +17,7 @@ import { UserDirectory } from "./auth/users/directory";
 import { RefreshRotation } from "./auth/sessions/refreshRotation";
 import { RequestAuthenticator } from "./auth/sessions/requestAuthentication";
 import { SessionManager } from "./auth/sessions/manager";
+import { SecurityEventLog } from "./auth/securityEvents/eventLog";
 import { SessionStateReader } from "./auth/authCache/sessionStateReader";
 import { AccessTokens } from "./auth/tokens/accessTokens";
 import { AdminFactorRemoval } from "./auth/factors/adminFactorRemoval";
@@ -54,6 +55,7 @@ export interface Services {
   secondFactorVerification: SecondFactorVerification;
   adminFactorRemoval: AdminFactorRemoval;
   factors: FactorDirectory;
+  securityEvents: SecurityEventLog;
   posts: PostService;
 }
 
@@ -89,7 +91,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
   });
   const knownAddresses = new KnownLoginAddresses(prisma, config.loginLimits.knownAddressTtlSeconds, now);
   const loginRateLimiter = new LoginRateLimiter(pool, config.loginLimits, knownAddresses);
-  const currentPassword = new CurrentPasswordCheck(passwords, loginRateLimiter);
+  const currentPassword = new CurrentPasswordCheck(prisma, passwords, loginRateLimiter, now);
   const signupRateLimiter = new SignupRateLimiter(pool, config.signupLimits);
   const { refreshTokenTtlSeconds, maxSessionsPerUser } = sessions;
   const tokens = new EmailTokens(
@@ -173,6 +175,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
     secondFactorVerification: new SecondFactorVerification({ prisma, proof, accessTokens, knownAddresses, refreshTokenTtlSeconds, now }),
     adminFactorRemoval: new AdminFactorRemoval({ prisma, notices: factorNotices, now }),
     factors: new FactorDirectory(prisma),
+    securityEvents: new SecurityEventLog(prisma),
     posts: new PostService({ prisma, now }),
   };
 }

@@ -1,29 +1,60 @@
-// `npm run example -- [--url URL] [--email E] [--password P] [--name N] [--totp-secret S]`: tells
-// the story of the product against a running API (by default the one `npm start` serves) and
-// exits 0 when every answer was the one the story expects. An account with two-step sign-in
-// needs `--totp-secret`, the base32 secret of its authenticator app: the example computes the
-// app's code from it.
-// `npm run example -- --reset EMAIL --new-password P`: "Forgot password?" instead: asks for a reset
-// link, reads the link from the mail as the user pastes it, sets the new password and shows `me`.
-// `--link LINK` in place of `--reset EMAIL` uses a link asked for earlier (a new request would void it).
+// `npm run example`: the product's story told against a running API; `npm run example -- --help`
+// says what else it does. Exits 0 when every answer was the one the story expects.
+import path from "node:path";
 import readline from "node:readline";
 import { parseArgs } from "node:util";
 import { GraphQLRequestError } from "../client/graphqlRequest";
 import { resetThePassword } from "./passwordReset";
 import { describeError, walkTheStory } from "./story";
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string", default: "http://localhost:4000/graphql" },
-    email: { type: "string", default: "ada@example.com" },
-    password: { type: "string", default: "correct horse battery" },
-    name: { type: "string", default: "Ada" },
-    "totp-secret": { type: "string" },
-    reset: { type: "string" },
-    link: { type: "string" },
-    "new-password": { type: "string" },
-  },
-});
+const DEFAULT_URL = "http://localhost:4000/graphql";
+
+const USAGE = `Usage:
+  npm run example -- [--url URL] [--email EMAIL] [--password PASSWORD] [--name NAME] [--totp-secret SECRET]
+      The story: refused without a token, sign up (or log in when the account exists), me, a post,
+      a refreshed token, log out, refused again.
+  npm run example -- --reset EMAIL --new-password PASSWORD
+      "Forgot password?": asks for a reset link, reads the link from the mail as you paste it, sets
+      the new password and shows me.
+  npm run example -- --link LINK --new-password PASSWORD
+      The same with a link asked for earlier (a new request would void it).
+
+Options:
+  --url URL             the API's GraphQL endpoint (default ${DEFAULT_URL})
+  --email, --password, --name
+                        the account of the story (default ada@example.com, "correct horse battery", Ada)
+  --totp-secret SECRET  for an account with two-step sign-in: the base32 secret of its
+                        authenticator app, from which the example computes the login's code
+  -h, --help            this text`;
+
+let values: ReturnType<typeof readArguments>;
+try {
+  values = readArguments();
+} catch (error) {
+  // An unknown or incomplete option: say which, and how it is used, not a stack.
+  console.error(`${(error as Error).message}\n\n${USAGE}`);
+  process.exit(1);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+function readArguments() {
+  return parseArgs({
+    options: {
+      url: { type: "string", default: DEFAULT_URL },
+      email: { type: "string", default: "ada@example.com" },
+      password: { type: "string", default: "correct horse battery" },
+      name: { type: "string", default: "Ada" },
+      "totp-secret": { type: "string" },
+      reset: { type: "string" },
+      link: { type: "string" },
+      "new-password": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }).values;
+}
 
 console.log(`GraphQL API: ${values.url}\n`);
 chosenStory().then(
@@ -46,8 +77,17 @@ async function chosenStory(): Promise<string> {
   if (newPassword === undefined) throw new Error("--reset and --link need the password to set: --new-password '...'.");
   if (values.reset !== undefined && values.link !== undefined)
     throw new Error("--reset asks for a new link, which voids --link: pass one.");
-  await resetThePassword(values.url, { email: values.reset, link: values.link, newPassword, readLink: firstLineOfInput }, print);
+  const reset = { email: values.reset, link: values.link, newPassword, readLink: firstLineOfInput, mailFolder: apiMailFolder() };
+  await resetThePassword(values.url, reset, print);
   return "The password is reset; log in with the new one from now on.";
+}
+
+/**
+ * Where an API started from this shell writes mail when SMTP_URL is unset: DATA_DIR/mail/, with
+ * DATA_DIR read as the API reads it (.data when unset).
+ */
+function apiMailFolder(): string {
+  return path.join(process.env.DATA_DIR?.trim() || ".data", "mail") + path.sep;
 }
 
 /** The first line typed or piped in. */

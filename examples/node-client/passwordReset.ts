@@ -12,6 +12,8 @@ export interface PasswordReset {
   link?: string;
   /** The link from the mail, or only its token, as the user pastes it. */
   readLink: () => Promise<string>;
+  /** Where the API writes the mail as a file when it has no SMTP server: its DATA_DIR/mail/. */
+  mailFolder: string;
 }
 
 export async function resetThePassword(url: string, reset: PasswordReset, print: (line: string) => void): Promise<void> {
@@ -22,7 +24,7 @@ export async function resetThePassword(url: string, reset: PasswordReset, print:
     const { requestPasswordReset } = await graphqlRequest(url, RequestPasswordResetDocument, { email: reset.email });
     if (!requestPasswordReset) throw new UnexpectedAnswer("requestPasswordReset answered false.");
     detail("requestPasswordReset: true, whether or not the email has an account; if it has one, a link is on its way.");
-    detail("Without SMTP_URL the API writes the mail as an .eml file under .data/mail/ and logs its link.");
+    detail(`Without SMTP_URL the API writes the mail as an .eml file under ${reset.mailFolder} and logs its link.`);
   }
 
   let link = reset.link;

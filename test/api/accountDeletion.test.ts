@@ -269,7 +269,12 @@ describe("deleteAccount", () => {
       const limits = { maxFailuresPerAccount: 100, maxFailuresPerIp: 100_000, windowSeconds: 60, knownAddressTtlSeconds: 3600 };
       const deletion = new AccountDeletion({
         prisma: app.prisma,
-        currentPassword: new CurrentPasswordCheck(new PasswordHasher(4), new LoginRateLimiter(pool, limits, knownAddresses)),
+        currentPassword: new CurrentPasswordCheck(
+          app.prisma,
+          new PasswordHasher(4),
+          new LoginRateLimiter(pool, limits, knownAddresses),
+          Date.now,
+        ),
         now: Date.now,
       });
       const account = await signUp(app.url);

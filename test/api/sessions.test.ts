@@ -328,6 +328,7 @@ describe("the session limit (MAX_SESSIONS_PER_USER=3)", () => {
 
 // The cleanup deletes across the whole table, so it runs on a database of its own.
 describe("session cleanup", () => {
+  const NINETY_DAYS = 90 * 24 * 3600;
   let app: RunningApp;
   let database: Awaited<ReturnType<typeof createIsolatedDatabase>>;
   beforeAll(async () => {
@@ -346,11 +347,11 @@ describe("session cleanup", () => {
 
     // Two days later (past the one-day retention of ended sessions), thirty-one days later (expired).
     const twoDays = Date.now() + 2 * 24 * 3600_000;
-    await deleteEndedSessions(app.prisma, twoDays, 1000);
+    await deleteEndedSessions(app.prisma, twoDays, 1000, NINETY_DAYS);
     expect(await app.prisma.session.count({ where: { userId: loggedOut.user.id } })).toBe(0);
     expect(await app.prisma.session.count({ where: { userId: live.user.id } })).toBe(1);
 
-    await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000, 1000);
+    await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000, 1000, NINETY_DAYS);
     expect(await app.prisma.session.count({ where: { userId: live.user.id } })).toBe(0);
     expect(await app.prisma.refreshToken.count({ where: { session: { userId: live.user.id } } })).toBe(0);
   });
@@ -359,10 +360,21 @@ describe("session cleanup", () => {
     const users = await Promise.all([signUp(app.url), signUp(app.url), signUp(app.url)]);
     const ids = users.map(({ user }) => user.id);
 
-    const deleted = await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000, 2);
+    const deleted = await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000, 2, NINETY_DAYS);
     expect(deleted.sessions).toBeGreaterThanOrEqual(3);
     expect(await app.prisma.session.count({ where: { userId: { in: ids } } })).toBe(0);
     expect(await app.prisma.refreshToken.count({ where: { session: { userId: { in: ids } } } })).toBe(0);
+  });
+
+  test("security events are deleted once older than SECURITY_EVENT_RETENTION, batch after batch; newer ones stay", async () => {
+    const users = await Promise.all([signUp(app.url), signUp(app.url), signUp(app.url)]);
+    const ids = users.map(({ user }) => user.id);
+    const day = 24 * 3600_000;
+    await deleteEndedSessions(app.prisma, Date.now() + 89 * day, 1000, NINETY_DAYS);
+    expect(await app.prisma.securityEvent.count({ where: { userId: { in: ids } } })).toBe(3);
+    const deleted = await deleteEndedSessions(app.prisma, Date.now() + 91 * day, 2, NINETY_DAYS);
+    expect(deleted.securityEvents).toBeGreaterThanOrEqual(3);
+    expect(await app.prisma.securityEvent.count({ where: { userId: { in: ids } } })).toBe(0);
   });
 
   test("a mailed link's token is deleted a day after it expired, not before", async () => {
@@ -373,9 +385,9 @@ describe("session cleanup", () => {
       "the verification token is stored",
     );
     const hour = 3600_000;
-    await deleteEndedSessions(app.prisma, Date.now() + 47 * hour, 1000);
+    await deleteEndedSessions(app.prisma, Date.now() + 47 * hour, 1000, NINETY_DAYS);
     expect(await app.prisma.emailToken.count({ where: { userId: user.id } })).toBe(1);
-    await deleteEndedSessions(app.prisma, Date.now() + 48 * hour + 60_000, 1000);
+    await deleteEndedSessions(app.prisma, Date.now() + 48 * hour + 60_000, 1000, NINETY_DAYS);
     expect(await app.prisma.emailToken.count({ where: { userId: user.id } })).toBe(0);
   });
 });

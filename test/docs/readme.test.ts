@@ -1,13 +1,18 @@
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildSchema, parse, validate } from "graphql";
 import type { RunningApp } from "../../src/app";
+import { SECURITY_EVENT_KINDS } from "../../src/auth/securityEvents/kinds";
 import { AuthFailure, ErrorCode, ForbiddenReason, LinkTokenFailure, TooManyRequestsReason } from "../../src/errors";
 import { PROJECT_ROOT } from "../../src/projectRoot";
-import { run } from "../support/childProcess";
+import { childEnv, run } from "../support/childProcess";
 import { signUp, uniqueEmail } from "../support/graphqlClient";
 import { startTestServer } from "../support/testServer";
+import { LONG_TEST_TIMEOUT_MS } from "../support/timeouts";
+import { waitUntil } from "../support/waitUntil";
+import { freePort } from "../support/webDemo";
 
 const read = (file: string) => fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
 
@@ -114,6 +119,7 @@ describe("docs/api.md", () => {
         "refreshToken",
         "mySessions",
         "revokeSession",
+        "mySecurityEvents",
         "changePassword",
         "startTotpEnrollment",
         "confirmTotpEnrollment",
@@ -132,6 +138,7 @@ describe("docs/api.md", () => {
         "unpublishPost",
         "deletePost",
         "users",
+        "securityEvents",
         "removePost",
         "setUserRole",
         "removeUserSecondFactor",
@@ -199,6 +206,13 @@ describe("docs/api.md", () => {
     expect(tabled.sort()).toEqual(operations.sort());
   });
 
+  test("every kind of security event is in the table of kinds", () => {
+    const operations = section("docs/api.md", "Authorization");
+    const table = operations.slice(operations.indexOf("\n### Security events\n"));
+    const documented = [...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1]);
+    expect(documented).toEqual([...SECURITY_EVENT_KINDS]);
+  });
+
   test("every error code and reason of src/errors.ts is in the Errors table", () => {
     const errors = section("docs/api.md", "Errors");
     const names = [ErrorCode, AuthFailure, ForbiddenReason, LinkTokenFailure, TooManyRequestsReason].flatMap((values) =>
@@ -241,4 +255,53 @@ describe("docs/configuration.md", () => {
       expect([name, value(range![1]!), value(range![2]!)]).toEqual([name, product(min!), product(max!)]);
     }
   });
+});
+
+describe("README.md, Ports and folders", () => {
+  const text = section("README.md", "Ports and folders");
+
+  test("names PORT and DATA_DIR with the defaults the server uses", () => {
+    const readme = variableRows(text);
+    const reference = variableRows(read("docs/configuration.md"));
+    for (const name of ["PORT", "DATA_DIR"]) expect([name, readme.get(name)?.[0]]).toEqual([name, reference.get(name)?.[0]]);
+  });
+
+  test(
+    "the web page on another port, in front of an API on another port, works as it says",
+    async () => {
+      // The README's two commands, on ports free here.
+      const pagePort = /`npm run web -- --port (\d+)`/.exec(text)?.[1];
+      const apiOrigin = /`API_ORIGIN=(\S+) npm run web`/.exec(text)?.[1];
+      expect([pagePort, apiOrigin]).toEqual(["5174", "http://localhost:4001"]);
+      const app = await startTestServer();
+      const port = await freePort();
+      const web = spawn("npm", ["run", "--silent", "web", "--", "--port", String(port), "--strictPort"], {
+        cwd: PROJECT_ROOT,
+        env: childEnv({ API_ORIGIN: new URL(app.url).origin }),
+        stdio: "ignore",
+        detached: true, // its own process group: npm, the shell and Vite end together
+      });
+      try {
+        const page = `http://localhost:${port}`;
+        await waitUntil(
+          () =>
+            fetch(page).then(
+              (response) => response.ok,
+              () => false,
+            ),
+          `the page is served at ${page}`,
+        );
+        const answer = await fetch(`${page}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query: "{ __typename }" }),
+        });
+        expect(await answer.json()).toEqual({ data: { __typename: "Query" } });
+      } finally {
+        process.kill(-web.pid!, "SIGTERM");
+        await app.stop();
+      }
+    },
+    LONG_TEST_TIMEOUT_MS,
+  );
 });

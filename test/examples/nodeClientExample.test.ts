@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { RunningApp } from "../../src/app";
 import { childEnv, run, type Finished } from "../support/childProcess";
 import { RequestPasswordResetDocument } from "../support/generated/graphql";
@@ -6,9 +7,12 @@ import { enrollTotp } from "../support/secondFactor";
 import { mailedLink, startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { startTestServer, useTestServer } from "../support/testServer";
 
-/** `npm run example`, exactly as README.md gives it, with the arguments after `--`; `input` is typed in when ready. */
+/**
+ * `npm run example`, exactly as README.md gives it, with the arguments after `--`; `input` is typed
+ * in when ready. DATA_DIR is the test servers', as when the API runs from the same shell.
+ */
 function runExample(args: string[], input?: Promise<string>): Promise<Finished> {
-  return run("npm", ["run", "--silent", "example", "--", ...args], childEnv(), input);
+  return run("npm", ["run", "--silent", "example", "--", ...args], childEnv({ DATA_DIR: process.env.TEST_DATA_DIR! }), input);
 }
 
 describe("npm run example (examples/node-client)", () => {
@@ -85,6 +89,19 @@ describe("npm run example (examples/node-client)", () => {
     expect(stderr).toContain('The story stopped: UNAUTHENTICATED (INVALID_CREDENTIALS) "Wrong email or password."');
   });
 
+  test("--help prints its usage; an unknown option says so, with the usage, and exits 1", async () => {
+    const help = await runExample(["--help"]);
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    expect(help.stdout).toMatch(/^Usage:\n {2}npm run example -- \[--url URL\]/);
+    expect(help.stdout).toContain("npm run example -- --reset EMAIL --new-password PASSWORD");
+    expect(help.stdout).toContain("-h, --help");
+
+    const unknown = await runExample(["--bogus"]);
+    expect(unknown).toMatchObject({ code: 1, stdout: "" });
+    expect(unknown.stderr).toMatch(/^Unknown option '--bogus'.*\n\nUsage:\n/);
+    expect(unknown.stderr).not.toMatch(/\n\s+at /); // no stack
+  });
+
   test("with no server at the URL it says so and exits 1", async () => {
     const { code, stderr } = await runExample(["--url", "http://127.0.0.1:1/graphql"]);
     expect(code).toBe(1);
@@ -130,7 +147,7 @@ describe("npm run example -- --reset (examples/node-client)", () => {
     const steps = stdout.split(/\n(?=\d+\. )/).slice(1);
     expect(steps).toHaveLength(4);
     expect(steps[0]).toMatch(new RegExp(`^1\\. Ask for a password reset link for ${user.email}\n {3}requestPasswordReset: true`));
-    expect(steps[0]).toContain(".eml file under .data/mail/");
+    expect(steps[0]).toContain(`.eml file under ${path.join(process.env.TEST_DATA_DIR!, "mail")}/ and logs its link`);
     expect(steps[1]).toBe("2. Paste the link from the mail (or only its token), then press Enter:");
     expect(steps[2]).toMatch(
       new RegExp(

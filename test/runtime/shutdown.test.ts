@@ -50,7 +50,18 @@ function refusingConnections(origin: string): Promise<void> {
   );
 }
 
-describe("shutdown on SIGTERM, with the embedded PostgreSQL", () => {
+/**
+ * What the server warned of once it was ready (pino's levels: 40 is warn, 50 error, 60 fatal).
+ * From "ready", not from "shutting down": a PostgreSQL that got the signal too may drop the
+ * pool's connections before the server has logged that it is stopping.
+ */
+function warningsIn(server: ChildServer) {
+  const ready = server.logs.findIndex((line) => line.msg === "GraphQL API ready");
+  expect(ready).toBeGreaterThan(-1);
+  return server.logs.slice(ready).filter((line) => Number(line.level) >= 40);
+}
+
+describe("shutdown on SIGTERM or SIGINT, with the embedded PostgreSQL", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-shutdown-"));
   const env = { DATABASE_URL: "", DATA_DIR: dataDir, MIGRATE_ON_START: "true" };
   let server: ChildServer | undefined;
@@ -78,6 +89,7 @@ describe("shutdown on SIGTERM, with the embedded PostgreSQL", () => {
       const login = JSON.parse(answer.text) as { data: { login: { accessToken: string } } };
       expect(await server.exited).toBe(0);
       expect(server.logs.map((line) => line.msg)).toEqual(expect.arrayContaining(["embedded PostgreSQL stopped", "stopped"]));
+      expect(warningsIn(server)).toEqual([]);
       // PostgreSQL removes its pid file only on a clean shutdown.
       expect(fs.existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
 
@@ -87,6 +99,21 @@ describe("shutdown on SIGTERM, with the embedded PostgreSQL", () => {
         expect(me.data!.me.id).toBe(account.user.id);
       }
       expect(await server.stop("SIGINT")).toBe(0);
+      expect(fs.existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
+    },
+    LONG_TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "Ctrl-C in a terminal stops the server, and PostgreSQL after it, with no warning",
+    async () => {
+      // The terminal's SIGINT goes to the server's whole process group. PostgreSQL runs in a group
+      // of its own, so it is stopped by the server, last, after the pool's connections are closed.
+      server = await startChildServer(env, { ownProcessGroup: true });
+      await signUp(server.url); // the pool now holds idle connections
+      expect(await server.interrupt()).toBe(0);
+      expect(server.logs.map((line) => line.msg)).toEqual(expect.arrayContaining(["embedded PostgreSQL stopped", "stopped"]));
+      expect(warningsIn(server)).toEqual([]);
       expect(fs.existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
     },
     LONG_TEST_TIMEOUT_MS,

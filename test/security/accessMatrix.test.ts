@@ -73,6 +73,8 @@ const MATRIX: Record<string, Row> = {
   "Query.myPosts": { query: "{ myPosts { pageInfo { hasNextPage } } }", expected: SIGNED_IN },
   "Query.post": { query: "query ($id: ID!) { post(id: $id) { id } }", variables: draft, expected: OWNER_ONLY },
   "Query.users": { query: "{ users { pageInfo { hasNextPage } } }", expected: ADMIN_ONLY },
+  "Query.mySecurityEvents": { query: "{ mySecurityEvents { pageInfo { hasNextPage } } }", expected: SIGNED_IN },
+  "Query.securityEvents": { query: "{ securityEvents { pageInfo { hasNextPage } } }", expected: ADMIN_ONLY },
 
   "Mutation.signup": {
     query: "mutation ($input: SignupInput!) { signup(input: $input) { accessToken } }",

@@ -1,6 +1,9 @@
 import crypto from "node:crypto";
+import type { RunningApp } from "../../src/app";
 import { graphql, PASSWORD, SIGNUP, uniqueEmail, type GraphQLResponse } from "../support/graphqlClient";
-import { useTestServer } from "../support/testServer";
+import { createIsolatedDatabase } from "../support/isolatedDatabase";
+import { startTestServer, useTestServer } from "../support/testServer";
+import { LONG_TEST_TIMEOUT_MS } from "../support/timeouts";
 import type { SignupMutation } from "../support/generated/graphql";
 
 const WINDOW_SECONDS = 3600;
@@ -80,4 +83,34 @@ describe("signups per client address (counters in PostgreSQL)", () => {
     for (const server of [app, secondProcess, app]) expect(outcome(await signup(server.url, ip))).toBe("OK");
     expect(outcome(await signup(secondProcess.url, ip))).toBe("SIGNUP_ATTEMPTS");
   });
+});
+
+describe("the default signup limit, on a development server", () => {
+  // A database of its own: every test file signs up from 127.0.0.1, and this counts that address.
+  let database: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+  let app: RunningApp;
+  beforeAll(async () => {
+    database = await createIsolatedDatabase();
+    // As `npm start` runs on a laptop: defaults, no proxy, every signup from 127.0.0.1.
+    app = await startTestServer({ NODE_ENV: "development", DATABASE_URL: database.url, SIGNUP_MAX_PER_IP: "", SIGNUP_WINDOW: "" });
+  }, LONG_TEST_TIMEOUT_MS);
+  afterAll(async () => {
+    await app?.stop();
+    await database?.drop();
+  });
+
+  const signupHere = () => graphql(app.url, SIGNUP, { input: { email: uniqueEmail("suite"), password: PASSWORD, name: "Suite" } });
+
+  test(
+    "an end-to-end suite signs up 50 users in a minute; a flood from one address is still refused after 100 in 10 minutes",
+    async () => {
+      const suite = await Promise.all(Array.from({ length: 50 }, signupHere));
+      expect(suite.map(outcome)).toEqual(Array<string>(50).fill("OK"));
+      for (let i = 50; i < 100; i++) expect(outcome(await signupHere())).toBe("OK");
+      const refused = await signupHere();
+      expect(outcome(refused)).toBe("SIGNUP_ATTEMPTS");
+      expect(refused.errors![0]!.extensions!.retryAfterSeconds).toBeLessThanOrEqual(600);
+    },
+    LONG_TEST_TIMEOUT_MS,
+  );
 });

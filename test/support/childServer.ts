@@ -15,13 +15,23 @@ export interface ChildServer {
   exited: Promise<number | null>;
   /** Sends the signal and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * Ctrl-C in the terminal it was started from: SIGINT to its whole process group (its own, see
+   * `ownProcessGroup`), which reaches every process it started there too.
+   */
+  interrupt(): Promise<number | null>;
+}
+
+export interface ChildServerOptions {
+  /** In a process group of its own, as a terminal starts a command, so that `interrupt()` reaches this group only. */
+  ownProcessGroup?: boolean;
 }
 
 /**
  * Starts `src/main.ts` in a process of its own, exactly as `npm run dev` would, and resolves once
  * it logs that it is ready. By default it uses the test run's PostgreSQL; `env` overrides anything.
  */
-export function startChildServer(env: Record<string, string | undefined> = {}): Promise<ChildServer> {
+export function startChildServer(env: Record<string, string | undefined> = {}, options: ChildServerOptions = {}): Promise<ChildServer> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: PROJECT_ROOT,
     env: {
@@ -41,6 +51,7 @@ export function startChildServer(env: Record<string, string | undefined> = {}): 
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.ownProcessGroup ?? false,
   });
   const logs: Array<Record<string, unknown>> = [];
   let stderr = "";
@@ -62,6 +73,11 @@ export function startChildServer(env: Record<string, string | undefined> = {}): 
         exited,
         stop(signal = "SIGTERM") {
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return exited;
+        },
+        interrupt() {
+          if (!options.ownProcessGroup) throw new Error("interrupt() needs startChildServer(env, { ownProcessGroup: true })");
+          if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGINT");
           return exited;
         },
       });

@@ -11,13 +11,19 @@ import { SESSION_READ_STATEMENT } from "../../src/auth/authCache/sessionStateQue
  * not in the auth cache at that moment: it depends on the cache, not on the operation measured.
  */
 export async function countStatements(action: () => Promise<unknown>): Promise<number> {
+  return (await statementsDuring(action)).length;
+}
+
+/** The text of each statement countStatements counts, in the order they were sent. */
+export async function statementsDuring(action: () => Promise<unknown>): Promise<string[]> {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- put back below; the wrapper calls it with its own `this`.
   const original = pg.Client.prototype.query;
-  let count = 0;
+  const statements: string[] = [];
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const [query] = args;
+    const text = typeof query === "string" ? query : ((query as { text?: string } | null)?.text ?? "");
     const isAuthentication = typeof query === "object" && query !== null && (query as { name?: unknown }).name === SESSION_READ_STATEMENT;
-    if (query !== "" && !isAuthentication) count++;
+    if (query !== "" && !isAuthentication) statements.push(text);
     return (original as (...args: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   try {
@@ -25,5 +31,5 @@ export async function countStatements(action: () => Promise<unknown>): Promise<n
   } finally {
     pg.Client.prototype.query = original;
   }
-  return count;
+  return statements;
 }

@@ -38,9 +38,10 @@ export function startTestServer(env: Record<string, string> = {}, now?: () => nu
 
 /**
  * A test server for the whole `describe` block it is called in: started before its first test,
- * stopped after its last. Read its `url` and `prisma` inside tests, once it has started.
+ * stopped after its last. Read its `url` and `prisma`, and wait for its background mail
+ * (`mailIdle`), inside tests, once it has started.
  */
-export function useTestServer(env: Record<string, string> = {}, now?: () => number): Pick<RunningApp, "url" | "prisma"> {
+export function useTestServer(env: Record<string, string> = {}, now?: () => number): Pick<RunningApp, "url" | "prisma" | "mailIdle"> {
   let app: RunningApp | undefined;
   beforeAll(async () => {
     app = await startTestServer(env, now);
@@ -57,5 +58,6 @@ export function useTestServer(env: Record<string, string> = {}, now?: () => numb
     get prisma() {
       return started().prisma;
     },
+    mailIdle: () => started().mailIdle(),
   };
 }

@@ -14,10 +14,15 @@ describe("configuration", () => {
       http: { port: 4000, landingPage: true, introspection: true },
       database: { url: undefined, statementTimeoutSeconds: 5, connectTimeoutSeconds: 5 },
       jwt: { secret: undefined, accessTokenTtlSeconds: 15 * 60 },
-      sessions: { refreshTokenTtlSeconds: 30 * 24 * 3600, refreshTokenReuseIntervalSeconds: 10, maxSessionsPerUser: 50 },
+      sessions: {
+        refreshTokenTtlSeconds: 30 * 24 * 3600,
+        refreshTokenReuseIntervalSeconds: 10,
+        maxSessionsPerUser: 50,
+        securityEventRetentionSeconds: 90 * 86400,
+      },
       passwords: { bcryptCost: 12, maxQueueWaitSeconds: 10 },
       loginLimits: { maxFailuresPerAccount: 5, maxFailuresPerIp: 30, windowSeconds: 15 * 60, knownAddressTtlSeconds: 90 * 86400 },
-      signupLimits: { maxPerIp: 10, windowSeconds: 3600 },
+      signupLimits: { maxPerIp: 100, windowSeconds: 600 },
       mail: { smtpUrl: undefined, from: "GraphQL Auth API <no-reply@localhost>", fileDir: path.resolve(".data", "mail") },
       accountEmails: { appUrl: "http://localhost:4000", requireVerifiedEmail: false, passwordResetTtlSeconds: 3600 },
     });
@@ -61,6 +66,7 @@ describe("configuration", () => {
     ["SIGNUP_MAX_PER_IP", "0", /SIGNUP_MAX_PER_IP must be a whole number from 1 to 100000/],
     ["SIGNUP_WINDOW", "30s", /SIGNUP_WINDOW must be a duration like .* from 60s to 604800s/],
     ["BCRYPT_MAX_QUEUE_WAIT", "0", /BCRYPT_MAX_QUEUE_WAIT must be a duration like .* from 1s to 600s/],
+    ["SECURITY_EVENT_RETENTION", "12h", /SECURITY_EVENT_RETENTION must be a duration like .* from 86400s to 315360000s \(got "12h"\)/],
     ["LOGIN_KNOWN_ADDRESS_TTL", "forever", /LOGIN_KNOWN_ADDRESS_TTL must be a duration like .* from 3600s to 315360000s/],
     [
       "DATABASE_STATEMENT_TIMEOUT",

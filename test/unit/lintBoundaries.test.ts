@@ -57,6 +57,11 @@ describe("import boundaries between the layers (npm run lint)", () => {
       "src/auth/authCache imports no other folder of src/auth",
     ],
     ["src/auth/authCache/x.ts", 'import type { Services } from "../../services";', "src/auth never imports src/services.ts"],
+    [
+      "src/auth/securityEvents/x.ts",
+      'import { lockUser } from "../sessions/userLock";',
+      "src/auth/securityEvents imports no other folder of src/auth",
+    ],
     ["src/auth/limits/x.ts", 'import type { GraphQLContext } from "../../graphql/context";', "src/auth never imports src/graphql"],
     ["src/auth/tokens/x.ts", 'import type { Services } from "../../services";', "src/auth never imports src/services.ts"],
     ["src/db/x.ts", 'import { AuthCache } from "../auth/authCache/cache";', "src/db never imports src/auth"],

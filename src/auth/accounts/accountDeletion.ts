@@ -4,6 +4,7 @@ import type { Caller, ClientInfo } from "../types";
 import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
 import { validateOfferedPassword } from "../passwords/validation";
 import { lockUserOfCaller } from "../sessions/userLock";
+import { recordSecurityEvents } from "../securityEvents/recording";
 
 export interface AccountDeletionDeps {
   prisma: PrismaClient;
@@ -14,7 +15,8 @@ export interface AccountDeletionDeps {
 /**
  * A user deletes their own account. Everything that belongs to it goes in one transaction: the
  * user row, its sessions and their refresh tokens, its known login addresses and its posts
- * (prisma/schema.prisma cascades each from the user). Every deleted user and session row is
+ * (prisma/schema.prisma cascades each from the user), and its security events, but for one
+ * ACCOUNT_DELETED event that keeps the account's id (docs/security.md, "Security event log"). Every deleted user and session row is
  * published to every API process (prisma/migrations/*_auth_change_notifications), so the
  * account's access tokens fail with SESSION_ENDED from the next request on, wherever it lands,
  * and its refresh tokens are unknown. The failed-login counters keyed by the email's hash stay
@@ -27,7 +29,7 @@ export class AccountDeletion {
   async deleteAccount(caller: Caller, currentPassword: string, client: ClientInfo): Promise<void> {
     validateOfferedPassword(currentPassword, "currentPassword");
     // Checked before the transaction: a bcrypt hash is too slow to hold the user's row lock for.
-    await this.deps.currentPassword.confirm(caller.user, currentPassword, client);
+    await this.deps.currentPassword.confirm(caller, currentPassword, client);
     const { prisma, now } = this.deps;
     const userId = caller.user.id;
     const deleted = await prisma.$transaction(async (tx) => {
@@ -44,6 +46,9 @@ export class AccountDeletion {
       await tx.refreshToken.deleteMany({ where: { session: { userId } } });
       await tx.session.deleteMany({ where: { userId } });
       await tx.user.delete({ where: { id: userId } });
+      // The account's history goes with it; one event says that it was deleted, when and from where.
+      await tx.securityEvent.deleteMany({ where: { userId } });
+      await recordSecurityEvents(tx, now(), [{ kind: "ACCOUNT_DELETED", userId, actorId: userId, sessionId: caller.sessionId, client }]);
       return true;
     });
     if (!deleted) throw new AuthenticationError(AuthFailure.SESSION_ENDED);

@@ -14,6 +14,7 @@ import { passwordProven } from "../sessions/assurance";
 import { newSession, tokenPair } from "../sessions/lifecycle";
 import type { AuthResult, Caller, ClientInfo } from "../types";
 import { insertSessionWithinLimit } from "../sessions/perUserLimit";
+import { recordFailedLogin, recordSecurityEvents } from "../securityEvents/recording";
 
 export interface SignupInput {
   email: string;
@@ -71,17 +72,21 @@ export class AccountService {
     const now = this.deps.now();
     const session = newSession(client, passwordProven(now), this.deps.refreshTokenTtlSeconds, now);
     try {
-      // One nested insert: the user, its first known address, the session and its refresh token
-      // exist together or not at all.
-      const user = await this.deps.prisma.user.create({
-        data: { email, name, passwordHash, knownLoginAddresses: knownAddresses.first(client.ip), sessions: { create: session.data } },
-        include: { sessions: { select: { id: true } } },
+      // One transaction: the user, its first known address, the session and its refresh token (one
+      // nested insert), and the SIGNUP event exist together or not at all.
+      const { sessions, ...user } = await this.deps.prisma.$transaction(async (tx) => {
+        const created = await tx.user.create({
+          data: { email, name, passwordHash, knownLoginAddresses: knownAddresses.first(client.ip), sessions: { create: session.data } },
+          include: { sessions: { select: { id: true } } },
+        });
+        const sessionId = created.sessions[0]!.id;
+        await recordSecurityEvents(tx, now, [{ kind: "SIGNUP", userId: created.id, actorId: created.id, sessionId, client }]);
+        return created;
       });
-      const { sessions, ...plainUser } = user;
-      this.deps.verification.sendLink(plainUser);
+      this.deps.verification.sendLink(user);
       return tokenPair(
         this.deps.accessTokens,
-        { user: plainUser, sessionId: sessions[0]!.id, assurance: session.assurance, hasSecondFactor: false },
+        { user, sessionId: sessions[0]!.id, assurance: session.assurance, hasSecondFactor: false },
         session,
       );
     } catch (error) {
@@ -112,10 +117,18 @@ export class AccountService {
     const passwordMatches = found
       ? await passwords.verify(input.password, found.passwordHash)
       : await passwords.verifyAgainstDummy(input.password);
-    if (!found || !passwordMatches) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
+    if (!found || !passwordMatches) {
+      // Sent for an unknown email too, so that both take the same time; it records only for an account.
+      await recordFailedLogin(prisma, this.deps.now(), email, client, { reason: "WRONG_PASSWORD" });
+      throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
+    }
     const { _count: factors, ...user } = found;
     // Said only to whoever knows the password, so it tells a stranger nothing about the account.
-    if (user.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
+    // Still a failure, on the counters (no giveBack), so its events are bounded like a wrong password's.
+    if (user.disabledAt !== null) {
+      await recordFailedLogin(prisma, this.deps.now(), email, client, { reason: "ACCOUNT_DISABLED" });
+      throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
+    }
     const hasSecondFactor = factors.secondFactors > 0;
     await (hasSecondFactor ? loginRateLimiter.giveBackAddress(attempt) : loginRateLimiter.giveBack(attempt));
     if (this.deps.requireVerifiedEmail && user.emailVerifiedAt === null) {
@@ -129,10 +142,16 @@ export class AccountService {
     const now = this.deps.now();
     const session = newSession(client, passwordProven(now), this.deps.refreshTokenTtlSeconds, now);
     const sessionId = await prisma.$transaction(async (tx) => {
-      const id = await insertSessionWithinLimit(tx, user.id, session, this.deps.maxSessionsPerUser, now);
+      const { id, endedIds } = await insertSessionWithinLimit(tx, user.id, session, this.deps.maxSessionsPerUser, now);
       // Prisma's promises are lazy: each write runs when awaited, one after the other on tx.
       if (!hasSecondFactor) for (const write of knownAddresses.remember(tx, user.id, client.ip)) await write;
       if (upgradedHash) await tx.user.update({ where: { id: user.id }, data: { passwordHash: upgradedHash } });
+      const login = { userId: user.id, actorId: user.id, sessionId: id, client };
+      // One INSERT for both: a login costs one more statement than before the event log, however many sessions it ends.
+      await recordSecurityEvents(tx, now, [
+        { ...login, kind: "LOGIN", detail: { method: "PASSWORD", ...(hasSecondFactor && { secondFactorRequired: true }) } },
+        ...(endedIds.length > 0 ? [{ ...login, kind: "SESSION_LIMIT" as const, detail: { endedSessionIds: endedIds } }] : []),
+      ]);
       return id;
     });
     return tokenPair(this.deps.accessTokens, { user, sessionId, assurance: session.assurance, hasSecondFactor }, session);
@@ -149,7 +168,7 @@ export class AccountService {
     const { user } = caller;
     validateOfferedPassword(input.currentPassword, "currentPassword");
     const newPassword = validateNewPassword(input.newPassword, user.email, "newPassword");
-    await this.deps.currentPassword.confirm(user, input.currentPassword, client);
+    await this.deps.currentPassword.confirm(caller, input.currentPassword, client);
     const passwordHash = await passwords.hash(newPassword);
     const session = newSession(client, caller.assurance, this.deps.refreshTokenTtlSeconds, now());
     // Its first write is the user row: the order of a login (sessions/perUserLimit.ts), so the two cannot deadlock.

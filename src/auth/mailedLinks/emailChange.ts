@@ -5,6 +5,7 @@ import { sessionEnded } from "../sessions/lifecycle";
 import type { Caller, ClientInfo } from "../types";
 import { lockUser, lockUserOfCaller } from "../sessions/userLock";
 import { voidPendingLinks } from "../tokens/pendingLinks";
+import { recordSecurityEvents } from "../securityEvents/recording";
 import { accountAddress, type AccountMessages } from "./accountMessages";
 import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
 import type { EmailTokens } from "../tokens/emailTokens";
@@ -44,16 +45,21 @@ export class EmailChange {
     const newEmail = validateEmail(rawNewEmail, "newEmail");
     validateOfferedPassword(currentPassword, "currentPassword");
     if (newEmail === user.email) throw new InputError("newEmail", "This is already your email address.");
-    await passwordCheck.confirm(user, currentPassword, client);
+    await passwordCheck.confirm(caller, currentPassword, client);
     await userMailLimiter.take(user.id);
     // Stored before the answer, under the user's lock, and only while the caller's session still
     // holds: an event that voids pending links (tokens/pendingLinks.ts) and commits after this
     // request was authenticated either ended the session (refused here) or finds the link stored.
     // Stored for a taken address too, so that the answer waits for the same work; that token is
     // never mailed, and could not be confirmed anyway (the address has its account).
-    const token = await prisma.$transaction(async (tx) =>
-      (await lockUserOfCaller(tx, caller, now())) ? tokens.issueWithin(tx, user.id, "CHANGE_EMAIL", newEmail) : undefined,
-    );
+    const token = await prisma.$transaction(async (tx) => {
+      if (!(await lockUserOfCaller(tx, caller, now()))) return undefined;
+      const issued = await tokens.issueWithin(tx, user.id, "CHANGE_EMAIL", newEmail);
+      await recordSecurityEvents(tx, now(), [
+        { kind: "EMAIL_CHANGE_REQUESTED", userId: user.id, actorId: user.id, sessionId: caller.sessionId, client, detail: { newEmail } },
+      ]);
+      return issued;
+    });
     if (token === undefined) throw new AuthenticationError(AuthFailure.SESSION_ENDED);
     mailer.sendInBackground(async () => {
       const taken = (await prisma.user.findUnique({ where: { email: newEmail }, select: { id: true } })) !== null;
@@ -70,7 +76,7 @@ export class EmailChange {
    * Makes the link's address the account's, verified, and ends every session: the address is how
    * the account logs in and resets its password, so whoever was signed in before signs in again.
    */
-  async confirm(token: string): Promise<true> {
+  async confirm(token: string, client: ClientInfo): Promise<true> {
     const { prisma, tokens, now } = this.deps;
     const found = await tokens.find("CHANGE_EMAIL", token);
     // Asked for before an admin disabled the account: it stays as it is until enabled.
@@ -87,6 +93,16 @@ export class EmailChange {
           data: { email: found.email, emailVerifiedAt: new Date(now()), tokenVersion: { increment: 1 } },
         });
         await tx.session.updateMany({ where: { userId: found.userId, revokedAt: null }, data: sessionEnded("EMAIL_CHANGED", now()) });
+        // The link's holder proved the new mailbox and acted as the user.
+        await recordSecurityEvents(tx, now(), [
+          {
+            kind: "EMAIL_CHANGED",
+            userId: found.userId,
+            actorId: found.userId,
+            client,
+            detail: { from: found.user.email, to: found.email },
+          },
+        ]);
       });
     } catch (error) {
       // Someone signed up with the address after the request: the unique index decides, and the

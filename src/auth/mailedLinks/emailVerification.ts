@@ -4,6 +4,8 @@ import type { AccountMessages } from "./accountMessages";
 import type { EmailTokens } from "../tokens/emailTokens";
 import type { UserMailRateLimiter } from "../limits/mailRateLimiters";
 import { lockUser } from "../sessions/userLock";
+import { recordSecurityEvents } from "../securityEvents/recording";
+import type { ClientInfo } from "../types";
 
 export interface EmailVerificationDeps {
   prisma: PrismaClient;
@@ -41,17 +43,21 @@ export class EmailVerification {
   }
 
   /** Marks the address the link was sent to as verified, if it is still the account's. */
-  async verify(token: string): Promise<true> {
+  async verify(token: string, client: ClientInfo): Promise<true> {
     const { prisma, tokens, now } = this.deps;
     const found = await tokens.find("VERIFY_EMAIL", token);
     await prisma.$transaction(async (tx) => {
       await lockUser(tx, found.userId);
       await tokens.consume(tx, found);
       // An email change voids the old address's links (EmailChange.confirm), under the same lock.
-      await tx.user.updateMany({
+      const { count } = await tx.user.updateMany({
         where: { id: found.userId, email: found.email, emailVerifiedAt: null },
         data: { emailVerifiedAt: new Date(now()) },
       });
+      // Whoever opened the link proved the mailbox: they acted as the user.
+      if (count === 1) {
+        await recordSecurityEvents(tx, now(), [{ kind: "EMAIL_VERIFIED", userId: found.userId, actorId: found.userId, client }]);
+      }
     });
     return true;
   }

@@ -14,6 +14,7 @@ import type { KnownLoginAddresses } from "../limits/knownLoginAddresses";
 import type { PasswordResetRateLimiter } from "../limits/mailRateLimiters";
 import type { PasswordHasher } from "../passwords/hashing";
 import { replacePassword } from "../passwords/replacement";
+import { recordSecurityEvents } from "../securityEvents/recording";
 
 export interface PasswordResetDeps {
   prisma: PrismaClient;
@@ -42,12 +43,16 @@ export class PasswordReset {
     const email = validateEmail(rawEmail);
     await this.deps.limiter.take(email, client.ip);
     this.deps.mailer.sendInBackground(async () => {
-      const { prisma, tokens, messages } = this.deps;
+      const { prisma, tokens, messages, now } = this.deps;
       const user = await prisma.user.findUnique({ where: { email } });
       // No account, or a disabled one: that cannot be taken back through its mailbox; its owner asks an admin.
       if (user?.disabledAt !== null) return undefined;
-      // A newer link voids the older ones: only the link of the latest request works.
-      const token = await tokens.issue(user.id, "RESET_PASSWORD", user.email, { replacesOlder: true });
+      // A newer link voids the older ones: only the link of the latest request works. The event is
+      // bounded by the per-email limit above; whoever asked is not known (actor null).
+      const token = await tokens.issue(user.id, "RESET_PASSWORD", user.email, {
+        replacesOlder: true,
+        alsoWrite: (tx) => recordSecurityEvents(tx, now(), [{ kind: "PASSWORD_RESET_REQUESTED", userId: user.id, actorId: null, client }]),
+      });
       return messages.passwordReset(accountAddress(user), token, tokens.ttlOf("RESET_PASSWORD"));
     });
     return true;
@@ -83,6 +88,7 @@ export class PasswordReset {
         client,
         now: now(),
         alsoSet: verifiedNow ? { emailVerifiedAt: new Date(now()) } : undefined,
+        eventDetail: verifiedNow ? { emailVerified: true } : undefined,
       });
       return { ...replaced, hasSecondFactor };
     });

@@ -3,6 +3,7 @@ import { awaitsSecondFactor } from "../sessions/assurance";
 import { sessionEnded, type NewSession } from "../sessions/lifecycle";
 import type { ClientInfo } from "../types";
 import { voidPendingLinks } from "../tokens/pendingLinks";
+import { recordSecurityEvents, type SecurityEventDetail } from "../securityEvents/recording";
 import type { KnownLoginAddresses } from "../limits/knownLoginAddresses";
 
 export interface PasswordReplacement {
@@ -18,6 +19,8 @@ export interface PasswordReplacement {
   now: number;
   /** Other columns of the user to set in the same update. */
   alsoSet?: Prisma.UserUpdateInput;
+  /** Facts for the event (PASSWORD_CHANGED or PASSWORD_RESET, as `reason`). */
+  eventDetail?: SecurityEventDetail;
 }
 
 /**
@@ -28,14 +31,15 @@ export interface PasswordReplacement {
  * that could move control again (reset, email change) become void, so that none can undo the
  * change (tokens/pendingLinks.ts); the caller continues in a new session from an address the
  * account now knows (once the session has its second factor, if the account has one: a password
- * reset leaves the factor on, and the new session at level 1).
+ * reset leaves the factor on, and the new session at level 1). The security event (`reason`) is
+ * written with them.
  */
 export async function replacePassword(
   tx: Prisma.TransactionClient,
   deps: { knownAddresses: KnownLoginAddresses },
   replacement: PasswordReplacement,
 ): Promise<{ user: User; sessionId: string }> {
-  const { userId, passwordHash, reason, session, hasSecondFactor, client, now, alsoSet } = replacement;
+  const { userId, passwordHash, reason, session, hasSecondFactor, client, now, alsoSet, eventDetail } = replacement;
   const user = await tx.user.update({ where: { id: userId }, data: { ...alsoSet, passwordHash, tokenVersion: { increment: 1 } } });
   await tx.session.updateMany({ where: { userId, revokedAt: null }, data: sessionEnded(reason, now) });
   const { id: sessionId } = await tx.session.create({ data: { ...session.data, userId }, select: { id: true } });
@@ -43,5 +47,6 @@ export async function replacePassword(
     for (const write of deps.knownAddresses.remember(tx, userId, client.ip)) await write;
   }
   await voidPendingLinks(tx, userId, reason, now);
+  await recordSecurityEvents(tx, now, [{ kind: reason, userId, actorId: userId, sessionId, client, detail: eventDetail }]);
   return { user, sessionId };
 }

@@ -8,13 +8,15 @@ export interface DeletedRows {
   sessions: number;
   refreshTokens: number;
   emailTokens: number;
+  securityEvents: number;
 }
 
 /**
  * Deletes what can never be used again, so the tables do not grow without bound: sessions that
  * expired or ended more than a day ago (their refresh tokens go with them, by cascade), expired
- * refresh tokens of live sessions (every spent ancestor of a long session), and mailed-link tokens
- * expired more than a day ago (kept until then so that a used link is told apart from a forged one).
+ * refresh tokens of live sessions (every spent ancestor of a long session), mailed-link tokens
+ * expired more than a day ago (kept until then so that a used link is told apart from a forged one),
+ * and security events older than their retention (SECURITY_EVENT_RETENTION).
  *
  * In batches of at most `batchSize` rows, each its own short transaction, until none is left: one
  * DELETE of a large backlog would hold its row locks, and queue one notification per session for
@@ -22,7 +24,12 @@ export interface DeletedRows {
  * through an index (expiresAt, revokedAt) and deletes whole rows, so a cleanup cut short leaves
  * nothing half-done and the next run carries on.
  */
-export async function deleteEndedSessions(prisma: PrismaClient, now: number, batchSize: number): Promise<DeletedRows> {
+export async function deleteEndedSessions(
+  prisma: PrismaClient,
+  now: number,
+  batchSize: number,
+  securityEventRetentionSeconds: number,
+): Promise<DeletedRows> {
   const cutoff = new Date(now - ENDED_SESSION_RETENTION_MS);
   const expiredBefore = new Date(now);
   const sessions =
@@ -46,7 +53,13 @@ export async function deleteEndedSessions(prisma: PrismaClient, now: number, bat
       SELECT "id" FROM "EmailToken" WHERE "expiresAt" < ${cutoff} LIMIT ${batchSize})`,
     batchSize,
   );
-  return { sessions, refreshTokens, emailTokens };
+  const eventsBefore = new Date(now - securityEventRetentionSeconds * 1000);
+  const securityEvents = await untilDone(
+    () => prisma.$executeRaw`DELETE FROM "SecurityEvent" WHERE "id" IN (
+      SELECT "id" FROM "SecurityEvent" WHERE "createdAt" < ${eventsBefore} LIMIT ${batchSize})`,
+    batchSize,
+  );
+  return { sessions, refreshTokens, emailTokens, securityEvents };
 }
 
 /** Runs a batch until one deletes fewer than a full batch; returns the rows deleted. */
@@ -62,6 +75,7 @@ async function untilDone(batch: () => Promise<number>, batchSize: number): Promi
 export interface SessionCleanupSchedule {
   intervalSeconds: number;
   batchSize: number;
+  securityEventRetentionSeconds: number;
 }
 
 /**
@@ -70,12 +84,12 @@ export interface SessionCleanupSchedule {
  */
 export function scheduleSessionCleanup(
   prisma: PrismaClient,
-  { intervalSeconds, batchSize }: SessionCleanupSchedule,
+  { intervalSeconds, batchSize, securityEventRetentionSeconds }: SessionCleanupSchedule,
   now: () => number,
   logger: Logger,
 ): () => void {
   const run = () => {
-    deleteEndedSessions(prisma, now(), batchSize).then(
+    deleteEndedSessions(prisma, now(), batchSize, securityEventRetentionSeconds).then(
       (deleted) => logger.debug({ deleted }, "ended sessions deleted"),
       (error: unknown) => logger.warn({ err: error }, "session cleanup failed; it runs again later"),
     );

@@ -2,7 +2,8 @@ import { InputError } from "../../errors";
 import type { PrismaClient, Session } from "../../generated/prisma/client";
 import { requireUuid } from "../../ids";
 import { afterPosition, newestFirstPage, type Connection, type PageArgs } from "../../pagination/cursorPages";
-import type { Caller } from "../types";
+import { recordSecurityEvents } from "../securityEvents/recording";
+import type { Caller, ClientInfo } from "../types";
 import { voidPendingLinks } from "../tokens/pendingLinks";
 import { sessionEnded } from "./lifecycle";
 
@@ -16,10 +17,14 @@ export class SessionManager {
   constructor(private readonly deps: SessionManagerDeps) {}
 
   /** Ends the caller's session: its access token fails on the next request, its refresh tokens too. */
-  async logout(caller: Caller): Promise<void> {
-    await this.deps.prisma.session.updateMany({
-      where: { id: caller.sessionId, revokedAt: null },
-      data: sessionEnded("LOGOUT", this.deps.now()),
+  async logout(caller: Caller, client: ClientInfo): Promise<void> {
+    const { prisma, now } = this.deps;
+    await prisma.$transaction(async (tx) => {
+      const { count } = await tx.session.updateMany({
+        where: { id: caller.sessionId, revokedAt: null },
+        data: sessionEnded("LOGOUT", now()),
+      });
+      if (count === 1) await recordSecurityEvents(tx, now(), [{ kind: "LOGOUT", ...byCaller(caller), client }]);
     });
   }
 
@@ -28,7 +33,7 @@ export class SessionManager {
    * the links that could move control again (tokens/pendingLinks.ts) are void too: whoever the
    * caller is locking out may have asked for one.
    */
-  async logoutAll(caller: Caller): Promise<void> {
+  async logoutAll(caller: Caller, client: ClientInfo): Promise<void> {
     const { prisma, now } = this.deps;
     const userId = caller.user.id;
     // The user row first, then its sessions: the order of a login (./perUserLimit.ts), so the two cannot deadlock.
@@ -36,6 +41,7 @@ export class SessionManager {
       await tx.user.update({ where: { id: userId }, data: { tokenVersion: { increment: 1 } } });
       await tx.session.updateMany({ where: { userId, revokedAt: null }, data: sessionEnded("LOGOUT_ALL", now()) });
       await voidPendingLinks(tx, userId, "LOGOUT_ALL", now());
+      await recordSecurityEvents(tx, now(), [{ kind: "LOGOUT_ALL", ...byCaller(caller), client }]);
     });
   }
 
@@ -55,12 +61,26 @@ export class SessionManager {
   }
 
   /** Ends one of the caller's own sessions. Someone else's session id is as unknown as a made-up one. */
-  async revokeSession(caller: Caller, sessionId: string): Promise<void> {
+  async revokeSession(caller: Caller, sessionId: string, client: ClientInfo): Promise<void> {
     requireUuid(sessionId, "session");
-    const { count } = await this.deps.prisma.session.updateMany({
-      where: { id: sessionId, userId: caller.user.id, revokedAt: null },
-      data: sessionEnded("REVOKED", this.deps.now()),
+    const { prisma, now } = this.deps;
+    const revoked = await prisma.$transaction(async (tx) => {
+      const { count } = await tx.session.updateMany({
+        where: { id: sessionId, userId: caller.user.id, revokedAt: null },
+        data: sessionEnded("REVOKED", now()),
+      });
+      if (count === 1) {
+        await recordSecurityEvents(tx, now(), [
+          { kind: "SESSION_REVOKED", ...byCaller(caller), client, detail: { revokedSessionId: sessionId } },
+        ]);
+      }
+      return count === 1;
     });
-    if (count === 0) throw new InputError("id", "You have no active session with this id.", "NOT_FOUND");
+    if (!revoked) throw new InputError("id", "You have no active session with this id.", "NOT_FOUND");
   }
+}
+
+/** An event the caller made about their own account, from their session. */
+function byCaller(caller: Caller) {
+  return { userId: caller.user.id, actorId: caller.user.id, sessionId: caller.sessionId };
 }

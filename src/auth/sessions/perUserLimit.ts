@@ -5,7 +5,7 @@ import { lockUser } from "./userLock";
 
 /**
  * Inserts a session for an existing user and, in the same transaction, ends the user's oldest live
- * sessions beyond `maxSessions`; the new one always stays. Returns the new session's id.
+ * sessions beyond `maxSessions`; the new one always stays. Returns the new session's id and the ended ones'.
  *
  * Call it before the transaction touches any of the user's rows. Every transaction that writes a
  * user and its sessions takes the user's row first (logoutAll, changePassword, account deletion):
@@ -18,7 +18,7 @@ export async function insertSessionWithinLimit(
   session: NewSession,
   maxSessions: number,
   now: number,
-): Promise<string> {
+): Promise<{ id: string; endedIds: string[] }> {
   // Two logins of one user at once would each insert their session, each count the live ones
   // without seeing the other's uncommitted row, each keep `maxSessions - 1` others, and leave the
   // user one over the limit. Locking the user's row makes the second wait here until the first
@@ -34,12 +34,10 @@ export async function insertSessionWithinLimit(
     skip: maxSessions - 1,
     select: { id: true },
   });
-  if (beyondLimit.length > 0) {
+  const endedIds = beyondLimit.map((ended) => ended.id);
+  if (endedIds.length > 0) {
     // An ordinary session-ending update: the database publishes it to every process's auth cache.
-    await tx.session.updateMany({
-      where: { id: { in: beyondLimit.map((ended) => ended.id) }, revokedAt: null },
-      data: sessionEnded("SESSION_LIMIT", now),
-    });
+    await tx.session.updateMany({ where: { id: { in: endedIds }, revokedAt: null }, data: sessionEnded("SESSION_LIMIT", now) });
   }
-  return id;
+  return { id, endedIds };
 }

@@ -3,7 +3,8 @@ import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, type
 import type { Prisma, PrismaClient, Session, User } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
 import { hashOpaqueToken, successorRefreshToken } from "../tokens/opaqueTokens";
-import type { AuthResult } from "../types";
+import { recordSecurityEvents } from "../securityEvents/recording";
+import type { AuthResult, ClientInfo } from "../types";
 import { assuranceOf } from "./assurance";
 import { sessionEnded, tokenPair } from "./lifecycle";
 
@@ -42,15 +43,15 @@ export class RefreshRotation {
    * comes back within the reuse interval gets the same successor (concurrent tabs, retries); after
    * it, reuse is treated as theft and ends the whole session, whose tokens all stop working.
    */
-  async refresh(token: string | undefined): Promise<AuthResult> {
+  async refresh(token: string | undefined, client: ClientInfo): Promise<AuthResult> {
     if (!token || !REFRESH_TOKEN_SHAPE.test(token)) throw new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID);
-    const outcome = await this.deps.prisma.$transaction((tx) => this.rotate(tx, token));
+    const outcome = await this.deps.prisma.$transaction((tx) => this.rotate(tx, token, client));
     // Failures are returned, not thrown, inside the transaction: a revocation for reuse must commit.
     if ("failure" in outcome) throw outcome.failure;
     return outcome.result;
   }
 
-  private async rotate(tx: Prisma.TransactionClient, token: string): Promise<RefreshOutcome> {
+  private async rotate(tx: Prisma.TransactionClient, token: string, client: ClientInfo): Promise<RefreshOutcome> {
     const now = this.deps.now();
     // The row lock makes concurrent refreshes of one token queue up here: the first creates the
     // successor and commits; the others then see it spent (within the interval) and share it.
@@ -84,6 +85,10 @@ export class RefreshRotation {
     }
 
     await tx.session.update({ where: { id: session.id }, data: sessionEnded("REUSE_DETECTED", now) });
+    // Whoever presented it may be the thief or the rightful client: nobody known acted.
+    await recordSecurityEvents(tx, now, [
+      { kind: "REFRESH_REUSE_DETECTED", userId: session.userId, actorId: null, sessionId: session.id, client },
+    ]);
     return { failure: new AuthenticationError(AuthFailure.REFRESH_TOKEN_REUSED) };
   }
 

@@ -5,6 +5,13 @@ import { generateOpaqueToken, hashOpaqueToken } from "./opaqueTokens";
 /** What generateOpaqueToken makes: 32 bytes in base64url. Anything else is refused unlooked-up. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
+export interface IssueOptions {
+  /** Void the user's unused tokens of the same purpose. */
+  replacesOlder?: boolean;
+  /** More writes for the same transaction. */
+  alsoWrite?: (tx: Prisma.TransactionClient) => Promise<unknown>;
+}
+
 /** A token found for its purpose, unused and unexpired when looked up, with its user. */
 export type FoundEmailToken = EmailToken & { user: User };
 
@@ -28,13 +35,16 @@ export class EmailTokens {
    * `replacesOlder` makes the user's unused tokens of this purpose void in the same transaction, so
    * that only the newest link works. The user's row is locked first, the order of every transaction
    * that writes a user's tokens (sessions/userLock.ts): two requests at once then take turns, and
-   * the second voids the first's token instead of both staying usable.
+   * the second voids the first's token instead of both staying usable. `alsoWrite` adds writes
+   * that belong with the token to its transaction (its security event).
    */
-  async issue(userId: string, purpose: EmailTokenPurpose, email: string, { replacesOlder = false } = {}): Promise<string> {
+  async issue(userId: string, purpose: EmailTokenPurpose, email: string, options: IssueOptions = {}): Promise<string> {
     return this.prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
-      if (replacesOlder) await this.voidOthers(tx, userId, purpose);
-      return this.issueWithin(tx, userId, purpose, email);
+      if (options.replacesOlder) await this.voidOthers(tx, userId, purpose);
+      const token = await this.issueWithin(tx, userId, purpose, email);
+      await options.alsoWrite?.(tx);
+      return token;
     });
   }
 

@@ -6,7 +6,7 @@ export const accountEmailMutations: Pick<
   MutationResolvers,
   "verifyEmail" | "resendVerification" | "requestPasswordReset" | "resetPassword" | "requestEmailChange" | "confirmEmailChange"
 > = {
-  verifyEmail: (_parent, { token }, context) => context.services.verification.verify(token),
+  verifyEmail: (_parent, { token }, context) => context.services.verification.verify(token, context.client),
 
   resendVerification: async (_parent, _args, context) => context.services.verification.resend((await context.caller()).user),
 
@@ -18,7 +18,7 @@ export const accountEmailMutations: Pick<
   requestEmailChange: async (_parent, { newEmail, currentPassword }, context) =>
     context.services.emailChange.request(await context.caller(), newEmail, currentPassword, context.client),
 
-  confirmEmailChange: (_parent, { token }, context) => context.services.emailChange.confirm(token),
+  confirmEmailChange: (_parent, { token }, context) => context.services.emailChange.confirm(token, context.client),
 };
 
 export const User: Pick<UserResolvers, "emailVerified"> = {

@@ -4,6 +4,7 @@ import { accountEmailMutations, User } from "./accountEmails";
 import { Post, postMutations, postQueries } from "./posts";
 import { DateTime } from "./scalars";
 import { secondFactorMutations, UserSecondFactors } from "./secondFactors";
+import { SecurityEvent, securityEventQueries } from "./securityEvents";
 import { Session, sessionMutations, sessionQueries } from "./sessions";
 import { userMutations, userQueries } from "./users";
 
@@ -12,7 +13,8 @@ export const resolvers: Resolvers = {
   Session,
   Post,
   User: { ...User, ...UserSecondFactors },
-  Query: { ...accountQueries, ...sessionQueries, ...postQueries, ...userQueries },
+  SecurityEvent,
+  Query: { ...accountQueries, ...sessionQueries, ...postQueries, ...userQueries, ...securityEventQueries },
   Mutation: {
     ...accountMutations,
     ...accountEmailMutations,

@@ -8,25 +8,25 @@ export const sessionQueries: Pick<QueryResolvers, "mySessions"> = {
 export const sessionMutations: Pick<MutationResolvers, "refreshToken" | "logout" | "logoutAll" | "revokeSession"> = {
   refreshToken: async (_parent, { token, refreshTokenDelivery }, context) => {
     const fromCookie = token == null;
-    const result = await context.services.refreshRotation.refresh(fromCookie ? context.refreshCookieIn : token);
+    const result = await context.services.refreshRotation.refresh(fromCookie ? context.refreshCookieIn : token, context.client);
     // A token that came in the cookie goes back in the cookie, never into a script's reach.
     return deliver(result, fromCookie ? "COOKIE" : refreshTokenDelivery, context);
   },
 
   logout: async (_parent, _args, context) => {
-    await context.services.sessions.logout(await context.caller());
+    await context.services.sessions.logout(await context.caller(), context.client);
     forgetRefreshTokenCookie(context);
     return true;
   },
 
   logoutAll: async (_parent, _args, context) => {
-    await context.services.sessions.logoutAll(await context.caller());
+    await context.services.sessions.logoutAll(await context.caller(), context.client);
     forgetRefreshTokenCookie(context);
     return true;
   },
 
   revokeSession: async (_parent, { id }, context) => {
-    await context.services.sessions.revokeSession(await context.caller(), id);
+    await context.services.sessions.revokeSession(await context.caller(), id, context.client);
     return true;
   },
 };

@@ -6,7 +6,7 @@ export const userQueries: Pick<QueryResolvers, "users"> = {
 
 export const userMutations: Pick<MutationResolvers, "setUserRole" | "disableUser" | "enableUser"> = {
   setUserRole: async (_parent, { id, role }, context) =>
-    context.services.userAdministration.setRole((await context.caller()).user.id, id, role),
-  disableUser: async (_parent, { id }, context) => context.services.userAdministration.disable((await context.caller()).user.id, id),
-  enableUser: (_parent, { id }, context) => context.services.userAdministration.enable(id),
+    context.services.userAdministration.setRole(await context.caller(), id, role, context.client),
+  disableUser: async (_parent, { id }, context) => context.services.userAdministration.disable(await context.caller(), id, context.client),
+  enableUser: async (_parent, { id }, context) => context.services.userAdministration.enable(await context.caller(), id, context.client),
 };

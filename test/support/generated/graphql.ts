@@ -307,6 +307,26 @@ export type MySecondFactorsQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type MySecondFactorsQuery = { me: { recoveryCodesLeft: number | null, secondFactors: Array<{ kind: SecondFactorKind, createdAt: string, lastUsedAt: string | null }> | null } };
 
+export type SecurityEventFieldsFragment = { kind: string, createdAt: string, userId: string, actorId: string | null, sessionId: string | null, ip: string | null, userAgent: string | null, detail: string | null };
+
+export type MySecurityEventsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type MySecurityEventsQuery = { mySecurityEvents: { edges: Array<{ cursor: string, node: { kind: string, createdAt: string, userId: string, actorId: string | null, sessionId: string | null, ip: string | null, userAgent: string | null, detail: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type SecurityEventsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  userId?: string | number | null | undefined;
+  kind?: string | null | undefined;
+}>;
+
+
+export type SecurityEventsQuery = { securityEvents: { edges: Array<{ cursor: string, node: { kind: string, createdAt: string, userId: string, actorId: string | null, sessionId: string | null, ip: string | null, userAgent: string | null, detail: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
 export type RefreshMutationVariables = Exact<{
   token?: string | null | undefined;
   delivery?: RefreshTokenDelivery | null | undefined;
@@ -373,6 +393,18 @@ export const PostFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"PostFields"}) as unknown as TypedDocumentString<PostFieldsFragment, unknown>;
+export const SecurityEventFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SecurityEventFields on SecurityEvent {
+  kind
+  createdAt
+  userId
+  actorId
+  sessionId
+  ip
+  userAgent
+  detail
+}
+    `, {"fragmentName":"SecurityEventFields"}) as unknown as TypedDocumentString<SecurityEventFieldsFragment, unknown>;
 export const SignupDocument = new TypedDocumentString(`
     mutation Signup($input: SignupInput!) {
   signup(input: $input) {
@@ -770,6 +802,56 @@ export const MySecondFactorsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<MySecondFactorsQuery, MySecondFactorsQueryVariables>;
+export const MySecurityEventsDocument = new TypedDocumentString(`
+    query MySecurityEvents($first: Int, $after: String) {
+  mySecurityEvents(first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        ...SecurityEventFields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    fragment SecurityEventFields on SecurityEvent {
+  kind
+  createdAt
+  userId
+  actorId
+  sessionId
+  ip
+  userAgent
+  detail
+}`) as unknown as TypedDocumentString<MySecurityEventsQuery, MySecurityEventsQueryVariables>;
+export const SecurityEventsDocument = new TypedDocumentString(`
+    query SecurityEvents($first: Int, $after: String, $userId: ID, $kind: String) {
+  securityEvents(first: $first, after: $after, userId: $userId, kind: $kind) {
+    edges {
+      cursor
+      node {
+        ...SecurityEventFields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    fragment SecurityEventFields on SecurityEvent {
+  kind
+  createdAt
+  userId
+  actorId
+  sessionId
+  ip
+  userAgent
+  detail
+}`) as unknown as TypedDocumentString<SecurityEventsQuery, SecurityEventsQueryVariables>;
 export const RefreshDocument = new TypedDocumentString(`
     mutation Refresh($token: String, $delivery: RefreshTokenDelivery) {
   refreshToken(token: $token, refreshTokenDelivery: $delivery) {

@@ -1,0 +1,60 @@
+import type { Prisma } from "../../generated/prisma/client";
+import type { ClientInfo } from "../types";
+import type { SecurityEventKind } from "./kinds";
+
+/** Facts of an event's kind, such as { method: "PASSWORD" } for LOGIN: plain JSON values only. */
+export type SecurityEventDetail = Record<string, string | number | boolean | null | string[]>;
+
+/** An event to record. */
+export interface NewSecurityEvent {
+  kind: SecurityEventKind;
+  /** The account it is about. */
+  userId: string;
+  /** Who acted: the user, an admin; null when nobody signed in did (the holder of a reused refresh token). */
+  actorId: string | null;
+  /** The session it started, ended or was done from, if any. */
+  sessionId?: string | null;
+  /** The client that made the request; null for the command line. */
+  client: ClientInfo | null;
+  detail?: SecurityEventDetail;
+}
+
+/**
+ * Records events on the transaction client of the change they record, so that the change and its
+ * events commit together or not at all: no event without its change, no change without its event.
+ * Several events of one change (a login that also ends a session beyond the limit) are one INSERT.
+ */
+export async function recordSecurityEvents(tx: Prisma.TransactionClient, now: number, events: readonly NewSecurityEvent[]): Promise<void> {
+  await tx.securityEvent.createMany({
+    data: events.map(({ kind, userId, actorId, sessionId, client, detail }) => ({
+      kind,
+      userId,
+      actorId,
+      sessionId: sessionId ?? null,
+      ip: client?.ip ?? null,
+      userAgent: client?.userAgent ?? null,
+      detail,
+      createdAt: new Date(now),
+    })),
+  });
+}
+
+/**
+ * A LOGIN_FAILED for the account with this email, if there is one, in one statement that is sent
+ * for an unknown email too (and then inserts nothing): a wrong password and an unknown email must
+ * take the same time (docs/security.md), which an insert made only for existing accounts would
+ * break. Called only for attempts the login limits let through, so an account gets at most as many
+ * as its failure counters allow per window: failed logins cannot become unbounded writes.
+ */
+export async function recordFailedLogin(
+  db: Prisma.TransactionClient,
+  now: number,
+  email: string,
+  client: ClientInfo,
+  detail: SecurityEventDetail,
+): Promise<void> {
+  await db.$executeRaw`
+    INSERT INTO "SecurityEvent" ("id", "userId", "kind", "ip", "userAgent", "detail", "createdAt")
+    SELECT gen_random_uuid(), "id", ${"LOGIN_FAILED" satisfies SecurityEventKind}, ${client.ip}, ${client.userAgent}, ${JSON.stringify(detail)}::jsonb, ${new Date(now)}
+    FROM "User" WHERE "email" = ${email}`;
+}
