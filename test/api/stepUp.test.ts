@@ -6,9 +6,12 @@ import {
   DisableTotpDocument,
   LoginTwoStepDocument,
   MySecondFactorsDocument,
+  MySecurityEventsDocument,
+  SecurityEventsDocument,
   RegenerateRecoveryCodesDocument,
   RemoveUserSecondFactorDocument,
   StartTotpEnrollmentDocument,
+  VerifySecondFactorDocument,
 } from "../support/generated/graphql";
 import { CHANGE_PASSWORD, DELETE_ACCOUNT, graphql, logIn, ME, PASSWORD, signUp } from "../support/graphqlClient";
 import { codeAt, enrollTotp, verifyWithCode } from "../support/secondFactor";
@@ -197,6 +200,82 @@ describe("an admin removes a user's second factor, and the user is told of every
 
     const own = await graphql(app.url, RemoveUserSecondFactorDocument, { id: admin.user.id }, { token: admin.accessToken });
     expect(own.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "OWN_ACCOUNT" });
+  });
+});
+
+describe("the security event log", () => {
+  const app = useTestServer({}, now);
+
+  /**
+   * The account's events as its user reads them: kind, detail and who acted, in no particular order
+   * (the events of one transaction share their time, and their order among themselves is not kept).
+   */
+  async function eventsOf(token: string) {
+    const page = await graphql(app.url, MySecurityEventsDocument, { first: 100 }, { token });
+    return page.data!.mySecurityEvents.edges.map(({ node }) => ({
+      kind: node.kind,
+      detail: node.detail === null || node.detail === undefined ? null : (JSON.parse(node.detail) as unknown),
+      actorId: node.actorId,
+    }));
+  }
+
+  test("every factor change, verification, wrong code and spent recovery code is recorded with its change", async () => {
+    const account = await signUp(app.url);
+    const { secret, recoveryCodes } = await enrollTotp(app.url, account.accessToken, now());
+    later(MINUTE);
+    const level1 = await logIn(app.url, account.user.email);
+    expect(reasonOf(await graphql(app.url, VerifySecondFactorDocument, { code: "000000" }, { token: level1.accessToken }))).toBe(
+      "WRONG_CODE",
+    );
+    const viaApp = await verifyWithCode(app.url, level1.accessToken, codeAt(secret, now()));
+    const viaCode = await verifyWithCode(app.url, (await logIn(app.url, account.user.email)).accessToken, recoveryCodes[0]!);
+    await graphql(app.url, RegenerateRecoveryCodesDocument, { code: recoveryCodes[1]! }, { token: viaApp.accessToken });
+    later(MINUTE);
+    await graphql(app.url, DisableTotpDocument, { code: codeAt(secret, now()) }, { token: viaCode.accessToken });
+
+    const own = account.user.id;
+    const factorEvents = (await eventsOf(viaCode.accessToken)).filter((event) => !["SIGNUP", "LOGIN"].includes(event.kind));
+    const sorted = (events: unknown[]) => events.map((event) => JSON.stringify(event)).sort();
+    expect(sorted(factorEvents)).toEqual(
+      sorted([
+        { kind: "SECOND_FACTOR_ADDED", detail: { kind: "TOTP", replaced: false }, actorId: own },
+        { kind: "SECOND_FACTOR_FAILED", detail: { method: "TOTP" }, actorId: own },
+        { kind: "SECOND_FACTOR_VERIFIED", detail: { method: "TOTP" }, actorId: own },
+        { kind: "SECOND_FACTOR_VERIFIED", detail: { method: "RECOVERY_CODE" }, actorId: own },
+        { kind: "RECOVERY_CODE_USED", detail: { left: 9 }, actorId: own },
+        { kind: "RECOVERY_CODES_REGENERATED", detail: { method: "RECOVERY_CODE" }, actorId: own },
+        { kind: "RECOVERY_CODE_USED", detail: { left: 10 }, actorId: own },
+        { kind: "SECOND_FACTOR_REMOVED", detail: { kind: "TOTP", method: "TOTP" }, actorId: own },
+      ]),
+    );
+    // The logins of the account with a factor say that the session still awaited it.
+    const logins = (await eventsOf(viaCode.accessToken)).filter((event) => event.kind === "LOGIN");
+    expect(logins.map((event) => event.detail)).toEqual([
+      { method: "PASSWORD", secondFactorRequired: true },
+      { method: "PASSWORD", secondFactorRequired: true },
+    ]);
+  });
+
+  test("an admin's removal of a user's factor is the user's event, with the admin as its actor", async () => {
+    const admin = await signUp(app.url);
+    await app.prisma.user.update({ where: { id: admin.user.id }, data: { role: "ADMIN" } });
+    const user = await signUp(app.url);
+    await enrollTotp(app.url, user.accessToken, now());
+    await graphql(app.url, RemoveUserSecondFactorDocument, { id: user.user.id }, { token: admin.accessToken });
+    const removals = await graphql(
+      app.url,
+      SecurityEventsDocument,
+      { userId: user.user.id, kind: "SECOND_FACTOR_REMOVED" },
+      { token: admin.accessToken },
+    );
+    expect(removals.data!.securityEvents.edges.map(({ node }) => node)).toEqual([
+      expect.objectContaining({
+        kind: "SECOND_FACTOR_REMOVED",
+        userId: user.user.id,
+        actorId: admin.user.id,
+        sessionId: expect.any(String),
+      }),
+    ]);
   });
 });
 

@@ -1,7 +1,9 @@
 import type { PrismaClient, User } from "../../generated/prisma/client";
 import { notFound, requireUuid } from "../../ids";
 import { sessionEnded } from "../sessions/lifecycle";
+import { recordSecurityEvents } from "../securityEvents/recording";
 import { lockUser } from "../sessions/userLock";
+import type { Caller, ClientInfo } from "../types";
 import { refuseOwnAccount } from "../users/administration";
 import type { FactorNotices } from "./factorNotices";
 import { removeSecondFactors } from "./factorSettings";
@@ -22,8 +24,9 @@ export interface AdminFactorRemovalDeps {
 export class AdminFactorRemoval {
   constructor(private readonly deps: AdminFactorRemovalDeps) {}
 
-  async remove(adminId: string, id: string): Promise<User> {
-    refuseOwnAccount(adminId, requireUuid(id, "user"), "Turn off your own second factor with disableTotp.");
+  /** The admin's own session and client are the event's (SECOND_FACTOR_REMOVED, with the admin as its actor). */
+  async remove(admin: Caller, id: string, client: ClientInfo): Promise<User> {
+    refuseOwnAccount(admin.user.id, requireUuid(id, "user"), "Turn off your own second factor with disableTotp.");
     const { prisma, notices, now } = this.deps;
     const outcome = await prisma.$transaction(async (tx) => {
       if ((await lockUser(tx, id)) === undefined) return undefined;
@@ -32,6 +35,16 @@ export class AdminFactorRemoval {
       if (removed === 0) return { removed, user: await tx.user.findUniqueOrThrow({ where: { id } }) };
       const user = await tx.user.update({ where: { id }, data: { tokenVersion: { increment: 1 } } });
       await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: sessionEnded("SECOND_FACTOR_REMOVED", at) });
+      await recordSecurityEvents(tx, at, [
+        {
+          kind: "SECOND_FACTOR_REMOVED",
+          userId: id,
+          actorId: admin.user.id,
+          sessionId: admin.sessionId,
+          client,
+          detail: { byAdmin: true },
+        },
+      ]);
       return { removed, user };
     });
     if (!outcome) throw notFound("user");

@@ -1,6 +1,7 @@
 import { InputError } from "../../errors";
 import type { Prisma, PrismaClient } from "../../generated/prisma/client";
 import type { LoginRateLimiter } from "../limits/loginRateLimiter";
+import { recordSecurityEvents } from "../securityEvents/recording";
 import { lockUser } from "../sessions/userLock";
 import type { Caller, ClientInfo } from "../types";
 import type { FactorNotices } from "./factorNotices";
@@ -12,6 +13,9 @@ import { TOTP_DIGITS, totpTimeStep } from "./totp";
 export type ProvenBy = "totp" | "recoveryCode";
 
 type OfferedCode = { kind: "totp"; code: string } | { kind: "recoveryCode"; normal: string };
+
+/** How the security events name what proved, or failed to prove, the factor. */
+export const METHOD_OF: Readonly<Record<ProvenBy, string>> = { totp: "TOTP", recoveryCode: "RECOVERY_CODE" };
 
 const TOTP_CODE_SHAPE = new RegExp(`^\\d{${TOTP_DIGITS}}$`);
 
@@ -46,7 +50,9 @@ export interface SecondFactorProofDeps {
  * of their app, or an unused recovery code. Each code works once: a TOTP code's time step must be
  * newer than the last one accepted, and a recovery code is spent. Every attempt is counted on the
  * login limits of the account and the address before the code is looked at, and a wrong code
- * keeps its count, so a guesser gets the same few tries per window as for a password.
+ * keeps its count, so a guesser gets the same few tries per window as for a password. A wrong
+ * code is a SECOND_FACTOR_FAILED event and a spent recovery code a RECOVERY_CODE_USED one, each
+ * in the transaction that decided it; the limits bound how many failures can be written.
  */
 export class SecondFactorProof {
   constructor(private readonly deps: SecondFactorProofDeps) {}
@@ -67,16 +73,26 @@ export class SecondFactorProof {
     if (!caller.hasSecondFactor) throw new InputError("code", "This account has no second factor.", "NO_SECOND_FACTOR");
     const offered = readOfferedCode(typed);
     const attempt = await loginRateLimiter.take(user.email, client.ip);
+    const event = { userId: user.id, actorId: user.id, sessionId: caller.sessionId, client };
     const outcome = await prisma.$transaction(async (tx) => {
       await lockUser(tx, user.id);
       const provenBy = await this.spend(tx, user.id, offered);
-      if (!provenBy) return undefined;
+      const at = this.deps.now();
+      if (!provenBy) {
+        await recordSecurityEvents(tx, at, [{ ...event, kind: "SECOND_FACTOR_FAILED", detail: { method: METHOD_OF[offered.kind] } }]);
+        return undefined;
+      }
       const result = await then(tx, provenBy);
       // What a spent recovery code left, once `then` has done its part (new codes, or no factor at all).
       const codesLeft =
         provenBy === "recoveryCode" && (await tx.secondFactor.count({ where: { userId: user.id } })) > 0
           ? await tx.recoveryCode.count({ where: { userId: user.id, usedAt: null } })
           : undefined;
+      if (provenBy === "recoveryCode") {
+        await recordSecurityEvents(tx, at, [
+          { ...event, kind: "RECOVERY_CODE_USED", detail: codesLeft === undefined ? {} : { left: codesLeft } },
+        ]);
+      }
       return { result, codesLeft };
     });
     if (!outcome) throw wrongCode();

@@ -3,10 +3,11 @@ import { ForbiddenError, ForbiddenReason, InputError } from "../../errors";
 import type { Prisma, PrismaClient } from "../../generated/prisma/client";
 import { assuranceColumns, AuthMethod, secondFactorProven, type AssurancePolicy } from "../sessions/assurance";
 import { sessionEnded } from "../sessions/lifecycle";
+import { recordSecurityEvents, type NewSecurityEvent } from "../securityEvents/recording";
 import { lockUser } from "../sessions/userLock";
 import { voidPendingLinks } from "../tokens/pendingLinks";
 import type { Caller, ClientInfo } from "../types";
-import { readOfferedCode, wrongCode, type SecondFactorProof } from "./codeProof";
+import { METHOD_OF, readOfferedCode, wrongCode, type SecondFactorProof } from "./codeProof";
 import type { FactorNotices } from "./factorNotices";
 import type { RecoveryCodeHasher } from "./recoveryCodes";
 import type { SecretSealer } from "./secretSealing";
@@ -64,7 +65,7 @@ export class SecondFactorSettings {
    * recovery codes, returned this once. The code counts as this session's verification (level 2).
    * A wrong code changes nothing and leaves the enrolment pending.
    */
-  async confirmTotpEnrollment(caller: Caller, typed: string): Promise<string[]> {
+  async confirmTotpEnrollment(caller: Caller, typed: string, client: ClientInfo): Promise<string[]> {
     const { prisma, sealer, recoveryCodes, notices, now } = this.deps;
     const offered = readOfferedCode(typed);
     if (offered.kind !== "totp") throw new InputError("code", "Enter the code that your authenticator app shows now.");
@@ -78,7 +79,7 @@ export class SecondFactorSettings {
       if (step === undefined) return undefined;
       await tx.pendingTotpEnrollment.delete({ where: { userId } });
       // One authenticator app per account: a confirmed enrolment replaces the one before.
-      await tx.secondFactor.deleteMany({ where: { userId, kind: "TOTP" } });
+      const { count: replaced } = await tx.secondFactor.deleteMany({ where: { userId, kind: "TOTP" } });
       await tx.secondFactor.create({
         data: {
           userId,
@@ -90,6 +91,9 @@ export class SecondFactorSettings {
         },
       });
       await voidPendingLinks(tx, userId, "FACTOR_ADDED", at);
+      await recordSecurityEvents(tx, at, [
+        { ...ownEvent(caller, client), kind: "SECOND_FACTOR_ADDED", detail: { kind: "TOTP", replaced: replaced > 0 } },
+      ]);
       const assurance = secondFactorProven(caller.assurance, AuthMethod.ONE_TIME_CODE, at);
       await tx.session.updateMany({ where: { id: caller.sessionId, revokedAt: null }, data: assuranceColumns(assurance) });
       return recoveryCodes.replace(tx, userId, at);
@@ -101,12 +105,25 @@ export class SecondFactorSettings {
 
   /** Ten new recovery codes replace the old ones, used or not. */
   regenerateRecoveryCodes(caller: Caller, code: string, client: ClientInfo): Promise<string[]> {
-    return this.deps.proof.prove(caller, code, client, (tx) => this.deps.recoveryCodes.replace(tx, caller.user.id, this.deps.now()));
+    return this.deps.proof.prove(caller, code, client, async (tx, provenBy) => {
+      const at = this.deps.now();
+      const codes = await this.deps.recoveryCodes.replace(tx, caller.user.id, at);
+      await recordSecurityEvents(tx, at, [
+        { ...ownEvent(caller, client), kind: "RECOVERY_CODES_REGENERATED", detail: { method: METHOD_OF[provenBy] } },
+      ]);
+      return codes;
+    });
   }
 
   /** TOTP off, with the recovery codes: a password alone signs in again. */
   async disableTotp(caller: Caller, code: string, client: ClientInfo): Promise<true> {
-    await this.deps.proof.prove(caller, code, client, (tx) => removeSecondFactors(tx, caller.user.id, "FACTOR_REMOVED", this.deps.now()));
+    await this.deps.proof.prove(caller, code, client, async (tx, provenBy) => {
+      const at = this.deps.now();
+      await removeSecondFactors(tx, caller.user.id, "FACTOR_REMOVED", at);
+      await recordSecurityEvents(tx, at, [
+        { ...ownEvent(caller, client), kind: "SECOND_FACTOR_REMOVED", detail: { kind: "TOTP", method: METHOD_OF[provenBy] } },
+      ]);
+    });
     this.deps.notices.removed(caller.user, false);
     return true;
   }
@@ -134,4 +151,9 @@ export async function removeSecondFactors(
   });
   if (count > 0) await voidPendingLinks(tx, userId, event, now);
   return count;
+}
+
+/** An event the user did to their own account, from this session. */
+function ownEvent(caller: Caller, client: ClientInfo): Pick<NewSecurityEvent, "userId" | "actorId" | "sessionId" | "client"> {
+  return { userId: caller.user.id, actorId: caller.user.id, sessionId: caller.sessionId, client };
 }

@@ -1,12 +1,13 @@
 import { AuthFailure, AuthenticationError } from "../../errors";
 import type { PrismaClient } from "../../generated/prisma/client";
 import type { KnownLoginAddresses } from "../limits/knownLoginAddresses";
+import { recordSecurityEvents } from "../securityEvents/recording";
 import { assuranceColumns, AuthMethod, secondFactorProven } from "../sessions/assurance";
 import { tokenPair } from "../sessions/lifecycle";
 import type { AccessTokens } from "../tokens/accessTokens";
 import { generateOpaqueToken, hashOpaqueToken } from "../tokens/opaqueTokens";
 import type { AuthResult, Caller, ClientInfo } from "../types";
-import type { SecondFactorProof } from "./codeProof";
+import { METHOD_OF, type SecondFactorProof } from "./codeProof";
 
 export interface SecondFactorVerificationDeps {
   prisma: PrismaClient;
@@ -28,7 +29,7 @@ export class SecondFactorVerification {
   verify(caller: Caller, code: string, client: ClientInfo): Promise<AuthResult> {
     const { proof, accessTokens, knownAddresses, refreshTokenTtlSeconds } = this.deps;
     const { user, sessionId } = caller;
-    return proof.prove(caller, code, client, async (tx) => {
+    return proof.prove(caller, code, client, async (tx, provenBy) => {
       const now = this.deps.now();
       const assurance = secondFactorProven(caller.assurance, AuthMethod.ONE_TIME_CODE, now);
       const refreshToken = generateOpaqueToken();
@@ -48,6 +49,9 @@ export class SecondFactorVerification {
       if (count === 0) throw new AuthenticationError(AuthFailure.SESSION_ENDED);
       // Only now is the address one the account has fully signed in from (limits/loginRateLimiter.ts).
       for (const write of knownAddresses.remember(tx, user.id, client.ip)) await write;
+      await recordSecurityEvents(tx, now, [
+        { kind: "SECOND_FACTOR_VERIFIED", userId: user.id, actorId: user.id, sessionId, client, detail: { method: METHOD_OF[provenBy] } },
+      ]);
       return tokenPair(accessTokens, { user, sessionId, assurance, hasSecondFactor: true }, { refreshToken, refreshTokenExpiresAt });
     });
   }

@@ -13,7 +13,7 @@ export const secondFactorMutations: Pick<
   startTotpEnrollment: async (_parent, _args, context) => context.services.secondFactors.startTotpEnrollment(await context.caller()),
 
   confirmTotpEnrollment: async (_parent, { code }, context) =>
-    context.services.secondFactors.confirmTotpEnrollment(await context.caller(), code),
+    context.services.secondFactors.confirmTotpEnrollment(await context.caller(), code, context.client),
 
   verifySecondFactor: async (_parent, { code, refreshTokenDelivery }, context) => {
     const result = await context.services.secondFactorVerification.verify(await context.caller(), code, context.client);
@@ -27,7 +27,7 @@ export const secondFactorMutations: Pick<
     context.services.secondFactors.regenerateRecoveryCodes(await context.caller(), code, context.client),
 
   removeUserSecondFactor: async (_parent, { id }, context) =>
-    context.services.adminFactorRemoval.remove((await context.caller()).user.id, id),
+    context.services.adminFactorRemoval.remove(await context.caller(), id, context.client),
 };
 
 /** A user's factors and recovery codes, batched per request like a post's author. */
