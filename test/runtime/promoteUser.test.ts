@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { childEnv, run } from "../support/childProcess";
 import { startChildServer, type ChildServer } from "../support/childServer";
+import { MySecurityEventsDocument } from "../support/generated/graphql";
 import { graphql, ME, signUp, uniqueEmail } from "../support/graphqlClient";
 import { LONG_TEST_TIMEOUT_MS } from "../support/timeouts";
 
@@ -31,6 +32,11 @@ describe("npm run user:promote with the embedded PostgreSQL", () => {
       expect(promoted.stdout).toContain(`${account.user.email} (${account.user.id}) is now an admin`);
       const me = await graphql(server.url, ME, undefined, { token: account.accessToken });
       expect(me.data!.me.role).toBe("ADMIN");
+      // Its security event: the command line acted, so no actor, address or session.
+      const events = await graphql(server.url, MySecurityEventsDocument, { first: 1 }, { token: account.accessToken });
+      const [roleChanged] = events.data!.mySecurityEvents.edges.map((edge) => edge.node);
+      expect(roleChanged).toMatchObject({ kind: "ROLE_CHANGED", actorId: null, ip: null, userAgent: null, sessionId: null });
+      expect(JSON.parse(roleChanged!.detail!)).toEqual({ from: "USER", to: "ADMIN" });
 
       const unknown = await promote(uniqueEmail("nobody"));
       expect(unknown.code).toBe(1);
