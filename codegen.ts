@@ -34,6 +34,7 @@ const config: CodegenConfig = {
           User: "../../generated/prisma/client#User as UserModel",
           Session: "../../generated/prisma/client#Session as SessionModel",
           Post: "../../generated/prisma/client#Post as PostModel",
+          SecondFactor: "../../generated/prisma/client#SecondFactor as SecondFactorModel",
           PostConnection: "../../pagination/cursorPages#Connection<PostModel>",
           PostEdge: "../../pagination/cursorPages#Edge<PostModel>",
           UserConnection: "../../pagination/cursorPages#Connection<UserModel>",

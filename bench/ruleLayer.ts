@@ -7,6 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { makeExecutableSchema } from "@graphql-tools/schema";
 import { execute, parse, type GraphQLSchema } from "graphql";
+import { AssurancePolicy, passwordProven } from "../src/auth/sessions/assurance";
+import type { Caller } from "../src/auth/types";
 import type { User } from "../src/generated/prisma/client";
 import type { GraphQLContext } from "../src/graphql/context";
 import { resolvers } from "../src/graphql/resolvers";
@@ -64,11 +66,13 @@ const USER: User = {
   updatedAt: new Date(0),
 };
 
+const POLICY = new AssurancePolicy({ recentSecondFactorMaxAgeSeconds: 600, requireAdminSecondFactor: false, now: Date.now });
+
 /** What `me` and its rules read from a request's context, with the caller found once per request as the real one does. */
 function signedInContext(): GraphQLContext {
-  const found = { user: USER, sessionId: "session" };
-  let caller: Promise<typeof found> | undefined;
-  let known: typeof found | undefined;
+  const found: Caller = { user: USER, sessionId: "session", assurance: passwordProven(Date.now()), hasSecondFactor: false };
+  let caller: Promise<Caller> | undefined;
+  let known: Caller | undefined;
   const loadCaller = () =>
     (caller ??= (async () => {
       known = found;
@@ -78,6 +82,7 @@ function signedInContext(): GraphQLContext {
     caller: loadCaller,
     knownCaller: () => known,
     provenUserIds: new Set<string>(),
+    services: { assurance: POLICY },
   } as unknown as GraphQLContext;
 }
 

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const tokensSpreadOver = (accounts: number, size: number): string[] =>
     Array.from({ length: Math.min(size, accounts) }, (_, k) => {
       const i = Math.floor((k * accounts) / Math.min(size, accounts));
-      return `Bearer ${accessTokens.sign({ userId: scaleUserId(i), sessionId: scaleSessionId(i), tokenVersion: 0 }).token}`;
+      return `Bearer ${accessTokens.sign({ userId: scaleUserId(i), sessionId: scaleSessionId(i), tokenVersion: 0, amr: ["pwd"], authTime: new Date() }).token}`;
     });
   const pick = <T>(values: T[]) => values[Math.floor(Math.random() * values.length)]!;
 

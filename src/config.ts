@@ -24,6 +24,7 @@ export interface Config {
   authCache: AuthCacheConfig;
   mail: MailConfig;
   accountEmails: AccountEmailsConfig;
+  secondFactors: SecondFactorConfig;
 }
 
 export interface DatabaseConfig {
@@ -152,6 +153,16 @@ export interface AccountEmailsConfig {
   userMailWindowSeconds: number;
 }
 
+/** Second factors (TOTP) and what the rules ask of sessions (docs/api.md, "Second factor"). */
+export interface SecondFactorConfig {
+  /** The name authenticator apps show next to the account. */
+  totpIssuer: string;
+  /** How long a verified second factor counts as recent for the operations that need one. */
+  recentMaxAgeSeconds: number;
+  /** Admins act as admins only from a session that verified a second factor. */
+  requireForAdmins: boolean;
+}
+
 export type JwtAlgorithm = "HS256" | "ES256" | "RS256";
 
 export interface OperationLimits {
@@ -268,6 +279,11 @@ export function loadConfig(env: Env = process.env): Config {
       userMailMax: integer(env, "ACCOUNT_MAIL_MAX_PER_USER", 5, 1, 1000),
       userMailWindowSeconds: duration(env, "ACCOUNT_MAIL_WINDOW", "1h", 60, 24 * 3600),
     },
+    secondFactors: {
+      totpIssuer: totpIssuer(env.TOTP_ISSUER),
+      recentMaxAgeSeconds: duration(env, "RECENT_SECOND_FACTOR_MAX_AGE", "10m", 60, 24 * 3600),
+      requireForAdmins: boolean(env, "REQUIRE_ADMIN_SECOND_FACTOR", false),
+    },
   };
 }
 
@@ -295,6 +311,15 @@ function mailFrom(value: string | undefined): string {
     throw new ConfigError(`MAIL_FROM must be an address like no-reply@example.com or "Example <no-reply@example.com>" (got "${from}").`);
   }
   return from;
+}
+
+/** Shown by authenticator apps; a colon would end it early in the Key URI's label. */
+function totpIssuer(value: string | undefined): string {
+  const issuer = nonEmpty(value) ?? "GraphQL Auth API";
+  if (issuer.includes(":") || [...issuer].length > 60) {
+    throw new ConfigError(`TOTP_ISSUER must be at most 60 characters without a colon (got "${issuer}").`);
+  }
+  return issuer;
 }
 
 /** The base URL of the links in mail: http(s), no query or fragment; a trailing slash is dropped. */

@@ -45,6 +45,18 @@ export const ForbiddenReason = {
   ACCOUNT_DISABLED: "ACCOUNT_DISABLED",
   /** REQUIRE_VERIFIED_EMAIL is on and the account's email is not verified yet: a new link was mailed. */
   EMAIL_NOT_VERIFIED: "EMAIL_NOT_VERIFIED",
+  /**
+   * The session has not verified the account's second factor (level 1): only verifySecondFactor and
+   * logout work. Also for an admin without a verified second factor under REQUIRE_ADMIN_SECOND_FACTOR.
+   */
+  SECOND_FACTOR_REQUIRED: "SECOND_FACTOR_REQUIRED",
+  /** Step-up: the account has a second factor, and this session has not verified it recently. */
+  RECENT_SECOND_FACTOR_REQUIRED: "RECENT_SECOND_FACTOR_REQUIRED",
+  /**
+   * Setting up the first second factor of an account: the session must have logged in (with the
+   * password) recently, so that a stolen session alone cannot put a factor of its own on the account.
+   */
+  RECENT_LOGIN_REQUIRED: "RECENT_LOGIN_REQUIRED",
 } as const;
 export type ForbiddenReason = (typeof ForbiddenReason)[keyof typeof ForbiddenReason];
 
@@ -53,6 +65,9 @@ const FORBIDDEN_MESSAGES: Record<ForbiddenReason, string> = {
   NOT_OWNER: "Only its owner and admins may see this.",
   ACCOUNT_DISABLED: "This account has been disabled.",
   EMAIL_NOT_VERIFIED: "Verify your email address first: follow the link we mailed you.",
+  SECOND_FACTOR_REQUIRED: "This needs a session that has verified a second factor: verifySecondFactor with a code (or set one up first).",
+  RECENT_SECOND_FACTOR_REQUIRED: "This needs a recent second-factor verification: verifySecondFactor with a code, then try again.",
+  RECENT_LOGIN_REQUIRED: "This needs a recent login: log in again with your password, then try again.",
 };
 
 const AUTH_MESSAGES: Record<AuthFailure, string> = {

@@ -20,6 +20,15 @@ import { SessionManager } from "./auth/sessions/manager";
 import { SecurityEventLog } from "./auth/securityEvents/eventLog";
 import { SessionStateReader } from "./auth/authCache/sessionStateReader";
 import { AccessTokens } from "./auth/tokens/accessTokens";
+import { AdminFactorRemoval } from "./auth/factors/adminFactorRemoval";
+import { SecondFactorProof } from "./auth/factors/codeProof";
+import { FactorDirectory } from "./auth/factors/factorDirectory";
+import { FactorNotices } from "./auth/factors/factorNotices";
+import { SecondFactorSettings } from "./auth/factors/factorSettings";
+import { RecoveryCodeHasher } from "./auth/factors/recoveryCodes";
+import { SecretSealer } from "./auth/factors/secretSealing";
+import { SecondFactorVerification } from "./auth/factors/verification";
+import { AssurancePolicy } from "./auth/sessions/assurance";
 import { deriveRotationKey } from "./auth/tokens/opaqueTokens";
 import type { SigningKeys } from "./auth/tokens/signingKeys";
 import type { AuthCaching } from "./authCaching";
@@ -40,6 +49,12 @@ export interface Services {
   refreshRotation: RefreshRotation;
   sessions: SessionManager;
   authenticator: RequestAuthenticator;
+  /** What the access rules ask of a caller's session: its level, a recent second factor. */
+  assurance: AssurancePolicy;
+  secondFactors: SecondFactorSettings;
+  secondFactorVerification: SecondFactorVerification;
+  adminFactorRemoval: AdminFactorRemoval;
+  factors: FactorDirectory;
   securityEvents: SecurityEventLog;
   posts: PostService;
 }
@@ -49,7 +64,7 @@ export interface ServiceDeps {
   prisma: PrismaClient;
   /** The pool Prisma uses; the login and signup limiters share it. */
   pool: pg.Pool;
-  /** The server secret: keys refresh-token rotation (and HS256 access tokens, through `signingKeys`). */
+  /** The server secret: keys refresh-token rotation, seals TOTP secrets, keys recovery-code hashes (and HS256 access tokens, through `signingKeys`). */
   jwtSecret: string;
   signingKeys: SigningKeys;
   /** Sends account mail in the background; the app waits for it on shutdown. */
@@ -91,6 +106,15 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
   const messages = new AccountMessages(accountEmails.appUrl);
   const userMailLimiter = new UserMailRateLimiter(pool, accountEmails);
   const verification = new EmailVerification({ prisma, tokens, messages, mailer, userMailLimiter, now });
+  const sealer = new SecretSealer(jwtSecret);
+  const recoveryCodes = new RecoveryCodeHasher(jwtSecret);
+  const factorNotices = new FactorNotices(mailer, messages);
+  const assurance = new AssurancePolicy({
+    recentSecondFactorMaxAgeSeconds: config.secondFactors.recentMaxAgeSeconds,
+    requireAdminSecondFactor: config.secondFactors.requireForAdmins,
+    now,
+  });
+  const proof = new SecondFactorProof({ prisma, sealer, recoveryCodes, loginRateLimiter, notices: factorNotices, now });
   return {
     accounts: new AccountService({
       prisma,
@@ -137,6 +161,20 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
       authCache?.verifiedOnce(accessTokens) ?? accessTokens,
       now,
     ),
+    assurance,
+    secondFactors: new SecondFactorSettings({
+      prisma,
+      sealer,
+      recoveryCodes,
+      proof,
+      notices: factorNotices,
+      assurance,
+      issuer: config.secondFactors.totpIssuer,
+      now,
+    }),
+    secondFactorVerification: new SecondFactorVerification({ prisma, proof, accessTokens, knownAddresses, refreshTokenTtlSeconds, now }),
+    adminFactorRemoval: new AdminFactorRemoval({ prisma, notices: factorNotices, now }),
+    factors: new FactorDirectory(prisma),
     securityEvents: new SecurityEventLog(prisma),
     posts: new PostService({ prisma, now }),
   };

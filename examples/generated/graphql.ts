@@ -29,6 +29,10 @@ export type Role =
   | 'ADMIN'
   | 'USER';
 
+export type SecondFactorKind =
+  /** A time-based one-time code (RFC 6238) from an authenticator app. */
+  | 'TOTP';
+
 export type SignupInput = {
   /** Stored trimmed and lower-cased; must be unused. */
   email: string;
@@ -43,7 +47,7 @@ export type MyInfoFragment = { id: string, email: string | null, name: string, r
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } };
+export type MeQuery = { me: { id: string, email: string | null, name: string, role: Role | null, createdAt: string, secondFactors: Array<{ kind: SecondFactorKind }> | null } };
 
 export type RequestPasswordResetMutationVariables = Exact<{
   email: string;
@@ -76,7 +80,27 @@ export type MyPostsQueryVariables = Exact<{
 
 export type MyPostsQuery = { myPosts: { edges: Array<{ node: { id: string, title: string, published: boolean, publishedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
-export type SessionTokensFragment = { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } };
+export type VerifySecondFactorMutationVariables = Exact<{
+  code: string;
+  delivery?: RefreshTokenDelivery | null | undefined;
+}>;
+
+
+export type VerifySecondFactorMutation = { verifySecondFactor: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, secondFactorRequired: boolean, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
+
+export type StartTotpEnrollmentMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StartTotpEnrollmentMutation = { startTotpEnrollment: { secret: string, otpauthUri: string, qrCodeSvg: string } };
+
+export type ConfirmTotpEnrollmentMutationVariables = Exact<{
+  code: string;
+}>;
+
+
+export type ConfirmTotpEnrollmentMutation = { confirmTotpEnrollment: Array<string> };
+
+export type SessionTokensFragment = { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, secondFactorRequired: boolean, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } };
 
 export type SignupMutationVariables = Exact<{
   input: SignupInput;
@@ -84,7 +108,7 @@ export type SignupMutationVariables = Exact<{
 }>;
 
 
-export type SignupMutation = { signup: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
+export type SignupMutation = { signup: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, secondFactorRequired: boolean, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
 
 export type LoginMutationVariables = Exact<{
   input: LoginInput;
@@ -92,7 +116,7 @@ export type LoginMutationVariables = Exact<{
 }>;
 
 
-export type LoginMutation = { login: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
+export type LoginMutation = { login: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, secondFactorRequired: boolean, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
 
 export type RefreshTokenMutationVariables = Exact<{
   token?: string | null | undefined;
@@ -100,7 +124,7 @@ export type RefreshTokenMutationVariables = Exact<{
 }>;
 
 
-export type RefreshTokenMutation = { refreshToken: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
+export type RefreshTokenMutation = { refreshToken: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, secondFactorRequired: boolean, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
 
 export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
 
@@ -114,7 +138,7 @@ export type ResetPasswordMutationVariables = Exact<{
 }>;
 
 
-export type ResetPasswordMutation = { resetPassword: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
+export type ResetPasswordMutation = { resetPassword: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, secondFactorRequired: boolean, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
 
 export type VerifyEmailMutationVariables = Exact<{
   token: string;
@@ -171,6 +195,7 @@ export const SessionTokensFragmentDoc = new TypedDocumentString(`
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
+  secondFactorRequired
   user {
     ...MyInfo
   }
@@ -186,6 +211,9 @@ export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
     ...MyInfo
+    secondFactors {
+      kind
+    }
   }
 }
     fragment MyInfo on User {
@@ -244,6 +272,43 @@ export const MyPostsDocument = new TypedDocumentString(`
   published
   publishedAt
 }`) as unknown as TypedDocumentString<MyPostsQuery, MyPostsQueryVariables>;
+export const VerifySecondFactorDocument = new TypedDocumentString(`
+    mutation VerifySecondFactor($code: String!, $delivery: RefreshTokenDelivery = BODY) {
+  verifySecondFactor(code: $code, refreshTokenDelivery: $delivery) {
+    ...SessionTokens
+  }
+}
+    fragment MyInfo on User {
+  id
+  email
+  name
+  role
+  createdAt
+}
+fragment SessionTokens on AuthPayload {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  secondFactorRequired
+  user {
+    ...MyInfo
+  }
+}`) as unknown as TypedDocumentString<VerifySecondFactorMutation, VerifySecondFactorMutationVariables>;
+export const StartTotpEnrollmentDocument = new TypedDocumentString(`
+    mutation StartTotpEnrollment {
+  startTotpEnrollment {
+    secret
+    otpauthUri
+    qrCodeSvg
+  }
+}
+    `) as unknown as TypedDocumentString<StartTotpEnrollmentMutation, StartTotpEnrollmentMutationVariables>;
+export const ConfirmTotpEnrollmentDocument = new TypedDocumentString(`
+    mutation ConfirmTotpEnrollment($code: String!) {
+  confirmTotpEnrollment(code: $code)
+}
+    `) as unknown as TypedDocumentString<ConfirmTotpEnrollmentMutation, ConfirmTotpEnrollmentMutationVariables>;
 export const SignupDocument = new TypedDocumentString(`
     mutation Signup($input: SignupInput!, $delivery: RefreshTokenDelivery = BODY) {
   signup(input: $input, refreshTokenDelivery: $delivery) {
@@ -262,6 +327,7 @@ fragment SessionTokens on AuthPayload {
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
+  secondFactorRequired
   user {
     ...MyInfo
   }
@@ -284,6 +350,7 @@ fragment SessionTokens on AuthPayload {
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
+  secondFactorRequired
   user {
     ...MyInfo
   }
@@ -306,6 +373,7 @@ fragment SessionTokens on AuthPayload {
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
+  secondFactorRequired
   user {
     ...MyInfo
   }
@@ -337,6 +405,7 @@ fragment SessionTokens on AuthPayload {
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
+  secondFactorRequired
   user {
     ...MyInfo
   }

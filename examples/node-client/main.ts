@@ -10,7 +10,7 @@ import { describeError, walkTheStory } from "./story";
 const DEFAULT_URL = "http://localhost:4000/graphql";
 
 const USAGE = `Usage:
-  npm run example -- [--url URL] [--email EMAIL] [--password PASSWORD] [--name NAME]
+  npm run example -- [--url URL] [--email EMAIL] [--password PASSWORD] [--name NAME] [--totp-secret SECRET]
       The story: refused without a token, sign up (or log in when the account exists), me, a post,
       a refreshed token, log out, refused again.
   npm run example -- --reset EMAIL --new-password PASSWORD
@@ -23,6 +23,8 @@ Options:
   --url URL             the API's GraphQL endpoint (default ${DEFAULT_URL})
   --email, --password, --name
                         the account of the story (default ada@example.com, "correct horse battery", Ada)
+  --totp-secret SECRET  for an account with two-step sign-in: the base32 secret of its
+                        authenticator app, from which the example computes the login's code
   -h, --help            this text`;
 
 let values: ReturnType<typeof readArguments>;
@@ -45,6 +47,7 @@ function readArguments() {
       email: { type: "string", default: "ada@example.com" },
       password: { type: "string", default: "correct horse battery" },
       name: { type: "string", default: "Ada" },
+      "totp-secret": { type: "string" },
       reset: { type: "string" },
       link: { type: "string" },
       "new-password": { type: "string" },
@@ -66,7 +69,8 @@ chosenStory().then(
 async function chosenStory(): Promise<string> {
   const print = (line: string) => console.log(line);
   if (values.reset === undefined && values.link === undefined) {
-    await walkTheStory(values.url, { email: values.email, password: values.password, name: values.name }, print);
+    const account = { email: values.email, password: values.password, name: values.name, totpSecret: values["totp-secret"] };
+    await walkTheStory(values.url, account, print);
     return "The story went as expected.";
   }
   const newPassword = values["new-password"];

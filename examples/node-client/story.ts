@@ -1,5 +1,6 @@
 // The story of the product, told by a program: who am I without a token, with one, my own posts,
 // after a refresh and after logging out. Every step prints what it sent and what the API answered.
+import { Secret, TOTP } from "otpauth";
 import { GraphQLRequestError, graphqlRequest } from "../client/graphqlRequest";
 import {
   CreatePostDocument,
@@ -10,6 +11,7 @@ import {
   PublishPostDocument,
   RefreshTokenDocument,
   SignupDocument,
+  VerifySecondFactorDocument,
   type MyInfoFragment,
   type MyPostFragment,
   type SessionTokensFragment,
@@ -19,6 +21,8 @@ export interface Account {
   email: string;
   password: string;
   name: string;
+  /** The base32 secret of the account's authenticator app, for an account with two-step sign-in. */
+  totpSecret?: string;
 }
 
 const POST = { title: "Hello from the example", body: "Written by npm run example." };
@@ -80,7 +84,9 @@ export async function walkTheStory(url: string, account: Account, print: (line: 
 /** Signs up; an account that exists already logs in instead, so the story can be told again. */
 async function signUpOrLogIn(url: string, account: Account, detail: (text: string) => void): Promise<SessionTokensFragment> {
   try {
-    const { signup } = await graphqlRequest(url, SignupDocument, { input: account });
+    const { signup } = await graphqlRequest(url, SignupDocument, {
+      input: { email: account.email, password: account.password, name: account.name },
+    });
     detail(`signed up: ${describeUser(signup.user)}`);
     return signup;
   } catch (error) {
@@ -88,8 +94,28 @@ async function signUpOrLogIn(url: string, account: Account, detail: (text: strin
     detail("that email is taken: logging in instead");
     const { login } = await graphqlRequest(url, LoginDocument, { input: { email: account.email, password: account.password } });
     detail(`logged in: ${describeUser(login.user)}`);
-    return login;
+    return login.secondFactorRequired ? verifySecondFactor(url, login, account, detail) : login;
   }
+}
+
+/**
+ * The second step of a login with two-step sign-in: the code the authenticator app would show
+ * now, computed from its secret, raises the session to level 2 with a new pair.
+ */
+async function verifySecondFactor(
+  url: string,
+  level1: SessionTokensFragment,
+  account: Account,
+  detail: (text: string) => void,
+): Promise<SessionTokensFragment> {
+  if (account.totpSecret === undefined) {
+    throw new UnexpectedAnswer("this account has two-step sign-in: pass the secret of its authenticator app with --totp-secret.");
+  }
+  detail("two-step sign-in: the password opened a level-1 session; sending the app's code");
+  const code = TOTP.generate({ secret: Secret.fromBase32(account.totpSecret) });
+  const { verifySecondFactor: verified } = await graphqlRequest(url, VerifySecondFactorDocument, { code }, level1.accessToken);
+  detail("second factor verified: the session is at level 2");
+  return verified;
 }
 
 /** The error of a request that must be refused for lack of a valid token. */

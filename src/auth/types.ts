@@ -21,17 +21,34 @@ export interface ClientInfo {
  */
 export type BearerCredential = { kind: "none" } | { kind: "bearer"; token: string } | { kind: "unusable" };
 
+/**
+ * What a session has proven (sessions/assurance.ts has the model). Level 1: one factor, a
+ * password; level 2: a second factor verified as well. `amr` lists the methods as RFC 8176 values
+ * and `authTime` is when the user last authenticated in the session; the access tokens carry both.
+ */
+export interface SessionAssurance {
+  level: 1 | 2;
+  amr: string[];
+  authTime: Date;
+}
+
 /** The caller of an authenticated request: the user and the session their token belongs to. */
 export interface Caller {
   user: User;
   sessionId: string;
+  /** Read with the session on every request, never from the token: verifying a second factor raises it at once. */
+  assurance: SessionAssurance;
+  /** The account has a confirmed second factor, so a level-1 session of it may only verify it (or log out). */
+  hasSecondFactor: boolean;
 }
 
-/** What signup, login, refresh and password change hand to the client. */
+/** What signup, login, refresh, password change and second-factor verification hand to the client. */
 export interface AuthResult {
   accessToken: string;
   accessTokenExpiresAt: Date;
   refreshToken: string;
   refreshTokenExpiresAt: Date;
   user: User;
+  /** The session is at level 1 and the account has a second factor: verifySecondFactor comes next. */
+  secondFactorRequired: boolean;
 }

@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import type { User } from "../generated/prisma/client";
+import type { SecondFactor, User } from "../generated/prisma/client";
 import type { Services } from "../services";
 
 /**
@@ -9,6 +9,9 @@ import type { Services } from "../services";
  */
 export interface Loaders {
   users: DataLoader<string, User>;
+  /** A user's confirmed second factors; the admins' user list asks for a page of them at once. */
+  secondFactors: DataLoader<string, SecondFactor[]>;
+  recoveryCodesLeft: DataLoader<string, number>;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -17,5 +20,7 @@ export function createLoaders(services: Services): Loaders {
       // A post's author always exists (the foreign key deletes posts with their user); a missing one is a bug.
       (await services.users.byIds(ids)).map((user, index) => user ?? new Error(`No user ${ids[index]}.`)),
     ),
+    secondFactors: new DataLoader((ids) => services.factors.factorsOf(ids)),
+    recoveryCodesLeft: new DataLoader((ids) => services.factors.recoveryCodesLeft(ids)),
   };
 }

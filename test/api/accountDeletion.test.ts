@@ -1,3 +1,4 @@
+import { passwordProven } from "../../src/auth/sessions/assurance";
 import crypto from "node:crypto";
 import pg from "pg";
 import { AccountDeletion } from "../../src/auth/accounts/accountDeletion";
@@ -280,6 +281,8 @@ describe("deleteAccount", () => {
       const authenticated = {
         user: await app.prisma.user.findUniqueOrThrow({ where: { id: account.user.id } }),
         sessionId: (await app.prisma.session.findFirstOrThrow({ where: { userId: account.user.id } })).id,
+        assurance: passwordProven(Date.now()),
+        hasSecondFactor: false,
       };
       const phone = await logIn(app.url, account.user.email);
       const ended = await endSession(phone, authenticated.sessionId);

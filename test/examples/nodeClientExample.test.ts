@@ -3,6 +3,7 @@ import type { RunningApp } from "../../src/app";
 import { childEnv, run, type Finished } from "../support/childProcess";
 import { RequestPasswordResetDocument } from "../support/generated/graphql";
 import { graphql, LOGIN, ME, PASSWORD, signUp, uniqueEmail } from "../support/graphqlClient";
+import { enrollTotp } from "../support/secondFactor";
 import { mailedLink, startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { startTestServer, useTestServer } from "../support/testServer";
 
@@ -53,6 +54,32 @@ describe("npm run example (examples/node-client)", () => {
     expect(again.stdout).toContain(`that email is taken: logging in instead\n   logged in: Earlier <${user.email}>`);
     expect(again.stdout).toContain("The story went as expected.");
     expect(await app.prisma.user.count({ where: { email: user.email } })).toBe(1);
+  });
+
+  test("an account with two-step sign-in: --totp-secret gives the app's code as the second step; without it, it says what to pass", async () => {
+    const { user, accessToken } = await signUp(app.url, { name: "Two Step" });
+    // Confirmed with the previous 30-second step's code, so that the example's code of the current step is a new one.
+    const { secret } = await enrollTotp(app.url, accessToken, Date.now() - 30_000);
+
+    const without = await runExample(["--url", app.url, "--email", user.email, "--password", PASSWORD]);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toContain("this account has two-step sign-in: pass the secret of its authenticator app with --totp-secret.");
+
+    const { code, stdout, stderr } = await runExample([
+      "--url",
+      app.url,
+      "--email",
+      user.email,
+      "--password",
+      PASSWORD,
+      "--totp-secret",
+      secret,
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("two-step sign-in: the password opened a level-1 session; sending the app's code\n   second factor verified");
+    expect(stdout).toContain(`me: Two Step <${user.email}>`);
+    expect(stdout).toContain("The story went as expected.");
   });
 
   test("with a wrong password for an existing account it stops with the API's error and exits 1", async () => {

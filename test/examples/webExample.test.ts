@@ -1,11 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
+import jsQR from "jsqr";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import type { RunningApp } from "../../src/app";
 import { launchChromium } from "../support/browser";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { RequestEmailChangeDocument } from "../support/generated/graphql";
 import { graphql, LOGIN, ME, PASSWORD, signUp, uniqueEmail } from "../support/graphqlClient";
+import { codeAt } from "../support/secondFactor";
 import { mailedLink, startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { startTestServer } from "../support/testServer";
 import { EVENT_DEADLINE_MS } from "../support/timeouts";
@@ -66,7 +68,7 @@ describe("the See my info page (examples/web) in Chromium", () => {
     await page.goto(web.url);
     // On load the page tries the refresh cookie once; with none, it shows the login form.
     await loginForm().waitFor();
-    expect(operations).toEqual(["RefreshToken"]);
+    expect(operations).toEqual(["RefreshToken", "Me"]);
     operations = [];
   });
   afterEach(() => context.close());
@@ -89,6 +91,8 @@ describe("the See my info page (examples/web) in Chromium", () => {
     });
     expect(style).toEqual({ color: "rgb(170, 0, 0)", background: expect.not.stringMatching(/rgba\(0, 0, 0, 0\)/), border: "solid" });
   }
+  const twoStep = () => myInfo().getByRole("region", { name: "Two-step sign-in" });
+  const secondStep = () => page.getByRole("region", { name: "Two-step sign-in code" });
 
   async function seeMyInfo() {
     await page.getByRole("button", { name: "See my info" }).click();
@@ -215,8 +219,8 @@ describe("the See my info page (examples/web) in Chromium", () => {
     await myInfo().getByText(user.email).waitFor();
     expect(await loginForm().isHidden()).toBe(true);
     expect(await activity().textContent()).toContain(`on load: your session goes on, Mary Jackson <${user.email}>`);
-    // One refresh, which brings the user along: no login, no extra `me`.
-    expect(operations).toEqual(["RefreshToken"]);
+    // One refresh, then `me` for what only it tells (the second factors); no login.
+    expect(operations).toEqual(["RefreshToken", "Me"]);
     // The resumed session works as the first did.
     await seeMyInfo();
     await activity().getByText(`me: Mary Jackson <${user.email}>`).waitFor();
@@ -363,6 +367,74 @@ describe("the See my info page (examples/web) in Chromium", () => {
     await loginForm().waitFor();
     await logIn(newEmail, PASSWORD);
     await myInfo().getByText(newEmail).waitFor();
+  });
+
+  test("two-step sign-in: set up from the QR code, recovery codes shown once; the next login asks for the app's code", async () => {
+    const { user } = await signUp(api.url, { name: "Margaret Hamilton" });
+    await seeMyInfo();
+    await logIn(user.email, PASSWORD);
+    await twoStep().getByText("Off: signing in takes your password only.").waitFor();
+
+    await twoStep().getByRole("button", { name: "Set up two-step sign-in" }).click();
+    const qr = twoStep().getByRole("img", { name: "QR code for your authenticator app" });
+    await qr.waitFor();
+    await page.waitForFunction('document.getElementById("two-step-qr").complete');
+    // The screenshot of the QR code is one that a phone's camera reads: decoded from the pixels the
+    // browser drew, it is the Key URI of the secret the page shows.
+    const shot = await qr.screenshot({ path: path.join(SCREENSHOTS, "web-example-totp-qr-code.png") });
+    const pixels = await page.evaluate<{ rgba: number[]; width: number; height: number }>(`(async () => {
+      const image = new Image();
+      image.src = "data:image/png;base64,${shot.toString("base64")}";
+      await image.decode();
+      const draw = new OffscreenCanvas(image.width, image.height).getContext("2d");
+      draw.drawImage(image, 0, 0);
+      return { rgba: Array.from(draw.getImageData(0, 0, image.width, image.height).data), width: image.width, height: image.height };
+    })()`);
+    const scanned = jsQR(Uint8ClampedArray.from(pixels.rgba), pixels.width, pixels.height);
+    const secret = (await twoStep().locator("#two-step-secret").textContent())!;
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(scanned?.data).toBe(`otpauth://totp/GraphQL%20Auth%20API:${user.email}?secret=${secret}&issuer=GraphQL%20Auth%20API`);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-two-step-setup.png"), fullPage: true });
+
+    // The test is the authenticator app: it computes the codes from the secret that the QR code holds.
+    const form = twoStep();
+    await form.getByLabel("Code from the app").fill("000000");
+    await form.getByRole("button", { name: "Turn on" }).click();
+    await form.getByRole("alert").getByText("This code is wrong").waitFor();
+    await form.getByLabel("Code from the app").fill(codeAt(secret, Date.now() + apiClockAhead));
+    await form.getByRole("button", { name: "Turn on" }).click();
+    const codes = twoStep().getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
+    await codes.first().waitFor();
+    expect(await codes.count()).toBe(10);
+    const shownCodes = await codes.allTextContents();
+    await twoStep().getByText("On: signing in takes your password and a code.").waitFor();
+    expect(await api.prisma.secondFactor.count({ where: { userId: user.id } })).toBe(1);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-recovery-codes.png"), fullPage: true });
+
+    await myInfo().getByRole("button", { name: "Log out" }).click();
+    await myInfo().waitFor({ state: "hidden" });
+    // Logged out, the page holds neither the secret nor the codes for the next person at it.
+    const afterLogout = await page.content();
+    expect(afterLogout).not.toContain(secret);
+    for (const code of shownCodes) expect(afterLogout).not.toContain(code);
+    await seeMyInfo();
+    await logIn(user.email, PASSWORD);
+    await secondStep().waitFor();
+    expect(await myInfo().isHidden()).toBe(true);
+    // The next 30-second step: a new code (the one that turned it on is spent).
+    apiClockAhead = 30_000;
+    await secondStep()
+      .getByLabel("Code")
+      .fill(codeAt(secret, Date.now() + apiClockAhead));
+    await secondStep().getByRole("button", { name: "Verify" }).click();
+    await myInfo().waitFor();
+    expect(await myInfo().textContent()).toContain("Margaret Hamilton");
+    await twoStep().getByText("On: signing in takes your password and a code.").waitFor();
+    // The recovery codes were shown that once.
+    expect(await twoStep().getByRole("list", { name: "Recovery codes" }).count()).toBe(0);
+    expect(operations.slice(-4)).toEqual(["Me", "Login", "VerifySecondFactor", "Me"]);
+    // The level-2 session's refresh token went back into the HttpOnly cookie.
+    expect(await context.cookies()).toContainEqual(expect.objectContaining({ httpOnly: true, path: "/graphql" }));
   });
 });
 

@@ -5,22 +5,29 @@ import { buildSchema, isObjectType } from "graphql";
 import { generateOpaqueToken, hashOpaqueToken } from "../../src/auth/tokens/opaqueTokens";
 import type { EmailTokenPurpose } from "../../src/generated/prisma/client";
 import { PROJECT_ROOT } from "../../src/projectRoot";
-import { graphql, PASSWORD, signUp, uniqueEmail, type AuthPayload } from "../support/graphqlClient";
+import { totpCode } from "../../src/auth/factors/totp";
+import { graphql, logIn, PASSWORD, signUp, uniqueEmail, type AuthPayload } from "../support/graphqlClient";
+import { enrollTotp } from "../support/secondFactor";
 import { useTestServer } from "../support/testServer";
 
 // Who may do what, in one table: every operation of schema.graphql, and every object field with
 // a rule of its own, run as an anonymous caller, as a user, as another user (on the first user's
-// things) and as an admin. The table is checked against the schema, so a new operation or rule
-// without a row fails here until someone decides who may use it.
+// things), as an admin, and as an account with a second factor whose session has only its
+// password (level 1). The table is checked against the schema, so a new operation or rule without
+// a row fails here until someone decides who may use it.
 
-type Actor = "anonymous" | "user" | "otherUser" | "admin";
-type Outcome = "ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND";
+type Actor = "anonymous" | "user" | "otherUser" | "admin" | "awaitingSecondFactor";
+/** An access outcome, or the reason of a BAD_USER_INPUT: the rules let the caller through to the service, which refused the input. */
+type Outcome =
+  "ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "SECOND_FACTOR_REQUIRED" | "NOT_FOUND" | "NO_SECOND_FACTOR" | "NO_PENDING_ENROLLMENT";
 
 /** Made afresh for each run: the user owns a draft and a published post; each actor has its own session. */
 interface Fixture {
   user: AuthPayload;
   otherUser: AuthPayload;
   admin: AuthPayload;
+  /** Made for that actor only: an account with TOTP, logged in with its password alone, and its app's secret. */
+  awaitingSecondFactor?: AuthPayload & { secret: string };
   draftId: string;
   publishedId: string;
   /** The id of the user's session. */
@@ -34,22 +41,26 @@ interface Fixture {
 interface Row {
   query: string;
   variables?: (fixture: Fixture) => Record<string, unknown>;
-  /** anonymous, user, other user, admin */
-  expected: [Outcome, Outcome, Outcome, Outcome];
+  /** anonymous, user, other user, admin, a session awaiting its second factor */
+  expected: [Outcome, Outcome, Outcome, Outcome, Outcome];
 }
 
 const ALLOWED = "ALLOWED";
 const UNAUTHENTICATED = "UNAUTHENTICATED";
 const FORBIDDEN = "FORBIDDEN";
 const NOT_FOUND = "NOT_FOUND";
+/** A level-1 session reaches only verifySecondFactor and logout (and what is public). */
+const SECOND_FACTOR_REQUIRED = "SECOND_FACTOR_REQUIRED";
 
-/** Signed in: anyone with a token. */
-const SIGNED_IN: Row["expected"] = [UNAUTHENTICATED, ALLOWED, ALLOWED, ALLOWED];
+/** Signed in: anyone with a full session. */
+const SIGNED_IN: Row["expected"] = [UNAUTHENTICATED, ALLOWED, ALLOWED, ALLOWED, SECOND_FACTOR_REQUIRED];
 /** Admins only. */
-const ADMIN_ONLY: Row["expected"] = [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ALLOWED];
+const ADMIN_ONLY: Row["expected"] = [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ALLOWED, SECOND_FACTOR_REQUIRED];
 /** The user's own thing: anyone else is told it does not exist, admins included. */
-const OWNER_ONLY: Row["expected"] = [UNAUTHENTICATED, ALLOWED, NOT_FOUND, NOT_FOUND];
-const ANYONE: Row["expected"] = [ALLOWED, ALLOWED, ALLOWED, ALLOWED];
+const OWNER_ONLY: Row["expected"] = [UNAUTHENTICATED, ALLOWED, NOT_FOUND, NOT_FOUND, SECOND_FACTOR_REQUIRED];
+const ANYONE: Row["expected"] = [ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED];
+/** The account's own second factor: the rules let every full session through; the service finds none to use. */
+const OWN_FACTOR: Row["expected"] = [UNAUTHENTICATED, "NO_SECOND_FACTOR", "NO_SECOND_FACTOR", "NO_SECOND_FACTOR", SECOND_FACTOR_REQUIRED];
 
 const draft = (fixture: Fixture) => ({ id: fixture.draftId });
 const theUser = (fixture: Fixture) => ({ id: fixture.user.user.id });
@@ -80,7 +91,7 @@ const MATRIX: Record<string, Row> = {
     variables: (fixture) => ({ token: fixture.user.refreshToken }),
     expected: ANYONE,
   },
-  "Mutation.logout": { query: "mutation { logout }", expected: SIGNED_IN },
+  "Mutation.logout": { query: "mutation { logout }", expected: [UNAUTHENTICATED, ALLOWED, ALLOWED, ALLOWED, ALLOWED] },
   "Mutation.logoutAll": { query: "mutation { logoutAll }", expected: SIGNED_IN },
   "Mutation.changePassword": {
     query: "mutation ($input: ChangePasswordInput!) { changePassword(input: $input) { accessToken } }",
@@ -145,31 +156,61 @@ const MATRIX: Record<string, Row> = {
   },
   "Mutation.disableUser": { query: "mutation ($id: ID!) { disableUser(id: $id) { id } }", variables: theUser, expected: ADMIN_ONLY },
   "Mutation.enableUser": { query: "mutation ($id: ID!) { enableUser(id: $id) { id } }", variables: theUser, expected: ADMIN_ONLY },
+  "Mutation.removeUserSecondFactor": {
+    query: "mutation ($id: ID!) { removeUserSecondFactor(id: $id) { id } }",
+    variables: theUser,
+    expected: ADMIN_ONLY,
+  },
+
+  // The second factor.
+  "Mutation.startTotpEnrollment": { query: "mutation { startTotpEnrollment { secret } }", expected: SIGNED_IN },
+  "Mutation.confirmTotpEnrollment": {
+    query: 'mutation { confirmTotpEnrollment(code: "123456") }',
+    expected: [UNAUTHENTICATED, "NO_PENDING_ENROLLMENT", "NO_PENDING_ENROLLMENT", "NO_PENDING_ENROLLMENT", SECOND_FACTOR_REQUIRED],
+  },
+  // The one operation a level-1 session exists for: with its app's current code it passes.
+  "Mutation.verifySecondFactor": {
+    query: "mutation ($code: String!) { verifySecondFactor(code: $code) { accessToken } }",
+    variables: (fixture) => ({ code: fixture.awaitingSecondFactor ? totpCode(fixture.awaitingSecondFactor.secret, Date.now()) : "123456" }),
+    expected: [UNAUTHENTICATED, "NO_SECOND_FACTOR", "NO_SECOND_FACTOR", "NO_SECOND_FACTOR", ALLOWED],
+  },
+  "Mutation.disableTotp": { query: 'mutation { disableTotp(code: "123456") }', expected: OWN_FACTOR },
+  "Mutation.regenerateRecoveryCodes": { query: 'mutation { regenerateRecoveryCodes(code: "123456") }', expected: OWN_FACTOR },
 
   // Object fields with rules of their own, reached through the user's published post.
   "User.email": {
     query: "query ($id: ID!) { post(id: $id) { author { email } } }",
     variables: (fixture) => ({ id: fixture.publishedId }),
-    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED],
+    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED, SECOND_FACTOR_REQUIRED],
   },
   "User.emailVerified": {
     query: "query ($id: ID!) { post(id: $id) { author { emailVerified } } }",
     variables: (fixture) => ({ id: fixture.publishedId }),
-    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED],
+    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED, SECOND_FACTOR_REQUIRED],
   },
   "User.role": {
     query: "query ($id: ID!) { post(id: $id) { author { role } } }",
     variables: (fixture) => ({ id: fixture.publishedId }),
-    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED],
+    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED, SECOND_FACTOR_REQUIRED],
   },
   "User.disabledAt": {
     query: "query ($id: ID!) { post(id: $id) { author { disabledAt } } }",
     variables: (fixture) => ({ id: fixture.publishedId }),
-    expected: [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ALLOWED],
+    expected: [UNAUTHENTICATED, FORBIDDEN, FORBIDDEN, ALLOWED, SECOND_FACTOR_REQUIRED],
+  },
+  "User.secondFactors": {
+    query: "query ($id: ID!) { post(id: $id) { author { secondFactors { kind } } } }",
+    variables: (fixture) => ({ id: fixture.publishedId }),
+    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED, SECOND_FACTOR_REQUIRED],
+  },
+  "User.recoveryCodesLeft": {
+    query: "query ($id: ID!) { post(id: $id) { author { recoveryCodesLeft } } }",
+    variables: (fixture) => ({ id: fixture.publishedId }),
+    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED, SECOND_FACTOR_REQUIRED],
   },
 };
 
-const ACTORS: Actor[] = ["anonymous", "user", "otherUser", "admin"];
+const ACTORS: Actor[] = ["anonymous", "user", "otherUser", "admin", "awaitingSecondFactor"];
 
 /** Every Query and Mutation field, and every other field that has a rule (its own or its type's). */
 function fieldsWithRules(): string[] {
@@ -195,7 +236,14 @@ describe("the access matrix", () => {
     expect(Object.keys(MATRIX).sort()).toEqual(fieldsWithRules().sort());
   });
 
-  async function fixture(): Promise<Fixture> {
+  /** An account with TOTP on, logged in again with its password only: a level-1 session. */
+  async function awaitingSecondFactor(): Promise<Fixture["awaitingSecondFactor"]> {
+    const account = await signUp(app.url);
+    const { secret } = await enrollTotp(app.url, account.accessToken, Date.now() - 30_000);
+    return { ...(await logIn(app.url, account.user.email)), secret };
+  }
+
+  async function fixture(actor: Actor): Promise<Fixture> {
     const [user, otherUser, admin] = await Promise.all([signUp(app.url), signUp(app.url), signUp(app.url)]);
     await app.prisma.user.update({ where: { id: admin.user.id }, data: { role: "ADMIN" } });
     const [draftPost, publishedPost, session] = await Promise.all([
@@ -212,6 +260,7 @@ describe("the access matrix", () => {
       user,
       otherUser,
       admin,
+      awaitingSecondFactor: actor === "awaitingSecondFactor" ? await awaitingSecondFactor() : undefined,
       draftId: draftPost.id,
       publishedId: publishedPost.id,
       userSessionId: session.id,
@@ -234,7 +283,8 @@ describe("the access matrix", () => {
     const error = response.errors?.[0];
     if (!error) return response.data ? ALLOWED : "no data and no error";
     const { code, reason } = error.extensions ?? {};
-    if (code === "BAD_USER_INPUT" && reason === "NOT_FOUND") return NOT_FOUND;
+    if (code === "BAD_USER_INPUT" && typeof reason === "string" && reason !== "INVALID") return reason;
+    if (code === FORBIDDEN && reason === SECOND_FACTOR_REQUIRED) return SECOND_FACTOR_REQUIRED;
     return code === UNAUTHENTICATED || code === FORBIDDEN ? code : `${String(code)} ${error.message}`;
   }
 
@@ -242,8 +292,8 @@ describe("the access matrix", () => {
     const row = MATRIX[name]!;
     const seen: Record<string, string> = {};
     for (const actor of ACTORS) {
-      const given = await fixture();
-      const token = actor === "anonymous" ? undefined : given[actor].accessToken;
+      const given = await fixture(actor);
+      const token = actor === "anonymous" ? undefined : given[actor]!.accessToken;
       seen[actor] = outcome(await graphql(app.url, row.query, row.variables?.(given), { token }));
     }
     expect(seen).toEqual(Object.fromEntries(ACTORS.map((actor, index) => [actor, row.expected[index]])));

@@ -1,6 +1,7 @@
 import { makeExecutableSchema } from "@graphql-tools/schema";
 import type { IResolvers } from "@graphql-tools/utils";
 import { execute, parse } from "graphql";
+import { AssurancePolicy } from "../../src/auth/sessions/assurance";
 import type { Caller } from "../../src/auth/types";
 import { AuthFailure, AuthenticationError, type AppError } from "../../src/errors";
 import type { User } from "../../src/generated/prisma/client";
@@ -12,11 +13,13 @@ import { buildApiSchema } from "../../src/graphql/schema";
 const DIRECTIVES = /* GraphQL */ `
   enum AccessRule {
     USER
+    FIRST_FACTOR
     ADMIN
     OWNER_OR_ADMIN
   }
   directive @auth(requires: AccessRule = USER) on FIELD_DEFINITION | OBJECT
   directive @public on FIELD_DEFINITION
+  directive @recentSecondFactor on FIELD_DEFINITION
 `;
 
 const NOTE_OWNERS: Owners = { Note: (note: { ownerId: string }) => note.ownerId };
@@ -53,6 +56,9 @@ describe("access rules at start-up (default deny)", () => {
 
   test("contradictory or unusable rules stop start-up too", () => {
     expect(startupError(`type Query { both: String @public @auth }`)).toContain("Query.both has both @public and @auth");
+    expect(startupError(`type Query { open: String @public @recentSecondFactor }`)).toContain(
+      "Query.open has @recentSecondFactor, which needs a signed-in caller",
+    );
     expect(startupError(`type Query { mine: String @auth(requires: OWNER_OR_ADMIN) }`)).toContain(
       "Query.mine: OWNER_OR_ADMIN needs an object to own",
     );
@@ -84,13 +90,33 @@ describe("access rules at run time", () => {
   const ada = user("ada", "USER");
   const grace = user("grace", "ADMIN");
 
-  /** Only what the rules read from a context: the caller, or the refusal of the request's token. */
-  function contextOf(caller: User | undefined, provenUserIds: string[] = []): GraphQLContext {
+  const NOW = Date.UTC(2026, 11, 5);
+  const MINUTE = 60_000;
+
+  /** What the session has proven, and the policy's configuration; by default a password, no second factor, admins unconstrained. */
+  interface SessionFacts {
+    provenUserIds?: string[];
+    level?: 1 | 2;
+    hasSecondFactor?: boolean;
+    verifiedMinutesAgo?: number;
+    requireAdminSecondFactor?: boolean;
+  }
+
+  /** Only what the rules read from a context: the caller (or the refusal of the request's token) and the assurance policy. */
+  function contextOf(caller: User | undefined, facts: SessionFacts = {}): GraphQLContext {
+    const { provenUserIds = [], level = 1, hasSecondFactor = false, verifiedMinutesAgo = 0, requireAdminSecondFactor = false } = facts;
     const found = async (): Promise<Caller> => {
       if (!caller) throw new AuthenticationError(AuthFailure.NOT_AUTHENTICATED);
-      return { user: caller, sessionId: "session" };
+      const assurance = { level, amr: level === 2 ? ["pwd", "otp"] : ["pwd"], authTime: new Date(NOW - verifiedMinutesAgo * MINUTE) };
+      return { user: caller, sessionId: "session", assurance, hasSecondFactor };
     };
-    return { caller: found, knownCaller: () => undefined, provenUserIds: new Set(provenUserIds) } as unknown as GraphQLContext;
+    const assurance = new AssurancePolicy({ recentSecondFactorMaxAgeSeconds: 600, requireAdminSecondFactor, now: () => NOW });
+    return {
+      caller: found,
+      knownCaller: () => undefined,
+      provenUserIds: new Set(provenUserIds),
+      services: { assurance },
+    } as unknown as GraphQLContext;
   }
 
   const schema = build(
@@ -101,6 +127,10 @@ describe("access rules at run time", () => {
         "As a login's payload is: public, and about one user."
         noteOfLogin: Note @public
         stats: Stats @auth
+        "As verifySecondFactor and logout are: for a level-1 session too."
+        secondStep: String @auth(requires: FIRST_FACTOR)
+        "As changePassword is: step-up."
+        sensitive: String @auth @recentSecondFactor
       }
       type Note {
         title: String
@@ -118,6 +148,8 @@ describe("access rules at run time", () => {
         hello: () => "hi",
         noteOfLogin: () => ({ ownerId: "ada", title: "Ada's", ownerNotes: "a" }),
         stats: () => ({ count: 1, motto: "m" }),
+        secondStep: () => "verified",
+        sensitive: () => "changed",
       },
     },
   );
@@ -142,11 +174,11 @@ describe("access rules at run time", () => {
     expect(stranger.data).toEqual({ notes: [{ title: "Ada's", ownerNotes: null }] });
     expect(stranger.refusals).toEqual(["notes.0.ownerNotes: NOT_OWNER"]);
     // A request that has just proven to be the owner (a login's payload) needs no token; others do.
-    expect(await run("{ noteOfLogin { ownerNotes } }", contextOf(undefined, ["ada"]))).toEqual({
+    expect(await run("{ noteOfLogin { ownerNotes } }", contextOf(undefined, { provenUserIds: ["ada"] }))).toEqual({
       data: { noteOfLogin: { ownerNotes: "a" } },
       refusals: undefined,
     });
-    expect((await run("{ noteOfLogin { ownerNotes } }", contextOf(undefined, ["eve"]))).refusals).toEqual([
+    expect((await run("{ noteOfLogin { ownerNotes } }", contextOf(undefined, { provenUserIds: ["eve"] }))).refusals).toEqual([
       "noteOfLogin.ownerNotes: NOT_AUTHENTICATED",
     ]);
   });
@@ -156,5 +188,44 @@ describe("access rules at run time", () => {
     expect(asUser.data).toEqual({ stats: { count: null, motto: "m" } });
     expect(asUser.refusals).toEqual(["stats.count: ADMIN_ONLY"]);
     expect((await run("{ stats { count motto } }", contextOf(grace))).data).toEqual({ stats: { count: 1, motto: "m" } });
+  });
+
+  test("a level-1 session of an account with a second factor reaches only FIRST_FACTOR fields; every other rule says SECOND_FACTOR_REQUIRED", async () => {
+    const awaiting = { level: 1 as const, hasSecondFactor: true };
+    const everything = "{ stats { count motto } secondStep hello }";
+    const asAda = await run(everything, contextOf(ada, awaiting));
+    expect(asAda.data).toEqual({ stats: null, secondStep: "verified", hello: "hi" });
+    expect(asAda.refusals).toEqual(["stats: SECOND_FACTOR_REQUIRED"]);
+    expect((await run("{ notes { title } }", contextOf(ada, awaiting))).refusals).toEqual(["notes: SECOND_FACTOR_REQUIRED"]);
+    // An admin's level-1 session is no admin yet either; a public field stays public.
+    expect((await run("{ noteOfLogin { ownerNotes } }", contextOf(grace, awaiting))).refusals).toEqual([
+      "noteOfLogin.ownerNotes: SECOND_FACTOR_REQUIRED",
+    ]);
+    // Level 2, or an account without a factor: the rules as they are.
+    expect((await run(everything, contextOf(ada, { level: 2, hasSecondFactor: true }))).refusals).toEqual(["stats.count: ADMIN_ONLY"]);
+    expect((await run(everything, contextOf(ada))).refusals).toEqual(["stats.count: ADMIN_ONLY"]);
+  });
+
+  test("@recentSecondFactor: an account with a factor needs it verified within the configured time; one without passes", async () => {
+    const refusals = async (facts: SessionFacts) => (await run("{ sensitive }", contextOf(ada, facts))).refusals;
+    expect(await refusals({ level: 2, hasSecondFactor: true, verifiedMinutesAgo: 9 })).toBeUndefined();
+    expect(await refusals({ level: 2, hasSecondFactor: true, verifiedMinutesAgo: 11 })).toEqual([
+      "sensitive: RECENT_SECOND_FACTOR_REQUIRED",
+    ]);
+    expect(await refusals({ level: 1, hasSecondFactor: true })).toEqual(["sensitive: SECOND_FACTOR_REQUIRED"]);
+    expect(await refusals({ level: 1, hasSecondFactor: false, verifiedMinutesAgo: 60 })).toBeUndefined();
+  });
+
+  test("REQUIRE_ADMIN_SECOND_FACTOR: admin rules refuse an admin whose session has not verified a second factor", async () => {
+    const strict = { requireAdminSecondFactor: true };
+    expect((await run("{ stats { count } }", contextOf(grace, strict))).refusals).toEqual(["stats.count: SECOND_FACTOR_REQUIRED"]);
+    expect((await run("{ notes { ownerNotes } }", contextOf(grace, strict))).refusals).toEqual([
+      "notes.0.ownerNotes: SECOND_FACTOR_REQUIRED",
+    ]);
+    expect((await run("{ stats { count } }", contextOf(grace, { ...strict, level: 2, hasSecondFactor: true }))).data).toEqual({
+      stats: { count: 1 },
+    });
+    // The owner needs no admin powers for their own note.
+    expect((await run("{ notes { ownerNotes } }", contextOf(ada, strict))).refusals).toBeUndefined();
   });
 });

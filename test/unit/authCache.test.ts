@@ -22,7 +22,11 @@ describe("the auth cache", () => {
     userId,
     revokedAt: null,
     expiresAt: new Date(1e12),
+    assuranceLevel: 1,
+    amr: ["pwd"],
+    authTime: new Date(0),
     user: user(userId, name),
+    hasSecondFactor: false,
   });
 
   function enabledCache(maxEntries = 100) {

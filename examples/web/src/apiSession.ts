@@ -1,6 +1,7 @@
 import { GraphQLRequestError, graphqlRequest } from "../../client/graphqlRequest";
 import {
   ConfirmEmailChangeDocument,
+  ConfirmTotpEnrollmentDocument,
   CreatePostDocument,
   LoginDocument,
   LogoutDocument,
@@ -10,8 +11,12 @@ import {
   RequestPasswordResetDocument,
   ResetPasswordDocument,
   SignupDocument,
+  StartTotpEnrollmentDocument,
   VerifyEmailDocument,
+  VerifySecondFactorDocument,
+  type MeQuery,
   type MyInfoFragment,
+  type StartTotpEnrollmentMutation,
   type MyPostFragment,
   type SessionTokensFragment,
   type TypedDocumentString,
@@ -52,9 +57,31 @@ export class ApiSession {
     }
   }
 
-  async logIn(email: string, password: string): Promise<void> {
+  /** Resolves to true when the account has two-step sign-in: the session is at level 1 until `verifySecondFactor`. */
+  async logIn(email: string, password: string): Promise<boolean> {
     const { login } = await graphqlRequest(API_URL, LoginDocument, { input: { email, password }, delivery: "COOKIE" });
     this.begin("login", login);
+    return login.secondFactorRequired;
+  }
+
+  /** The second step: a code of the app (or a recovery code) raises this session to level 2, with a new pair. */
+  async verifySecondFactor(code: string): Promise<void> {
+    const { verifySecondFactor } = await this.request(VerifySecondFactorDocument, { code, delivery: "COOKIE" });
+    this.begin("verifySecondFactor", verifySecondFactor);
+  }
+
+  /** A new secret for the authenticator app, pending until confirmed with one of its codes. */
+  async startTotpEnrollment(): Promise<StartTotpEnrollmentMutation["startTotpEnrollment"]> {
+    const { startTotpEnrollment } = await this.request(StartTotpEnrollmentDocument, {});
+    this.report("startTotpEnrollment: a new secret, pending until a code of the app confirms it");
+    return startTotpEnrollment;
+  }
+
+  /** Turns two-step sign-in on; resolves to the recovery codes, which the API shows this once. */
+  async confirmTotpEnrollment(code: string): Promise<string[]> {
+    const { confirmTotpEnrollment } = await this.request(ConfirmTotpEnrollmentDocument, { code });
+    this.report(`confirmTotpEnrollment: two-step sign-in is on; ${confirmTotpEnrollment.length} recovery codes`);
+    return confirmTotpEnrollment;
   }
 
   /** Mails a reset link when the email has an account; the API answers the same either way. */
@@ -83,7 +110,7 @@ export class ApiSession {
     this.report("confirmEmailChange: the new address is in place; every session of the account has ended");
   }
 
-  async myInfo(): Promise<MyInfoFragment> {
+  async myInfo(): Promise<MeQuery["me"]> {
     return (await this.request(MeDocument, {})).me;
   }
 

@@ -4,9 +4,11 @@
 // "Forgot password?" asks for a reset link by mail; the link (APP_URL/reset-password?token=...)
 // opens this page with a "Choose a new password" form, whose answer is a session, as a login's.
 // Verification and email-change links (APP_URL/verify-email, /confirm-email-change) open it too,
-// with one button that uses the link.
+// with one button that uses the link. "Two-step sign-in" sets up an authenticator app (QR code,
+// then a code of the app, then the recovery codes, shown once); from then on, a password login
+// asks for the app's code before the info.
 import { ApiUnreachableError, GraphQLRequestError } from "../../client/graphqlRequest";
-import type { MyInfoFragment } from "../../generated/graphql";
+import type { MeQuery } from "../../generated/graphql";
 import { ApiSession } from "./apiSession";
 
 function element(id: string): HTMLElement {
@@ -22,6 +24,15 @@ const loginStatus = element("login-status");
 const signupSection = element("signup");
 const signupForm = element("signup-form") as HTMLFormElement;
 const signupProblem = element("signup-problem");
+const secondStepSection = element("second-step");
+const secondStepForm = element("second-step-form") as HTMLFormElement;
+const secondStepProblem = element("second-step-problem");
+const twoStepStatus = element("two-step-status");
+const twoStepStart = element("two-step-start") as HTMLButtonElement;
+const twoStepEnrol = element("two-step-enrol");
+const twoStepConfirmForm = element("two-step-confirm-form") as HTMLFormElement;
+const twoStepProblem = element("two-step-problem");
+const twoStepCodes = element("two-step-codes");
 const requestResetSection = element("request-reset");
 const requestResetForm = element("request-reset-form") as HTMLFormElement;
 const requestResetSent = element("request-reset-sent");
@@ -49,16 +60,36 @@ function report(line: string): void {
 
 const session = new ApiSession(report);
 
-type View = "login" | "signup" | "request-reset" | "reset" | "mailed-link" | "info" | "nothing";
+type View = "login" | "signup" | "second-step" | "request-reset" | "reset" | "mailed-link" | "info" | "nothing";
 /** Counts the views shown, so that an answer that comes late can tell whether the user moved on. */
 let viewsShown = 0;
+
+/**
+ * What the signed-in view showed of the account, forgotten as soon as another view replaces it
+ * (a logout, an ended session): the next person at this browser must not find it in the page,
+ * least of all a TOTP secret or recovery codes, which are shown once.
+ */
+function forgetAccountViews(): void {
+  for (const id of ["info-name", "info-email", "info-role", "info-created-at", "two-step-status", "two-step-secret"]) {
+    element(id).textContent = "";
+  }
+  element("two-step-qr").removeAttribute("src");
+  element("recovery-codes").replaceChildren();
+  postList.replaceChildren();
+  twoStepEnrol.hidden = true;
+  twoStepCodes.hidden = true;
+  twoStepConfirmForm.reset();
+  draftForm.reset();
+}
 
 /** Shows exactly one of the views, or none. */
 function show(view: View): void {
   viewsShown += 1;
+  if (view !== "info") forgetAccountViews();
   loginSection.hidden = view !== "login";
   loginStatus.textContent = "";
   signupSection.hidden = view !== "signup";
+  secondStepSection.hidden = view !== "second-step";
   requestResetSection.hidden = view !== "request-reset";
   resetSection.hidden = view !== "reset";
   mailedLinkSection.hidden = view !== "mailed-link";
@@ -67,7 +98,7 @@ function show(view: View): void {
 }
 
 /** Shows a form's view and puts the cursor in its first field. */
-function showForm(view: "login" | "signup" | "request-reset" | "reset", form: HTMLFormElement): void {
+function showForm(view: "login" | "signup" | "second-step" | "request-reset" | "reset", form: HTMLFormElement): void {
   show(view);
   form.querySelector("input")?.focus();
 }
@@ -83,11 +114,14 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function showInfo(user: MyInfoFragment): void {
+function showInfo(user: MeQuery["me"]): void {
   element("info-name").textContent = user.name;
   element("info-email").textContent = user.email;
   element("info-role").textContent = user.role;
   element("info-created-at").textContent = new Date(user.createdAt).toLocaleString();
+  const twoStepOn = (user.secondFactors ?? []).length > 0;
+  twoStepStatus.textContent = twoStepOn ? "On: signing in takes your password and a code." : "Off: signing in takes your password only.";
+  twoStepStart.hidden = twoStepOn;
   show("info");
 }
 
@@ -102,6 +136,11 @@ async function seeMyInfo(): Promise<void> {
     report(`me: ${user.name} <${user.email}>`);
     showInfo(user);
   } catch (error) {
+    if (error instanceof GraphQLRequestError && error.reason === "SECOND_FACTOR_REQUIRED") {
+      report("me: FORBIDDEN (SECOND_FACTOR_REQUIRED): asking for the code");
+      showForm("second-step", secondStepForm);
+      return;
+    }
     if (!(error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED")) {
       showProblem(error);
       return;
@@ -137,14 +176,75 @@ async function logIn(event: SubmitEvent): Promise<void> {
   const fields = new FormData(loginForm);
   loginProblem.textContent = "";
   problem.textContent = "";
+  let secondFactorRequired: boolean;
   try {
-    await session.logIn(textField(fields, "email"), textField(fields, "password"));
+    secondFactorRequired = await session.logIn(textField(fields, "email"), textField(fields, "password"));
   } catch (error) {
     loginProblem.textContent = messageOf(error);
     return;
   }
   loginForm.reset();
+  if (secondFactorRequired) {
+    report("login: the account has two-step sign-in; asking for the code");
+    secondStepProblem.textContent = "";
+    showForm("second-step", secondStepForm);
+    return;
+  }
   await seeMyInfo();
+}
+
+async function verifySecondFactor(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  secondStepProblem.textContent = "";
+  try {
+    await session.verifySecondFactor(textField(new FormData(secondStepForm), "code"));
+  } catch (error) {
+    secondStepProblem.textContent = messageOf(error);
+    return;
+  }
+  secondStepForm.reset();
+  await seeMyInfo();
+}
+
+/** Shows the QR code of a new secret; the app's code confirms it. */
+async function startTwoStep(): Promise<void> {
+  twoStepProblem.textContent = "";
+  try {
+    const enrolment = await session.startTotpEnrollment();
+    // As an image, not as markup in this page: an SVG shown this way runs no script.
+    (element("two-step-qr") as HTMLImageElement).src = `data:image/svg+xml;base64,${btoa(enrolment.qrCodeSvg)}`;
+    element("two-step-secret").textContent = enrolment.secret;
+  } catch (error) {
+    showProblem(error);
+    return;
+  }
+  twoStepStart.hidden = true;
+  twoStepCodes.hidden = true;
+  twoStepEnrol.hidden = false;
+  twoStepConfirmForm.querySelector("input")?.focus();
+}
+
+async function confirmTwoStep(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  twoStepProblem.textContent = "";
+  let codes: string[];
+  try {
+    codes = await session.confirmTotpEnrollment(textField(new FormData(twoStepConfirmForm), "code"));
+  } catch (error) {
+    twoStepProblem.textContent = messageOf(error);
+    return;
+  }
+  twoStepConfirmForm.reset();
+  twoStepEnrol.hidden = true;
+  element("recovery-codes").replaceChildren(
+    ...codes.map((code) => {
+      const item = document.createElement("li");
+      item.textContent = code;
+      return item;
+    }),
+  );
+  twoStepCodes.hidden = false;
+  twoStepStatus.textContent = "On: signing in takes your password and a code.";
 }
 
 /** "Forgot password?": the email typed at the login form, if any, is the one to send a link to. */
@@ -243,7 +343,8 @@ async function resumeSession(): Promise<void> {
     if (viewsShown !== viewsBefore) return;
     if (user) {
       report(`on load: your session goes on, ${user.name} <${user.email}>`);
-      showInfo(user);
+      // The info view also shows the account's second factors, which only `me` tells.
+      await seeMyInfo();
     } else {
       report("on load: no session to resume: showing the login form");
       showForm("login", loginForm);
@@ -293,6 +394,9 @@ loginForm.addEventListener("submit", (event) => void logIn(event));
 signupForm.addEventListener("submit", (event) => void signUp(event));
 element("show-signup").addEventListener("click", () => showForm("signup", signupForm));
 element("back-to-login-from-signup").addEventListener("click", () => showForm("login", loginForm));
+secondStepForm.addEventListener("submit", (event) => void verifySecondFactor(event));
+twoStepStart.addEventListener("click", () => void startTwoStep());
+twoStepConfirmForm.addEventListener("submit", (event) => void confirmTwoStep(event));
 element("forgot-password").addEventListener("click", forgotPassword);
 requestResetForm.addEventListener("submit", (event) => void requestPasswordReset(event));
 element("back-to-login").addEventListener("click", () => showForm("login", loginForm));

@@ -10,6 +10,7 @@ import type { LoginRateLimiter } from "../limits/loginRateLimiter";
 import type { PasswordHasher } from "../passwords/hashing";
 import { replacePassword } from "../passwords/replacement";
 import type { SignupRateLimiter } from "../limits/signupRateLimiter";
+import { passwordProven } from "../sessions/assurance";
 import { newSession, tokenPair } from "../sessions/lifecycle";
 import type { AuthResult, Caller, ClientInfo } from "../types";
 import { insertSessionWithinLimit } from "../sessions/perUserLimit";
@@ -69,7 +70,7 @@ export class AccountService {
     await signupRateLimiter.take(client.ip);
     const passwordHash = await passwords.hash(password);
     const now = this.deps.now();
-    const session = newSession(client, this.deps.refreshTokenTtlSeconds, now);
+    const session = newSession(client, passwordProven(now), this.deps.refreshTokenTtlSeconds, now);
     try {
       // One transaction: the user, its first known address, the session and its refresh token (one
       // nested insert), and the SIGNUP event exist together or not at all.
@@ -83,7 +84,11 @@ export class AccountService {
         return created;
       });
       this.deps.verification.sendLink(user);
-      return tokenPair(this.deps.accessTokens, user, sessions[0]!.id, session);
+      return tokenPair(
+        this.deps.accessTokens,
+        { user, sessionId: sessions[0]!.id, assurance: session.assurance, hasSecondFactor: false },
+        session,
+      );
     } catch (error) {
       // The unique index decides races between two signups with one email.
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
@@ -96,6 +101,11 @@ export class AccountService {
   /**
    * Wrong email and wrong password give the same error and take the same time. Every attempt is
    * counted against the client address and the account first; over a limit, no password is checked.
+   *
+   * An account with a second factor gets a level-1 session (`secondFactorRequired`): the password
+   * was one factor of two. Its account count stands until the factor is verified, and its address
+   * is remembered only then, so that the password alone neither resets a code guesser's count
+   * nor makes the guesser's address one of the account's own (limits/loginRateLimiter.ts).
    */
   async login(input: LoginInput, client: ClientInfo): Promise<AuthResult> {
     const email = validateEmail(input.email);
@@ -103,22 +113,24 @@ export class AccountService {
     const { prisma, passwords, loginRateLimiter, knownAddresses } = this.deps;
     passwords.ensureCapacity("check");
     const attempt = await loginRateLimiter.take(email, client.ip);
-    const user = await prisma.user.findUnique({ where: { email } });
-    const passwordMatches = user
-      ? await passwords.verify(input.password, user.passwordHash)
+    const found = await prisma.user.findUnique({ where: { email }, include: { _count: { select: { secondFactors: true } } } });
+    const passwordMatches = found
+      ? await passwords.verify(input.password, found.passwordHash)
       : await passwords.verifyAgainstDummy(input.password);
-    if (!user || !passwordMatches) {
+    if (!found || !passwordMatches) {
       // Sent for an unknown email too, so that both take the same time; it records only for an account.
       await recordFailedLogin(prisma, this.deps.now(), email, client, { reason: "WRONG_PASSWORD" });
       throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
     }
+    const { _count: factors, ...user } = found;
     // Said only to whoever knows the password, so it tells a stranger nothing about the account.
     // Still a failure, on the counters (no giveBack), so its events are bounded like a wrong password's.
     if (user.disabledAt !== null) {
       await recordFailedLogin(prisma, this.deps.now(), email, client, { reason: "ACCOUNT_DISABLED" });
       throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
     }
-    await loginRateLimiter.giveBack(attempt);
+    const hasSecondFactor = factors.secondFactors > 0;
+    await (hasSecondFactor ? loginRateLimiter.giveBackAddress(attempt) : loginRateLimiter.giveBack(attempt));
     if (this.deps.requireVerifiedEmail && user.emailVerifiedAt === null) {
       // The only way back in for a user who lost the signup session: a fresh link, within the user's mail limit.
       await this.deps.verification.resendQuietly(user);
@@ -128,26 +140,28 @@ export class AccountService {
     // The cost was raised since this hash was made; the password is at hand only now.
     const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : undefined;
     const now = this.deps.now();
-    const session = newSession(client, this.deps.refreshTokenTtlSeconds, now);
+    const session = newSession(client, passwordProven(now), this.deps.refreshTokenTtlSeconds, now);
     const sessionId = await prisma.$transaction(async (tx) => {
       const { id, endedIds } = await insertSessionWithinLimit(tx, user.id, session, this.deps.maxSessionsPerUser, now);
       // Prisma's promises are lazy: each write runs when awaited, one after the other on tx.
-      for (const write of knownAddresses.remember(tx, user.id, client.ip)) await write;
+      if (!hasSecondFactor) for (const write of knownAddresses.remember(tx, user.id, client.ip)) await write;
       if (upgradedHash) await tx.user.update({ where: { id: user.id }, data: { passwordHash: upgradedHash } });
       const login = { userId: user.id, actorId: user.id, sessionId: id, client };
       // One INSERT for both: a login costs one more statement than before the event log, however many sessions it ends.
       await recordSecurityEvents(tx, now, [
-        { ...login, kind: "LOGIN", detail: { method: "PASSWORD" } },
+        { ...login, kind: "LOGIN", detail: { method: "PASSWORD", ...(hasSecondFactor && { secondFactorRequired: true }) } },
         ...(endedIds.length > 0 ? [{ ...login, kind: "SESSION_LIMIT" as const, detail: { endedSessionIds: endedIds } }] : []),
       ]);
       return id;
     });
-    return tokenPair(this.deps.accessTokens, user, sessionId, session);
+    return tokenPair(this.deps.accessTokens, { user, sessionId, assurance: session.assurance, hasSecondFactor }, session);
   }
 
   /**
-   * Needs the current password. Then the new password replaces it as replacePassword says: every
-   * session ends, pending links that could undo it become void, and the caller continues in a new session.
+   * Needs the current password (and, for an account with a second factor, a recent verification:
+   * schema.graphql's @recentSecondFactor). Then the new password replaces it as replacePassword
+   * says: every session ends, pending links that could undo it become void, and the caller
+   * continues in a new session that has proven what the caller's had.
    */
   async changePassword(caller: Caller, input: ChangePasswordInput, client: ClientInfo): Promise<AuthResult> {
     const { prisma, passwords, now } = this.deps;
@@ -156,11 +170,20 @@ export class AccountService {
     const newPassword = validateNewPassword(input.newPassword, user.email, "newPassword");
     await this.deps.currentPassword.confirm(caller, input.currentPassword, client);
     const passwordHash = await passwords.hash(newPassword);
-    const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
+    const session = newSession(client, caller.assurance, this.deps.refreshTokenTtlSeconds, now());
     // Its first write is the user row: the order of a login (sessions/perUserLimit.ts), so the two cannot deadlock.
     const { user: updatedUser, sessionId } = await prisma.$transaction((tx) =>
-      replacePassword(tx, this.deps, { userId: user.id, passwordHash, reason: "PASSWORD_CHANGED", session, client, now: now() }),
+      replacePassword(tx, this.deps, {
+        userId: user.id,
+        passwordHash,
+        reason: "PASSWORD_CHANGED",
+        session,
+        hasSecondFactor: caller.hasSecondFactor,
+        client,
+        now: now(),
+      }),
     );
-    return tokenPair(this.deps.accessTokens, updatedUser, sessionId, session);
+    const paired = { user: updatedUser, sessionId, assurance: session.assurance, hasSecondFactor: caller.hasSecondFactor };
+    return tokenPair(this.deps.accessTokens, paired, session);
   }
 }

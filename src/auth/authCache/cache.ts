@@ -1,16 +1,24 @@
 import { LruCache } from "../../cache/lruCache";
 import type { User } from "../../generated/prisma/client";
 
-/** What the hot path needs to know about a session to accept an access token for it. */
+/** What the hot path needs to know about a session to accept an access token for it, and what the rules ask of it. */
 export interface SessionState {
   userId: string;
   revokedAt: Date | null;
   expiresAt: Date;
+  /** The session's assurance columns, as stored (sessions/assurance.ts reads them). */
+  assuranceLevel: number;
+  amr: string[];
+  authTime: Date;
 }
 
-export interface SessionWithUser extends SessionState {
+/** A user as the hot path knows them: the row, and whether the account has a second factor. */
+export interface Account {
   user: User;
+  hasSecondFactor: boolean;
 }
+
+export interface SessionWithUser extends SessionState, Account {}
 
 export interface AuthCacheOptions {
   maxEntries: number;
@@ -26,11 +34,12 @@ export interface AuthCacheOptions {
  * The TTL is a safety net, not the mechanism.
  *
  * Sessions and users are kept apart so that a change to a user drops one entry, whatever the
- * number of that user's sessions.
+ * number of that user's sessions. Whether the user has a second factor is kept with the user: the
+ * database publishes a factor added or removed as a change to its user.
  */
 export class AuthCache {
   private readonly sessions: LruCache<string, SessionState>;
-  private readonly users: LruCache<string, User>;
+  private readonly users: LruCache<string, Account>;
   /**
    * Bumped by every invalidation. A database read remembers the generation it started in and is
    * stored only if nothing was invalidated meanwhile: a read that raced a change may hold the
@@ -52,8 +61,8 @@ export class AuthCache {
   get(sessionId: string): SessionWithUser | undefined {
     if (!this.enabled) return undefined;
     const session = this.sessions.get(sessionId);
-    const user = session && this.users.get(session.userId);
-    return user ? { userId: session.userId, revokedAt: session.revokedAt, expiresAt: session.expiresAt, user } : undefined;
+    const account = session && this.users.get(session.userId);
+    return account ? { ...session, ...account } : undefined;
   }
 
   /** Take before reading from the database; hand it back to `store` with the result. */
@@ -63,8 +72,9 @@ export class AuthCache {
 
   store(ticket: number, sessionId: string, state: SessionWithUser): void {
     if (!this.enabled || ticket !== this.generation) return;
-    this.sessions.set(sessionId, { userId: state.userId, revokedAt: state.revokedAt, expiresAt: state.expiresAt });
-    this.users.set(state.userId, state.user);
+    const { userId, revokedAt, expiresAt, assuranceLevel, amr, authTime, user, hasSecondFactor } = state;
+    this.sessions.set(sessionId, { userId, revokedAt, expiresAt, assuranceLevel, amr, authTime });
+    this.users.set(userId, { user, hasSecondFactor });
   }
 
   invalidateUser(userId: string): void {

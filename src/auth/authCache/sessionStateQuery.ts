@@ -10,17 +10,19 @@ import type { SessionWithUser } from "./cache";
  * most of the cost of a request (bench/README.md, "Cost as the work grows").
  *
  * It reads the same rows as `prisma.session.findUnique({ where: { id }, select: { userId,
- * revokedAt, expiresAt, user: true } })`: every column of the user, so the caller is the same
- * `User` Prisma returns. The checks (revoked, expired, disabled, token version) stay with the
- * caller, RequestAuthenticator.
+ * revokedAt, expiresAt, assuranceLevel, amr, authTime, user: true } })`: every column of the
+ * user, so the caller is the same `User` Prisma returns; and, by an index probe in the same
+ * statement, whether the user has a second factor. The checks (revoked, expired, disabled, token
+ * version) stay with the caller, RequestAuthenticator.
  */
 /** The prepared statement's name: one per connection, and what a test filters the request's authentication by. */
 export const SESSION_READ_STATEMENT = "auth-session-with-user";
 
 const SESSION_WITH_USER = {
   name: SESSION_READ_STATEMENT,
-  text: `SELECT s."userId", s."revokedAt", s."expiresAt",
-                u."email", u."name", u."passwordHash", u."role", u."tokenVersion", u."disabledAt", u."emailVerifiedAt", u."createdAt", u."updatedAt"
+  text: `SELECT s."userId", s."revokedAt", s."expiresAt", s."assuranceLevel", s."amr", s."authTime",
+                u."email", u."name", u."passwordHash", u."role", u."tokenVersion", u."disabledAt", u."emailVerifiedAt", u."createdAt", u."updatedAt",
+                EXISTS (SELECT 1 FROM "SecondFactor" f WHERE f."userId" = s."userId") AS "hasSecondFactor"
          FROM "Session" s JOIN "User" u ON u."id" = s."userId"
          WHERE s."id" = $1`,
 };
@@ -29,6 +31,9 @@ interface SessionWithUserRow {
   userId: string;
   revokedAt: Date | null;
   expiresAt: Date;
+  assuranceLevel: number;
+  amr: string[];
+  authTime: Date;
   email: string;
   name: string;
   passwordHash: string;
@@ -38,6 +43,7 @@ interface SessionWithUserRow {
   emailVerifiedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  hasSecondFactor: boolean;
 }
 
 /** The session with its user, or null when no session has this id (a valid UUID: the token's claims were checked). */
@@ -57,5 +63,6 @@ export async function readSessionWithUser(pool: pg.Pool, sessionId: string): Pro
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
-  return { userId: row.userId, revokedAt: row.revokedAt, expiresAt: row.expiresAt, user };
+  const { userId, revokedAt, expiresAt, assuranceLevel, amr, authTime, hasSecondFactor } = row;
+  return { userId, revokedAt, expiresAt, assuranceLevel, amr, authTime, user, hasSecondFactor };
 }

@@ -61,9 +61,18 @@ export class LoginRateLimiter {
     return attempt;
   }
 
-  /** The password was right: the account's count it was made on starts afresh and the address gets its point back. */
+  /** The password (or second factor) was right: the account's count it was made on starts afresh and the address gets its point back. */
   async giveBack(attempt: CountedAttempt): Promise<void> {
     await Promise.all([attempt.accountCounter.reset(attempt.accountKey), this.perAddress.giveBack(attempt.address)]);
+  }
+
+  /**
+   * The password was right, but the account's second factor is still to come: the address gets its
+   * point back, and the account's count stands until the factor is verified. Were it reset here,
+   * whoever has the password could log in again after every few wrong codes and guess forever.
+   */
+  async giveBackAddress(attempt: CountedAttempt): Promise<void> {
+    await this.perAddress.giveBack(attempt.address);
   }
 }
 

@@ -81,6 +81,32 @@ export class AccountMessages {
     ]);
   }
 
+  secondFactorAdded(to: AccountAddress): MailMessage {
+    return notice(to.email, "Two-step sign-in is on", [
+      greeting(to),
+      "An authenticator app was just set up for your account: from now on, signing in takes your password and a code from the app.",
+      "If this was not you, someone has your password and a signed-in session: reset your password and tell an admin.",
+    ]);
+  }
+
+  secondFactorRemoved(to: AccountAddress, byAdmin: boolean): MailMessage {
+    return notice(to.email, "Two-step sign-in is off", [
+      greeting(to),
+      byAdmin
+        ? "An admin removed the authenticator app and the recovery codes of your account, and every session of it has ended. Signing in now takes your password only."
+        : "The authenticator app and the recovery codes of your account were just removed. Signing in now takes your password only.",
+      "If you did not ask for this, reset your password, set up two-step sign-in again, and tell an admin.",
+    ]);
+  }
+
+  recoveryCodesLow(to: AccountAddress, left: number): MailMessage {
+    return notice(to.email, "Your recovery codes are running out", [
+      greeting(to),
+      `A recovery code was just used to sign in to your account. ${left === 0 ? "None is left" : `${left} ${left === 1 ? "is" : "are"} left`}: make new ones in your account settings while you still can sign in.`,
+      "If this was not you, someone has your password and a recovery code: reset your password and tell an admin.",
+    ]);
+  }
+
   private withLink(
     to: AccountAddress,
     token: string,

@@ -2,6 +2,7 @@ import { ForbiddenError, ForbiddenReason } from "../../errors";
 import type { PrismaClient } from "../../generated/prisma/client";
 import type { Mailer } from "../../mail/mailer";
 import type { AccessTokens } from "../tokens/accessTokens";
+import { passwordProven } from "../sessions/assurance";
 import { newSession, tokenPair } from "../sessions/lifecycle";
 import type { AuthResult, ClientInfo } from "../types";
 import { lockUser } from "../sessions/userLock";
@@ -60,6 +61,7 @@ export class PasswordReset {
   /**
    * Sets the new password as a password change does (replacePassword). The link is spent in the
    * same transaction, so a failure leaves it usable, and of two uses at once only one succeeds.
+   * The second factor stays on: a mailbox and a new password make a level-1 session, like a login.
    */
   async reset(token: string, rawPassword: string, client: ClientInfo): Promise<AuthResult> {
     const { prisma, passwords, tokens, now } = this.deps;
@@ -68,24 +70,28 @@ export class PasswordReset {
     if (found.user.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
     passwords.ensureCapacity("create");
     const passwordHash = await passwords.hash(newPassword);
-    const session = newSession(client, this.deps.refreshTokenTtlSeconds, now());
-    const { user, sessionId } = await prisma.$transaction(async (tx) => {
+    const session = newSession(client, passwordProven(now()), this.deps.refreshTokenTtlSeconds, now());
+    const { user, sessionId, hasSecondFactor } = await prisma.$transaction(async (tx) => {
       // The user row first, then tokens and sessions: the order of every such transaction (sessions/userLock.ts).
       await lockUser(tx, found.userId);
       await tokens.consume(tx, found);
+      // Under the lock: a factor added or removed meanwhile has committed, or waits.
+      const hasSecondFactor = (await tx.secondFactor.count({ where: { userId: found.userId } })) > 0;
       // The link reached the account's address: that verifies it, too.
       const verifiedNow = found.user.emailVerifiedAt === null && found.email === found.user.email;
-      return replacePassword(tx, this.deps, {
+      const replaced = await replacePassword(tx, this.deps, {
         userId: found.userId,
         passwordHash,
         reason: "PASSWORD_RESET",
         session,
+        hasSecondFactor,
         client,
         now: now(),
         alsoSet: verifiedNow ? { emailVerifiedAt: new Date(now()) } : undefined,
         eventDetail: verifiedNow ? { emailVerified: true } : undefined,
       });
+      return { ...replaced, hasSecondFactor };
     });
-    return tokenPair(this.deps.accessTokens, user, sessionId, session);
+    return tokenPair(this.deps.accessTokens, { user, sessionId, assurance: session.assurance, hasSecondFactor }, session);
   }
 }

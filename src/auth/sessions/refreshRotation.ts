@@ -1,10 +1,11 @@
 import type { KeyObject } from "node:crypto";
 import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, type AppError } from "../../errors";
-import type { Prisma, PrismaClient, Session } from "../../generated/prisma/client";
+import type { Prisma, PrismaClient, Session, User } from "../../generated/prisma/client";
 import type { AccessTokens } from "../tokens/accessTokens";
 import { hashOpaqueToken, successorRefreshToken } from "../tokens/opaqueTokens";
 import { recordSecurityEvents } from "../securityEvents/recording";
 import type { AuthResult, ClientInfo } from "../types";
+import { assuranceOf } from "./assurance";
 import { sessionEnded, tokenPair } from "./lifecycle";
 
 export interface RefreshRotationDeps {
@@ -26,6 +27,9 @@ interface LockedRefreshToken {
 }
 
 type RefreshOutcome = { result: AuthResult } | { failure: AppError };
+
+/** The session of a presented refresh token, with its user and the number of the user's second factors. */
+type SessionWithUser = Session & { user: User & { _count: { secondFactors: number } } };
 
 // Our refresh tokens are 43 base64url characters; anything else is not worth a database read.
 const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
@@ -55,7 +59,10 @@ export class RefreshRotation {
       SELECT "id", "sessionId", "expiresAt", "spentAt", "successorId"
       FROM "RefreshToken" WHERE "tokenHash" = ${hashOpaqueToken(token)} FOR UPDATE`;
     if (!presented) return { failure: new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID) };
-    const session = await tx.session.findUniqueOrThrow({ where: { id: presented.sessionId }, include: { user: true } });
+    const session = await tx.session.findUniqueOrThrow({
+      where: { id: presented.sessionId },
+      include: { user: { include: { _count: { select: { secondFactors: true } } } } },
+    });
     // Before the session check: disabling the user ended this session too, and this says why.
     if (session.user.disabledAt !== null) return { failure: new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED) };
     if (session.revokedAt !== null) return { failure: new AuthenticationError(AuthFailure.SESSION_ENDED) };
@@ -90,7 +97,7 @@ export class RefreshRotation {
     tx: Prisma.TransactionClient,
     token: string,
     spent: LockedRefreshToken,
-    session: Session & { user: AuthResult["user"] },
+    session: SessionWithUser,
   ): Promise<RefreshOutcome> {
     let value = token;
     let current: { successorId: string | null; spentAt: Date | null; tokenHash: string; expiresAt: Date } = { ...spent, tokenHash: "" };
@@ -105,7 +112,10 @@ export class RefreshRotation {
     return { result: this.pair(session, value, current.expiresAt) };
   }
 
-  private pair(session: Session & { user: AuthResult["user"] }, refreshToken: string, refreshTokenExpiresAt: Date): AuthResult {
-    return tokenPair(this.deps.accessTokens, session.user, session.id, { refreshToken, refreshTokenExpiresAt });
+  /** The session keeps what it has proven: a level-1 pair stays level 1 (`secondFactorRequired`), a level-2 one level 2. */
+  private pair(session: SessionWithUser, refreshToken: string, refreshTokenExpiresAt: Date): AuthResult {
+    const { _count: factors, ...user } = session.user;
+    const paired = { user, sessionId: session.id, assurance: assuranceOf(session), hasSecondFactor: factors.secondFactors > 0 };
+    return tokenPair(this.deps.accessTokens, paired, { refreshToken, refreshTokenExpiresAt });
   }
 }

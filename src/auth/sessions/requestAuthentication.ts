@@ -2,6 +2,7 @@ import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason } fro
 import type { AccessTokenClaims } from "../tokens/accessTokens";
 import type { SessionStateReader } from "../authCache/sessionStateReader";
 import type { BearerCredential, Caller } from "../types";
+import { assuranceOf } from "./assurance";
 
 /**
  * Turns the access token of a request into its caller. This is the hot path of every
@@ -35,6 +36,11 @@ export class RequestAuthenticator {
               ? "token version voided"
               : undefined;
     if (ended) throw new AuthenticationError(AuthFailure.SESSION_ENDED, new Error(`access token refused: ${ended}`));
-    return { user: session!.user, sessionId: claims.sessionId };
+    return {
+      user: session!.user,
+      sessionId: claims.sessionId,
+      assurance: assuranceOf(session!),
+      hasSecondFactor: session!.hasSecondFactor,
+    };
   }
 }

@@ -3,12 +3,22 @@ import jwt from "jsonwebtoken";
 import { AuthFailure, AuthenticationError } from "../../errors";
 import type { SigningKeys } from "./signingKeys";
 
-/** What an access token says about its bearer. */
+/** What an access token says about its bearer: the claims every check reads. */
 export interface AccessTokenClaims {
   userId: string;
   sessionId: string;
   /** The user's token version when the token was signed; a later bump revokes the token. */
   tokenVersion: number;
+}
+
+/**
+ * What a token is signed with: its claims, and what its session had proven when it was signed
+ * (`amr`, RFC 8176 values, and `auth_time`), for those who read the token. The server itself
+ * goes by the session row on every request, which a verification raises at once.
+ */
+export interface SignedClaims extends AccessTokenClaims {
+  amr: string[];
+  authTime: Date;
 }
 
 /** The claims of a token that passed every check, with its `exp` (seconds since the epoch). */
@@ -49,7 +59,7 @@ export class AccessTokens {
     this.now = options.now ?? Date.now;
   }
 
-  sign(claims: AccessTokenClaims): SignedAccessToken {
+  sign(claims: SignedClaims): SignedAccessToken {
     const issuedAt = Math.floor(this.now() / 1000);
     const expiresAt = issuedAt + this.options.ttlSeconds;
     const { kid, algorithm, key } = this.options.keys.signing;
@@ -58,6 +68,8 @@ export class AccessTokens {
       sub: claims.userId,
       sid: claims.sessionId,
       ver: claims.tokenVersion,
+      amr: claims.amr,
+      auth_time: Math.floor(claims.authTime.getTime() / 1000),
       iat: issuedAt,
       exp: expiresAt,
       jti: crypto.randomUUID(),

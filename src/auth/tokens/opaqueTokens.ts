@@ -29,8 +29,15 @@ export function successorRefreshToken(parent: string, rotationKey: crypto.KeyObj
   return crypto.createHmac("sha256", rotationKey).update(parent, "utf8").digest("base64url");
 }
 
-/** The rotation key, derived from the server secret so that there is one secret to manage. */
+/**
+ * A 256-bit key for one purpose, derived from the server secret (HKDF-SHA-256, the purpose as
+ * its info) so that there is one secret to manage and no key serves two purposes.
+ */
+export function deriveServerKey(serverSecret: string, purpose: string): crypto.KeyObject {
+  return crypto.createSecretKey(Buffer.from(crypto.hkdfSync("sha256", serverSecret, "", purpose, 32)));
+}
+
+/** The rotation key, derived from the server secret. */
 export function deriveRotationKey(serverSecret: string): crypto.KeyObject {
-  const key = crypto.hkdfSync("sha256", serverSecret, "", "refresh-token-rotation", 32);
-  return crypto.createSecretKey(Buffer.from(key));
+  return deriveServerKey(serverSecret, "refresh-token-rotation");
 }

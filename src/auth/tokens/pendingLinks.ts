@@ -3,9 +3,18 @@ import type { EmailTokenPurpose, Prisma } from "../../generated/prisma/client";
 /**
  * The events that re-establish who controls an account: afterwards, whoever holds it is whoever
  * proved it just now (a password, a reset link, the new address, an admin's decision, a factor).
- * FACTOR_CHANGED is for second factors (src/auth/factors/), when one is added or removed.
+ * The FACTOR_ events are a second factor turned on (or its app replaced), turned off by the user,
+ * and removed by an admin (src/auth/factors/).
  */
-export type ControlEvent = "PASSWORD_CHANGED" | "PASSWORD_RESET" | "LOGOUT_ALL" | "ACCOUNT_DISABLED" | "EMAIL_CHANGED" | "FACTOR_CHANGED";
+export type ControlEvent =
+  | "PASSWORD_CHANGED"
+  | "PASSWORD_RESET"
+  | "LOGOUT_ALL"
+  | "ACCOUNT_DISABLED"
+  | "EMAIL_CHANGED"
+  | "FACTOR_ADDED"
+  | "FACTOR_REMOVED"
+  | "FACTOR_REMOVED_BY_ADMIN";
 
 /** The links that can move control of an account: one sets the address it logs in and recovers with, one sets its password. */
 const LINKS_THAT_MOVE_CONTROL: readonly EmailTokenPurpose[] = ["CHANGE_EMAIL", "RESET_PASSWORD"];
@@ -22,7 +31,9 @@ export const LINKS_VOIDED_BY: Readonly<Record<ControlEvent, readonly EmailTokenP
   LOGOUT_ALL: LINKS_THAT_MOVE_CONTROL,
   ACCOUNT_DISABLED: LINKS_THAT_MOVE_CONTROL,
   EMAIL_CHANGED: [...LINKS_THAT_MOVE_CONTROL, "VERIFY_EMAIL"],
-  FACTOR_CHANGED: LINKS_THAT_MOVE_CONTROL,
+  FACTOR_ADDED: LINKS_THAT_MOVE_CONTROL,
+  FACTOR_REMOVED: LINKS_THAT_MOVE_CONTROL,
+  FACTOR_REMOVED_BY_ADMIN: LINKS_THAT_MOVE_CONTROL,
 };
 
 /**

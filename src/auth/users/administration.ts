@@ -99,7 +99,7 @@ function actorOf(admin: Caller, client: ClientInfo): Actor {
   return { actorId: admin.user.id, sessionId: admin.sessionId, client };
 }
 
-/** An admin cannot demote or lock out themself: the last admin would leave nobody able to undo it. */
-function refuseOwnAccount(adminId: string, id: string, message: string): void {
+/** An admin cannot demote or lock out themself (nor bypass their own second factor): the last admin would leave nobody able to undo it. */
+export function refuseOwnAccount(adminId: string, id: string, message: string): void {
   if (id.toLowerCase() === adminId.toLowerCase()) throw new InputError("id", message, "OWN_ACCOUNT");
 }

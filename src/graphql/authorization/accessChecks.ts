@@ -3,7 +3,7 @@ import { ForbiddenError, ForbiddenReason } from "../../errors";
 import type { GraphQLContext } from "../context";
 
 /** The values of schema.graphql's `enum AccessRule`. */
-export type AccessRule = "USER" | "ADMIN" | "OWNER_OR_ADMIN";
+export type AccessRule = "USER" | "FIRST_FACTOR" | "ADMIN" | "OWNER_OR_ADMIN";
 
 /** Who owns an object of some type: the id of the user whose it is. */
 export type OwnerOf = (parent: never) => string;
@@ -24,13 +24,29 @@ function withCaller(context: GraphQLContext, decide: (caller: Caller) => void): 
   return undefined;
 }
 
-/** A valid access token. */
-export const signedIn: AccessCheck = (_parent, context) => withCaller(context, () => undefined);
+/**
+ * Every rule but FIRST_FACTOR starts here: a session of an account with a second factor that it
+ * has not verified (level 1) is refused, whatever else the rule would allow (default deny).
+ */
+function requireSecondFactorIfAny(context: GraphQLContext, caller: Caller): void {
+  if (context.services.assurance.awaitsSecondFactor(caller)) throw new ForbiddenError(ForbiddenReason.SECOND_FACTOR_REQUIRED);
+}
 
-/** A signed-in admin. The role is read with the session on every request, so a change holds from the next one. */
+/** A valid access token, of a session at level 1 too. */
+export const signedInAtAnyLevel: AccessCheck = (_parent, context) => withCaller(context, () => undefined);
+
+/** A valid access token, of a session that has verified the account's second factor if it has one. */
+export const signedIn: AccessCheck = (_parent, context) => withCaller(context, (caller) => requireSecondFactorIfAny(context, caller));
+
+/**
+ * A signed-in admin. The role is read with the session on every request, so a change holds from
+ * the next one. With REQUIRE_ADMIN_SECOND_FACTOR, only from a level-2 session.
+ */
 export const admin: AccessCheck = (_parent, context) =>
-  withCaller(context, ({ user }) => {
-    if (user.role !== "ADMIN") throw new ForbiddenError(ForbiddenReason.ADMIN_ONLY);
+  withCaller(context, (caller) => {
+    requireSecondFactorIfAny(context, caller);
+    if (caller.user.role !== "ADMIN") throw new ForbiddenError(ForbiddenReason.ADMIN_ONLY);
+    if (!context.services.assurance.mayActAsAdmin(caller)) throw new ForbiddenError(ForbiddenReason.SECOND_FACTOR_REQUIRED);
   });
 
 /**
@@ -42,8 +58,21 @@ export function ownerOrAdmin(ownerOf: OwnerOf): AccessCheck {
   return (parent, context) => {
     const owner = ownerOf(parent as never);
     if (context.provenUserIds.has(owner)) return undefined;
-    return withCaller(context, ({ user }) => {
-      if (user.id !== owner && user.role !== "ADMIN") throw new ForbiddenError(ForbiddenReason.NOT_OWNER);
+    return withCaller(context, (caller) => {
+      requireSecondFactorIfAny(context, caller);
+      const { user } = caller;
+      if (user.id === owner) return;
+      if (user.role !== "ADMIN") throw new ForbiddenError(ForbiddenReason.NOT_OWNER);
+      if (!context.services.assurance.mayActAsAdmin(caller)) throw new ForbiddenError(ForbiddenReason.SECOND_FACTOR_REQUIRED);
     });
   };
 }
+
+/**
+ * Step-up (@recentSecondFactor), after the field's rule has passed: an account with a second
+ * factor needs it verified in this session within RECENT_SECOND_FACTOR_MAX_AGE.
+ */
+export const recentSecondFactor: AccessCheck = (_parent, context) =>
+  withCaller(context, (caller) => {
+    if (!context.services.assurance.hasRecentSecondFactor(caller)) throw new ForbiddenError(ForbiddenReason.RECENT_SECOND_FACTOR_REQUIRED);
+  });

@@ -1,7 +1,16 @@
 import { getDirective, MapperKind, mapSchema } from "@graphql-tools/utils";
 import { defaultFieldResolver, type GraphQLFieldConfig, type GraphQLObjectType, type GraphQLSchema } from "graphql";
 import type { GraphQLContext } from "../context";
-import { admin, ownerOrAdmin, signedIn, type AccessCheck, type AccessRule, type OwnerOf } from "./accessChecks";
+import {
+  admin,
+  ownerOrAdmin,
+  recentSecondFactor,
+  signedIn,
+  signedInAtAnyLevel,
+  type AccessCheck,
+  type AccessRule,
+  type OwnerOf,
+} from "./accessChecks";
 
 /** schema.graphql breaks the access rules' own rules; the message names every field at fault. */
 export class AccessRuleError extends Error {
@@ -16,12 +25,14 @@ type FieldRule = { public: true } | { public: false; requires: AccessRule };
 /**
  * Returns the schema with every rule of schema.graphql in force: each field that has a rule
  * (`@auth`/`@public` on it, or `@auth` on its type) gets its resolver wrapped by the rule's check,
- * which runs first and throws the refusal. This is the one place where access is decided, once
- * at start-up for the whole schema. Default deny: a Query or Mutation field without a rule (or
- * with a rule that cannot work) stops the server from starting, with a message naming it.
+ * which runs first and throws the refusal, and then, for a field with `@recentSecondFactor`, by
+ * the step-up check. This is the one place where access is decided, once at start-up for the
+ * whole schema. Default deny: a Query or Mutation field without a rule (or with a rule that cannot
+ * work) stops the server from starting, with a message naming it; and every rule but
+ * FIRST_FACTOR refuses a session that has not verified the account's second factor.
  */
 export function withAccessRules(schema: GraphQLSchema, owners: Owners): GraphQLSchema {
-  for (const name of ["auth", "public"]) {
+  for (const name of ["auth", "public", "recentSecondFactor"]) {
     if (!schema.getDirective(name)) throw new AccessRuleError(`The schema does not declare the @${name} directive.`);
   }
   const rootTypes = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].map((type) => type?.name));
@@ -31,6 +42,11 @@ export function withAccessRules(schema: GraphQLSchema, owners: Owners): GraphQLS
       const where = `${typeName}.${fieldName}`;
       const type = schema.getType(typeName) as GraphQLObjectType;
       const rule = fieldRule(schema, field, type, where, problems);
+      const stepUp = getDirective(schema, field, "recentSecondFactor") !== undefined;
+      if (stepUp && (!rule || rule.public)) {
+        problems.push(`${where} has @recentSecondFactor, which needs a signed-in caller: add @auth to it too.`);
+        return field;
+      }
       if (!rule) {
         if (rootTypes.has(typeName)) {
           problems.push(`${where} has no access rule: add @auth(requires: USER), @auth(requires: ADMIN) or @public to it.`);
@@ -48,7 +64,8 @@ export function withAccessRules(schema: GraphQLSchema, owners: Owners): GraphQLS
         );
         return field;
       }
-      return guard(field, checkFor(rule.requires, owners[typeName]));
+      const check = checkFor(rule.requires, owners[typeName]);
+      return guard(field, stepUp ? both(check, recentSecondFactor) : check);
     },
   });
   if (problems.length > 0) throw new AccessRuleError(`Access rules in schema.graphql:\n- ${problems.join("\n- ")}`);
@@ -73,8 +90,17 @@ function fieldRule(
 
 function checkFor(rule: AccessRule, ownerOf: OwnerOf | undefined): AccessCheck {
   if (rule === "USER") return signedIn;
+  if (rule === "FIRST_FACTOR") return signedInAtAnyLevel;
   if (rule === "ADMIN") return admin;
   return ownerOrAdmin(ownerOf!);
+}
+
+/** The first check, then the second: synchronous while both are. */
+function both(first: AccessCheck, second: AccessCheck): AccessCheck {
+  return (parent, context) => {
+    const pending = first(parent, context);
+    return pending ? pending.then(() => second(parent, context)) : second(parent, context);
+  };
 }
 
 /** The field's resolver, run only once the check has passed. */

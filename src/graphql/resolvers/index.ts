@@ -3,6 +3,7 @@ import { accountMutations, accountQueries } from "./account";
 import { accountEmailMutations, User } from "./accountEmails";
 import { Post, postMutations, postQueries } from "./posts";
 import { DateTime } from "./scalars";
+import { secondFactorMutations, UserSecondFactors } from "./secondFactors";
 import { SecurityEvent, securityEventQueries } from "./securityEvents";
 import { Session, sessionMutations, sessionQueries } from "./sessions";
 import { userMutations, userQueries } from "./users";
@@ -11,8 +12,15 @@ export const resolvers: Resolvers = {
   DateTime,
   Session,
   Post,
-  User,
+  User: { ...User, ...UserSecondFactors },
   SecurityEvent,
   Query: { ...accountQueries, ...sessionQueries, ...postQueries, ...userQueries, ...securityEventQueries },
-  Mutation: { ...accountMutations, ...accountEmailMutations, ...sessionMutations, ...postMutations, ...userMutations },
+  Mutation: {
+    ...accountMutations,
+    ...accountEmailMutations,
+    ...sessionMutations,
+    ...postMutations,
+    ...userMutations,
+    ...secondFactorMutations,
+  },
 };

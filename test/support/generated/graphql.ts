@@ -35,6 +35,10 @@ export type Role =
   | 'ADMIN'
   | 'USER';
 
+export type SecondFactorKind =
+  /** A time-based one-time code (RFC 6238) from an authenticator app. */
+  | 'TOTP';
+
 export type SignupInput = {
   /** Stored trimmed and lower-cased; must be unused. */
   email: string;
@@ -243,6 +247,65 @@ export type FeedWithAuthorsQueryVariables = Exact<{
 
 
 export type FeedWithAuthorsQuery = { feed: { edges: Array<{ node: { title: string, author: { id: string, name: string } } }>, pageInfo: { hasNextPage: boolean } } };
+
+export type StartTotpEnrollmentMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StartTotpEnrollmentMutation = { startTotpEnrollment: { secret: string, otpauthUri: string, qrCodeSvg: string } };
+
+export type ConfirmTotpEnrollmentMutationVariables = Exact<{
+  code: string;
+}>;
+
+
+export type ConfirmTotpEnrollmentMutation = { confirmTotpEnrollment: Array<string> };
+
+export type LoginTwoStepMutationVariables = Exact<{
+  input: LoginInput;
+}>;
+
+
+export type LoginTwoStepMutation = { login: { accessToken: string, refreshToken: string | null, secondFactorRequired: boolean } };
+
+export type VerifySecondFactorMutationVariables = Exact<{
+  code: string;
+}>;
+
+
+export type VerifySecondFactorMutation = { verifySecondFactor: { accessToken: string, refreshToken: string | null, secondFactorRequired: boolean, user: { id: string, email: string | null } } };
+
+export type RefreshTwoStepMutationVariables = Exact<{
+  token: string;
+}>;
+
+
+export type RefreshTwoStepMutation = { refreshToken: { accessToken: string, refreshToken: string | null, secondFactorRequired: boolean } };
+
+export type DisableTotpMutationVariables = Exact<{
+  code: string;
+}>;
+
+
+export type DisableTotpMutation = { disableTotp: boolean };
+
+export type RegenerateRecoveryCodesMutationVariables = Exact<{
+  code: string;
+}>;
+
+
+export type RegenerateRecoveryCodesMutation = { regenerateRecoveryCodes: Array<string> };
+
+export type RemoveUserSecondFactorMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RemoveUserSecondFactorMutation = { removeUserSecondFactor: { id: string, secondFactors: Array<{ kind: SecondFactorKind }> | null } };
+
+export type MySecondFactorsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MySecondFactorsQuery = { me: { recoveryCodesLeft: number | null, secondFactors: Array<{ kind: SecondFactorKind, createdAt: string, lastUsedAt: string | null }> | null } };
 
 export type SecurityEventFieldsFragment = { kind: string, createdAt: string, userId: string, actorId: string | null, sessionId: string | null, ip: string | null, userAgent: string | null, detail: string | null };
 
@@ -662,6 +725,83 @@ export const FeedWithAuthorsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<FeedWithAuthorsQuery, FeedWithAuthorsQueryVariables>;
+export const StartTotpEnrollmentDocument = new TypedDocumentString(`
+    mutation StartTotpEnrollment {
+  startTotpEnrollment {
+    secret
+    otpauthUri
+    qrCodeSvg
+  }
+}
+    `) as unknown as TypedDocumentString<StartTotpEnrollmentMutation, StartTotpEnrollmentMutationVariables>;
+export const ConfirmTotpEnrollmentDocument = new TypedDocumentString(`
+    mutation ConfirmTotpEnrollment($code: String!) {
+  confirmTotpEnrollment(code: $code)
+}
+    `) as unknown as TypedDocumentString<ConfirmTotpEnrollmentMutation, ConfirmTotpEnrollmentMutationVariables>;
+export const LoginTwoStepDocument = new TypedDocumentString(`
+    mutation LoginTwoStep($input: LoginInput!) {
+  login(input: $input) {
+    accessToken
+    refreshToken
+    secondFactorRequired
+  }
+}
+    `) as unknown as TypedDocumentString<LoginTwoStepMutation, LoginTwoStepMutationVariables>;
+export const VerifySecondFactorDocument = new TypedDocumentString(`
+    mutation VerifySecondFactor($code: String!) {
+  verifySecondFactor(code: $code) {
+    accessToken
+    refreshToken
+    secondFactorRequired
+    user {
+      id
+      email
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<VerifySecondFactorMutation, VerifySecondFactorMutationVariables>;
+export const RefreshTwoStepDocument = new TypedDocumentString(`
+    mutation RefreshTwoStep($token: String!) {
+  refreshToken(token: $token) {
+    accessToken
+    refreshToken
+    secondFactorRequired
+  }
+}
+    `) as unknown as TypedDocumentString<RefreshTwoStepMutation, RefreshTwoStepMutationVariables>;
+export const DisableTotpDocument = new TypedDocumentString(`
+    mutation DisableTotp($code: String!) {
+  disableTotp(code: $code)
+}
+    `) as unknown as TypedDocumentString<DisableTotpMutation, DisableTotpMutationVariables>;
+export const RegenerateRecoveryCodesDocument = new TypedDocumentString(`
+    mutation RegenerateRecoveryCodes($code: String!) {
+  regenerateRecoveryCodes(code: $code)
+}
+    `) as unknown as TypedDocumentString<RegenerateRecoveryCodesMutation, RegenerateRecoveryCodesMutationVariables>;
+export const RemoveUserSecondFactorDocument = new TypedDocumentString(`
+    mutation RemoveUserSecondFactor($id: ID!) {
+  removeUserSecondFactor(id: $id) {
+    id
+    secondFactors {
+      kind
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RemoveUserSecondFactorMutation, RemoveUserSecondFactorMutationVariables>;
+export const MySecondFactorsDocument = new TypedDocumentString(`
+    query MySecondFactors {
+  me {
+    secondFactors {
+      kind
+      createdAt
+      lastUsedAt
+    }
+    recoveryCodesLeft
+  }
+}
+    `) as unknown as TypedDocumentString<MySecondFactorsQuery, MySecondFactorsQueryVariables>;
 export const MySecurityEventsDocument = new TypedDocumentString(`
     query MySecurityEvents($first: Int, $after: String) {
   mySecurityEvents(first: $first, after: $after) {

@@ -1,0 +1,86 @@
+import type { Caller, SessionAssurance } from "../types";
+
+/**
+ * The level model. A session starts at level 1, with what started it: a password (`pwd`). While
+ * the account has a second factor, a level-1 session can do nothing but verify it (or log out);
+ * verifying raises the same session to level 2 and adds the method (`otp`) to its `amr`. The
+ * session row keeps level, amr and auth_time across refresh rotations, and every access token
+ * signed for it carries `amr` and `auth_time` (RFC 8176, OpenID Connect Core §2). Passkeys and
+ * identity providers add their own methods to the same model.
+ */
+
+/** RFC 8176 values of the methods this server knows. */
+export const AuthMethod = {
+  PASSWORD: "pwd",
+  /** A one-time code: a TOTP code, or a recovery code. */
+  ONE_TIME_CODE: "otp",
+} as const;
+export type AuthMethod = (typeof AuthMethod)[keyof typeof AuthMethod];
+
+/** A session that a password has just started. */
+export function passwordProven(now: number): SessionAssurance {
+  return { level: 1, amr: [AuthMethod.PASSWORD], authTime: new Date(now) };
+}
+
+/** The session after a second factor was verified in it, now. */
+export function secondFactorProven(before: SessionAssurance, method: AuthMethod, now: number): SessionAssurance {
+  return { level: 2, amr: before.amr.includes(method) ? before.amr : [...before.amr, method], authTime: new Date(now) };
+}
+
+/** A session of an account with a second factor, not verified yet: it may only verify it (or log out). */
+export function awaitsSecondFactor(assurance: SessionAssurance, hasSecondFactor: boolean): boolean {
+  return hasSecondFactor && assurance.level < 2;
+}
+
+/** The columns of a Session row that hold its assurance. */
+export function assuranceColumns(assurance: SessionAssurance) {
+  return { assuranceLevel: assurance.level, amr: assurance.amr, authTime: assurance.authTime };
+}
+
+/** A Session row's assurance, read back. */
+export function assuranceOf(row: { assuranceLevel: number; amr: string[]; authTime: Date }): SessionAssurance {
+  return { level: row.assuranceLevel >= 2 ? 2 : 1, amr: row.amr, authTime: row.authTime };
+}
+
+export interface AssurancePolicyOptions {
+  /** How long a verified second factor (or, for a first factor, a login) counts as recent (RECENT_SECOND_FACTOR_MAX_AGE). */
+  recentSecondFactorMaxAgeSeconds: number;
+  /** REQUIRE_ADMIN_SECOND_FACTOR: admins act as admins only from a level-2 session. */
+  requireAdminSecondFactor: boolean;
+  now: () => number;
+}
+
+/** What the access rules ask of a caller's assurance, with the configuration and the clock. */
+export class AssurancePolicy {
+  constructor(private readonly options: AssurancePolicyOptions) {}
+
+  /** The caller's session awaits its second factor. */
+  awaitsSecondFactor(caller: Caller): boolean {
+    return awaitsSecondFactor(caller.assurance, caller.hasSecondFactor);
+  }
+
+  /**
+   * Step-up: true for an account without a second factor (its password is all it has, and the
+   * operations that change credentials ask for it themselves), else only when this session
+   * verified the factor within the configured time.
+   */
+  hasRecentSecondFactor(caller: Caller): boolean {
+    if (!caller.hasSecondFactor) return true;
+    return caller.assurance.level >= 2 && this.authenticatedRecently(caller);
+  }
+
+  /**
+   * The session's user authenticated (a login, a verification) within the same configured time.
+   * Asked before an account gets its first factor: that operation asks for no password, and a
+   * factor put on by whoever holds a stolen session (a refresh token keeps one alive for days)
+   * would lock the owner's other sessions out.
+   */
+  authenticatedRecently(caller: Caller): boolean {
+    return this.options.now() - caller.assurance.authTime.getTime() <= this.options.recentSecondFactorMaxAgeSeconds * 1000;
+  }
+
+  /** An admin's session may act as an admin: always, or with REQUIRE_ADMIN_SECOND_FACTOR only at level 2. */
+  mayActAsAdmin(caller: Caller): boolean {
+    return !this.options.requireAdminSecondFactor || caller.assurance.level >= 2;
+  }
+}
