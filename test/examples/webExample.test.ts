@@ -68,7 +68,7 @@ describe("the See my info page (examples/web) in Chromium", () => {
     await page.goto(web.url);
     // On load the page tries the refresh cookie once; with none, it shows the login form.
     await loginForm().waitFor();
-    expect(operations).toEqual(["RefreshToken", "Me"]);
+    expect(operations).toEqual(["RefreshToken"]);
     operations = [];
   });
   afterEach(() => context.close());
