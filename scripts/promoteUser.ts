@@ -6,7 +6,7 @@
 import { UserAdministration } from "../src/auth/users/administration";
 import { ConfigError, loadConfig } from "../src/config";
 import { connectionFailure } from "../src/db/connectionFailure";
-import { createDatabasePool, createPrismaClient } from "../src/db/prismaClient";
+import { closeDatabasePool, createDatabasePool, createPrismaClient } from "../src/db/prismaClient";
 import { runningEmbeddedPostgresUrl } from "../src/db/runningEmbeddedPostgres";
 import { createLogger } from "../src/logger";
 import { openDatabase } from "../src/prepareDatabase";
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     console.log(`${user.email} (${user.id}) is now an admin, from their next request on.`);
   } finally {
     await prisma.$disconnect();
+    await closeDatabasePool(pool);
     await database.embedded?.stop();
   }
 }

@@ -4,7 +4,7 @@ import { SigningKeys } from "./auth/tokens/signingKeys";
 import { createAuthCaching } from "./authCaching";
 import type { Config } from "./config";
 import { committedMigrations } from "./db/migrationStatus";
-import { connectionSettings, createDatabasePool, createPrismaClient } from "./db/prismaClient";
+import { closeDatabasePool, connectionSettings, createDatabasePool, createPrismaClient } from "./db/prismaClient";
 import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
 import { closeGracefully } from "./http/gracefulClose";
@@ -64,7 +64,7 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
     closers.push(async () => {
       await prisma.$disconnect();
       // Prisma ends the pool it has used; one it never connected through is still ours to end.
-      if (!pool.ending) await pool.end();
+      await closeDatabasePool(pool);
     });
     const authCache = createAuthCaching(config, connectionSettings(database.url, config.database), logger, now);
     if (authCache) closers.push(() => authCache.listener.stop());

@@ -40,7 +40,26 @@ export function createDatabasePool(
   // An idle connection that the server drops (restart, failover) emits "error" on the pool; with
   // no listener Node would crash the process. The pool replaces the connection on next use.
   pool.on("error", (error) => logger.warn({ err: error }, "idle database connection lost"));
+  const open = new Set<pg.Client>();
+  pool.on("connect", (client) => {
+    open.add(client);
+    client.once("end", () => open.delete(client));
+  });
+  openConnections.set(pool, open);
   return pool;
+}
+
+const openConnections = new WeakMap<pg.Pool, Set<pg.Client>>();
+
+/**
+ * Ends the pool (if Prisma has not) and waits until every connection has closed. pool.end()
+ * resolves once it has asked each connection to close, not once each has: a PostgreSQL stopped
+ * right after would cut the ones still closing, and the pool would report them lost.
+ */
+export async function closeDatabasePool(pool: pg.Pool): Promise<void> {
+  if (!pool.ending) await pool.end();
+  const closing = [...(openConnections.get(pool) ?? [])].map((client) => new Promise((closed) => client.once("end", closed)));
+  await Promise.all(closing);
 }
 
 /** The application's Prisma client: queries compiled in-process and sent through node-postgres (no native engine). */
