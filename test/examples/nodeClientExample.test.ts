@@ -3,7 +3,7 @@ import type { RunningApp } from "../../src/app";
 import { childEnv, run, type Finished } from "../support/childProcess";
 import { RequestPasswordResetDocument } from "../support/generated/graphql";
 import { graphql, LOGIN, ME, PASSWORD, signUp, uniqueEmail } from "../support/graphqlClient";
-import { enrollTotp } from "../support/secondFactor";
+import { enrollTotp, untilStepHasLeft } from "../support/secondFactor";
 import { mailedLink, startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { startTestServer, useTestServer } from "../support/testServer";
 
@@ -59,6 +59,7 @@ describe("npm run example (examples/node-client)", () => {
   test("an account with two-step sign-in: --totp-secret gives the app's code as the second step; without it, it says what to pass", async () => {
     const { user, accessToken } = await signUp(app.url, { name: "Two Step" });
     // Confirmed with the previous 30-second step's code, so that the example's code of the current step is a new one.
+    await untilStepHasLeft(20_000);
     const { secret } = await enrollTotp(app.url, accessToken, Date.now() - 30_000);
 
     const without = await runExample(["--url", app.url, "--email", user.email, "--password", PASSWORD]);

@@ -1,9 +1,21 @@
 import { totpCode } from "../../src/auth/factors/totp";
 import { ConfirmTotpEnrollmentDocument, StartTotpEnrollmentDocument, VerifySecondFactorDocument } from "./generated/graphql";
 import { graphql } from "./graphqlClient";
+import { waitUntil } from "./waitUntil";
+
+const STEP_MS = 30_000;
 
 /** The code an authenticator app shows for the secret at a time: what a user types. */
 export const codeAt = (secret: string, atMs: number = Date.now()) => totpCode(secret, atMs);
+
+/**
+ * Waits, when needed, until the current 30-second step has at least `leftMs` to run. A code of the
+ * previous step is accepted only while the server is still in this step (one step either side), so
+ * a test that confirms with it must not start just before a step ends on a busy machine.
+ */
+export async function untilStepHasLeft(leftMs: number): Promise<void> {
+  await waitUntil(() => STEP_MS - (Date.now() % STEP_MS) >= leftMs, `a TOTP step with ${leftMs} ms left`, STEP_MS);
+}
 
 /** Turns TOTP on for the token's account as a user would: start, scan (here: read the secret), confirm with the app's code. */
 export async function enrollTotp(
