@@ -138,6 +138,7 @@ async function main(): Promise<void> {
     const targets = {
       meShareOfApolloCeiling: { value: round(me32.requestsPerSecond / apollo32.requestsPerSecond), target: ">= 0.5" },
       meP99DuringFloodOverP99Alone: { value: round(meUnderFlood.p99Ms / Math.max(me32.p99Ms, 1)), target: "<= 3" },
+      meDuringFloodShareOfAlone: { value: round(meUnderFlood.requestsPerSecond / me32.requestsPerSecond), target: ">= 0.5" },
       ruleLayerShareOfMe: {
         value: Math.round((Math.max(ruleLayer.addedUs, 0) / (1e6 / me32.requestsPerSecond)) * 1000) / 1000,
         target: "< 0.1",

@@ -87,6 +87,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
   });
   const passwords = new PasswordHasher(config.passwords.bcryptCost, {
     concurrency: config.passwords.bcryptConcurrency,
+    concurrencyWhenBusy: config.passwords.bcryptConcurrencyWhenBusy,
     maxQueueWaitSeconds: config.passwords.maxQueueWaitSeconds,
   });
   const knownAddresses = new KnownLoginAddresses(prisma, config.loginLimits.knownAddressTtlSeconds, now);
