@@ -71,6 +71,49 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
+const REFRESH = "mutation Refresh($token: String) { refreshToken(token: $token) { accessToken refreshToken } }";
+
+/**
+ * One client per refresh token, each rotating its own as fast as it can: every answer's refresh
+ * token is the next request's (autocannon cannot chain requests like that). A chain that gets an
+ * error stops, and counts it.
+ */
+export async function runRefreshChains(url: string, tokens: string[], durationSeconds: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const until = Date.now() + durationSeconds * 1000;
+  await Promise.all(
+    tokens.map(async (first) => {
+      let token = first;
+      while (Date.now() < until) {
+        const started = performance.now();
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query: REFRESH, variables: { token } }),
+        });
+        const body = (await response.json()) as { data?: { refreshToken?: { refreshToken: string } } };
+        latencies.push(performance.now() - started);
+        if (!body.data?.refreshToken) {
+          errors++;
+          return;
+        }
+        token = body.data.refreshToken.refreshToken;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  const perSecond = latencies.length / durationSeconds;
+  return {
+    requestsPerSecond: perSecond < 100 ? Math.round(perSecond * 10) / 10 : Math.round(perSecond),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    requests: latencies.length,
+    errors,
+  };
+}
+
 /** Samples a process's RSS every 250 ms until stopped; returns the peak and every sample. */
 export function sampleRss(pid: number, withChildren = false): { stop(): { peakMb: number; samples: number[] } } {
   const sample = () => (withChildren ? [pid, ...childPids(pid)] : [pid]).reduce((sum, one) => Math.round((sum + rssMb(one)) * 10) / 10, 0);

@@ -149,6 +149,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
     users: new UserDirectory(prisma),
     userAdministration: new UserAdministration({ prisma, now }),
     refreshRotation: new RefreshRotation({
+      pool,
       prisma,
       accessTokens,
       rotationKey: deriveRotationKey(jwtSecret),

@@ -18,22 +18,24 @@ import type { SessionWithUser } from "./cache";
 /** The prepared statement's name: one per connection, and what a test filters the request's authentication by. */
 export const SESSION_READ_STATEMENT = "auth-session-with-user";
 
+/**
+ * Every column of the user `u` joined to the session `s`, and whether the user has a second factor
+ * (an index probe): with `userOfRow`, the same `User` Prisma returns. Shared by the statements that
+ * read a session with its user (this one, refresh rotation's).
+ */
+export const SESSION_USER_COLUMNS = `u."email", u."name", u."passwordHash", u."role", u."tokenVersion", u."disabledAt", u."emailVerifiedAt", u."createdAt", u."updatedAt",
+  EXISTS (SELECT 1 FROM "SecondFactor" f WHERE f."userId" = s."userId") AS "hasSecondFactor"`;
+
 const SESSION_WITH_USER = {
   name: SESSION_READ_STATEMENT,
-  text: `SELECT s."userId", s."revokedAt", s."expiresAt", s."assuranceLevel", s."amr", s."authTime",
-                u."email", u."name", u."passwordHash", u."role", u."tokenVersion", u."disabledAt", u."emailVerifiedAt", u."createdAt", u."updatedAt",
-                EXISTS (SELECT 1 FROM "SecondFactor" f WHERE f."userId" = s."userId") AS "hasSecondFactor"
+  text: `SELECT s."userId", s."revokedAt", s."expiresAt", s."assuranceLevel", s."amr", s."authTime", ${SESSION_USER_COLUMNS}
          FROM "Session" s JOIN "User" u ON u."id" = s."userId"
          WHERE s."id" = $1`,
 };
 
-interface SessionWithUserRow {
+/** The columns of SESSION_USER_COLUMNS, with the session's `userId`, as node-postgres returns them. */
+export interface SessionUserRow {
   userId: string;
-  revokedAt: Date | null;
-  expiresAt: Date;
-  assuranceLevel: number;
-  amr: string[];
-  authTime: Date;
   email: string;
   name: string;
   passwordHash: string;
@@ -46,12 +48,17 @@ interface SessionWithUserRow {
   hasSecondFactor: boolean;
 }
 
-/** The session with its user, or null when no session has this id (a valid UUID: the token's claims were checked). */
-export async function readSessionWithUser(pool: pg.Pool, sessionId: string): Promise<SessionWithUser | null> {
-  const { rows } = await pool.query<SessionWithUserRow>({ ...SESSION_WITH_USER, values: [sessionId] });
-  const row = rows[0];
-  if (!row) return null;
-  const user: User = {
+interface SessionWithUserRow extends SessionUserRow {
+  revokedAt: Date | null;
+  expiresAt: Date;
+  assuranceLevel: number;
+  amr: string[];
+  authTime: Date;
+}
+
+/** The user of a row read with SESSION_USER_COLUMNS. */
+export function userOfRow(row: SessionUserRow): User {
+  return {
     id: row.userId,
     email: row.email,
     name: row.name,
@@ -63,6 +70,13 @@ export async function readSessionWithUser(pool: pg.Pool, sessionId: string): Pro
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/** The session with its user, or null when no session has this id (a valid UUID: the token's claims were checked). */
+export async function readSessionWithUser(pool: pg.Pool, sessionId: string): Promise<SessionWithUser | null> {
+  const { rows } = await pool.query<SessionWithUserRow>({ ...SESSION_WITH_USER, values: [sessionId] });
+  const row = rows[0];
+  if (!row) return null;
   const { userId, revokedAt, expiresAt, assuranceLevel, amr, authTime, hasSecondFactor } = row;
-  return { userId, revokedAt, expiresAt, assuranceLevel, amr, authTime, user, hasSecondFactor };
+  return { userId, revokedAt, expiresAt, assuranceLevel, amr, authTime, user: userOfRow(row), hasSecondFactor };
 }
