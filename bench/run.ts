@@ -23,6 +23,7 @@ const SEEDED_USERS = 32;
 const PASSWORD = "correct horse battery staple";
 
 const ME = JSON.stringify({ query: "query Me { me { id email name role createdAt } }" });
+const MY_SESSIONS = JSON.stringify({ query: "query MySessions { mySessions(first: 10) { edges { node { id lastUsedAt current } } } }" });
 const isMe = (body: string) => body.startsWith('{"data":{"me":{');
 const isLogin = (body: string) => body.startsWith('{"data":{"login":{');
 
@@ -91,7 +92,21 @@ async function main(): Promise<void> {
         () => runRefreshChains(`${server.origin}/graphql`, refreshTokens.slice(0, REFRESH_CHAINS), DURATION),
         REFRESH_CHAINS,
       );
-      return { me, refresh };
+      const mySessions = await measure(
+        `mySessions${label}`,
+        server,
+        () =>
+          runLoad({
+            url: `${server.origin}/graphql`,
+            connections: 32,
+            durationSeconds: DURATION,
+            body: MY_SESSIONS,
+            authorizations: tokens,
+            isExpected: (body) => body.startsWith('{"data":{"mySessions":{"edges":[{'),
+          }),
+        32,
+      );
+      return { me, refresh, mySessions };
     };
     if (BASELINE) {
       const baseline = await startServerProcess([BASELINE], apiEnv);
@@ -176,6 +191,7 @@ async function main(): Promise<void> {
       meDuringFloodShareOfAlone: { value: round(meUnderFlood.requestsPerSecond / me32.requestsPerSecond), target: ">= 0.5" },
       refreshShareOfMe: { value: round(writes.refresh.requestsPerSecond / writes.me.requestsPerSecond), target: ">= 0.15" },
       refreshApiCpuMs: { value: writes.refresh.cpuMsPerRequest, target: "<= 2" },
+      mySessionsApiCpuMs: { value: writes.mySessions.cpuMsPerRequest, target: "<= 1" },
       ruleLayerShareOfMe: {
         value: Math.round((Math.max(ruleLayer.addedUs, 0) / (1e6 / me32.requestsPerSecond)) * 1000) / 1000,
         target: "< 0.1",

@@ -157,7 +157,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
       reuseIntervalSeconds: sessions.refreshTokenReuseIntervalSeconds,
       now,
     }),
-    sessions: new SessionManager({ prisma, now }),
+    sessions: new SessionManager({ prisma, pool, now }),
     authenticator: new RequestAuthenticator(
       new SessionStateReader(pool, authCache),
       authCache?.verifiedOnce(accessTokens) ?? accessTokens,
