@@ -119,6 +119,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
   return {
     accounts: new AccountService({
       prisma,
+      pool,
       passwords,
       accessTokens,
       loginRateLimiter,

@@ -19,12 +19,17 @@ import type { SessionWithUser } from "./cache";
 export const SESSION_READ_STATEMENT = "auth-session-with-user";
 
 /**
- * Every column of the user `u` joined to the session `s`, and whether the user has a second factor
- * (an index probe): with `userOfRow`, the same `User` Prisma returns. Shared by the statements that
- * read a session with its user (this one, refresh rotation's).
+ * Every column but the id of the user `u` whose id is `userId` (an SQL expression), and whether
+ * the user has a second factor (an index probe): with the id as "userId" and `userOfRow`, the same
+ * `User` Prisma returns. Shared by the statements that read a user with what its requests need.
  */
-export const SESSION_USER_COLUMNS = `u."email", u."name", u."passwordHash", u."role", u."tokenVersion", u."disabledAt", u."emailVerifiedAt", u."createdAt", u."updatedAt",
-  EXISTS (SELECT 1 FROM "SecondFactor" f WHERE f."userId" = s."userId") AS "hasSecondFactor"`;
+export function userColumns(userId: string): string {
+  return `u."email", u."name", u."passwordHash", u."role", u."tokenVersion", u."disabledAt", u."emailVerifiedAt", u."createdAt", u."updatedAt",
+  EXISTS (SELECT 1 FROM "SecondFactor" f WHERE f."userId" = ${userId}) AS "hasSecondFactor"`;
+}
+
+/** The user columns of a session `s` joined to its user `u` (this statement's, refresh rotation's). */
+export const SESSION_USER_COLUMNS = userColumns('s."userId"');
 
 const SESSION_WITH_USER = {
   name: SESSION_READ_STATEMENT,
