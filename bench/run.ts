@@ -3,10 +3,11 @@
 // numbers depend on the machine and on whatever else runs on it. See bench/README.md.
 //
 //   BENCH_DURATION=10  seconds per scenario      BENCH_SOAK=60  seconds of the RSS soak
+//   BENCH_BASELINE=dist-before/main.js  also measures `me` and the write paths against that build, right before this one
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runLoad, sampleRss, type LoadResult } from "./load";
+import { cpuMs, runLoad, runRefreshChains, sampleRss, type LoadResult } from "./load";
 import { PROJECT_ROOT } from "../src/projectRoot";
 import { measureRuleLayer } from "./ruleLayer";
 import { productionServerEnv, startServerProcess, stopAllServers, type ServerProcess } from "./serverProcess";
@@ -14,16 +15,23 @@ import { productionServerEnv, startServerProcess, stopAllServers, type ServerPro
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const SOAK = Number(process.env.BENCH_SOAK ?? 60);
 const LOGIN_CONNECTIONS = 8;
+/** Clients rotating refresh tokens at once, each its own session's. */
+const REFRESH_CHAINS = 16;
+/** Another build (its main.js, one folder below the root as dist/ is), measured on the same machine minutes apart. */
+const BASELINE = process.env.BENCH_BASELINE;
 const SEEDED_USERS = 32;
 const PASSWORD = "correct horse battery staple";
 
 const ME = JSON.stringify({ query: "query Me { me { id email name role createdAt } }" });
+const MY_SESSIONS = JSON.stringify({ query: "query MySessions { mySessions(first: 10) { edges { node { id lastUsedAt current } } } }" });
 const isMe = (body: string) => body.startsWith('{"data":{"me":{');
 const isLogin = (body: string) => body.startsWith('{"data":{"login":{');
 
 interface Row extends LoadResult {
   scenario: string;
   connections: number;
+  /** CPU milliseconds (user + system) of the server process per request. */
+  cpuMsPerRequest: number;
   peakRssMb: number;
 }
 
@@ -38,12 +46,17 @@ async function main(): Promise<void> {
     LOGIN_MAX_FAILURES_PER_IP: "100000",
     SIGNUP_MAX_PER_IP: "100000",
     BCRYPT_MAX_QUEUE_WAIT: "600s",
+    // The login scenarios log one seeded user in hundreds of times: the session limit would end
+    // the session whose token `me` is measured with.
+    MAX_SESSIONS_PER_USER: "1000",
   };
   const rows: Row[] = [];
   const measure = async (scenario: string, server: ServerProcess, load: () => Promise<LoadResult>, connections: number) => {
     const rss = sampleRss(server.pid);
+    const cpuBefore = cpuMs(server.pid);
     const result = await load();
-    const row = { scenario, connections, ...result, peakRssMb: rss.stop().peakMb };
+    const cpuMsPerRequest = Math.round(((cpuMs(server.pid) - cpuBefore) / Math.max(result.requests, 1)) * 1000) / 1000;
+    const row = { scenario, connections, ...result, cpuMsPerRequest, peakRssMb: rss.stop().peakMb };
     rows.push(row);
     console.log(formatRow(row));
     return row;
@@ -55,7 +68,7 @@ async function main(): Promise<void> {
   try {
     // Before: the same build with the auth cache off, every request reading PostgreSQL.
     let api = await startServerProcess(["dist/main.js"], { ...apiEnv, AUTH_CACHE_MAX_ENTRIES: "0" });
-    let tokens = await seed(api.origin);
+    let { tokens } = await seed(api.origin);
     const meLoad =
       (server: ServerProcess, connections: number, seconds = DURATION) =>
       () =>
@@ -70,8 +83,42 @@ async function main(): Promise<void> {
     await measure("me, cache off (before)", api, meLoad(api, 32), 32);
     await api.stop();
 
+    /** The write paths, each beside `me` at 32 connections just before it: their targets are shares of it. */
+    const writePaths = async (server: ServerProcess, refreshTokens: string[], label = "") => {
+      const me = await measure(`me${label}`, server, meLoad(server, 32), 32);
+      const refresh = await measure(
+        `refresh rotation${label}`,
+        server,
+        () => runRefreshChains(`${server.origin}/graphql`, refreshTokens.slice(0, REFRESH_CHAINS), DURATION),
+        REFRESH_CHAINS,
+      );
+      const mySessions = await measure(
+        `mySessions${label}`,
+        server,
+        () =>
+          runLoad({
+            url: `${server.origin}/graphql`,
+            connections: 32,
+            durationSeconds: DURATION,
+            body: MY_SESSIONS,
+            authorizations: tokens,
+            isExpected: (body) => body.startsWith('{"data":{"mySessions":{"edges":[{'),
+          }),
+        32,
+      );
+      return { me, refresh, mySessions };
+    };
+    if (BASELINE) {
+      const baseline = await startServerProcess([BASELINE], apiEnv);
+      const seededBaseline = await seed(baseline.origin);
+      tokens = seededBaseline.tokens;
+      await writePaths(baseline, seededBaseline.refreshTokens, " (baseline)");
+      await baseline.stop();
+    }
+
     api = await startServerProcess(["dist/main.js"], apiEnv);
-    tokens = await seed(api.origin);
+    const seeded = await seed(api.origin);
+    tokens = seeded.tokens;
     await measure("me", api, meLoad(api, 1), 1);
     const me32 = await measure("me", api, meLoad(api, 32), 32);
     // The ceilings right after `me` at the same concurrency: the machine is shared, and minutes
@@ -90,6 +137,7 @@ async function main(): Promise<void> {
       await ceiling.stop();
     }
     await measure("me", api, meLoad(api, 128), 128);
+    const writes = await writePaths(api, seeded.refreshTokens);
 
     const loginBody = JSON.stringify({
       query: "mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }",
@@ -112,6 +160,8 @@ async function main(): Promise<void> {
       scenario: "  the flood itself (login)",
       connections: LOGIN_CONNECTIONS,
       ...floodResult,
+      // The server's CPU during the flood was spent on both: counted with `me`'s row.
+      cpuMsPerRequest: 0,
       peakRssMb: meUnderFlood.peakRssMb,
     });
     console.log(formatRow(rows[rows.length - 1]!));
@@ -138,6 +188,10 @@ async function main(): Promise<void> {
     const targets = {
       meShareOfApolloCeiling: { value: round(me32.requestsPerSecond / apollo32.requestsPerSecond), target: ">= 0.5" },
       meP99DuringFloodOverP99Alone: { value: round(meUnderFlood.p99Ms / Math.max(me32.p99Ms, 1)), target: "<= 3" },
+      meDuringFloodShareOfAlone: { value: round(meUnderFlood.requestsPerSecond / me32.requestsPerSecond), target: ">= 0.5" },
+      refreshShareOfMe: { value: round(writes.refresh.requestsPerSecond / writes.me.requestsPerSecond), target: ">= 0.15" },
+      refreshApiCpuMs: { value: writes.refresh.cpuMsPerRequest, target: "<= 2" },
+      mySessionsApiCpuMs: { value: writes.mySessions.cpuMsPerRequest, target: "<= 1" },
       ruleLayerShareOfMe: {
         value: Math.round((Math.max(ruleLayer.addedUs, 0) / (1e6 / me32.requestsPerSecond)) * 1000) / 1000,
         target: "< 0.1",
@@ -164,9 +218,12 @@ async function main(): Promise<void> {
 
 const seedEmail = (i: number) => `bench-user-${i}@example.com`;
 
-/** Signs up SEEDED_USERS users (or logs them in, when they exist) and returns their Authorization values. */
-async function seed(origin: string): Promise<string[]> {
-  return Promise.all(
+/**
+ * Signs up SEEDED_USERS users (or logs them in, when they exist): one new session each. Returns
+ * their Authorization values and their refresh tokens.
+ */
+async function seed(origin: string): Promise<{ tokens: string[]; refreshTokens: string[] }> {
+  const sessions = await Promise.all(
     Array.from({ length: SEEDED_USERS }, async (_, i) => {
       const input = { email: seedEmail(i), password: PASSWORD };
       const ask = async (query: string, variables: unknown) => {
@@ -175,27 +232,28 @@ async function seed(origin: string): Promise<string[]> {
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ query, variables }),
         });
-        return (await response.json()) as { data?: Record<string, { accessToken: string }>; errors?: unknown };
+        return (await response.json()) as { data?: Record<string, { accessToken: string; refreshToken: string }>; errors?: unknown };
       };
-      const signup = await ask("mutation($input: SignupInput!) { signup(input: $input) { accessToken } }", {
+      const signup = await ask("mutation($input: SignupInput!) { signup(input: $input) { accessToken refreshToken } }", {
         input: { ...input, name: `Bench ${i}` },
       });
       const login = signup.data?.signup
         ? undefined
-        : await ask("mutation($input: LoginInput!) { login(input: $input) { accessToken } }", { input });
+        : await ask("mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }", { input });
       const payload = signup.data?.signup ?? login?.data?.login;
       if (!payload) throw new Error(`could not seed ${input.email}: ${JSON.stringify(login ?? signup)}`);
-      return `Bearer ${payload.accessToken}`;
+      return { authorization: `Bearer ${payload.accessToken}`, refreshToken: payload.refreshToken };
     }),
   );
+  return { tokens: sessions.map((one) => one.authorization), refreshTokens: sessions.map((one) => one.refreshToken) };
 }
 
 function formatHeader(): string {
-  return `${"scenario".padEnd(32)} ${"conns".padStart(5)} ${"req/s".padStart(8)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)} ${"errors".padStart(6)} ${"peak RSS MB".padStart(11)}`;
+  return `${"scenario".padEnd(32)} ${"conns".padStart(5)} ${"req/s".padStart(8)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)} ${"CPU ms/req".padStart(10)} ${"errors".padStart(6)} ${"peak RSS MB".padStart(11)}`;
 }
 
 function formatRow(row: Row): string {
-  return `${row.scenario.padEnd(32)} ${String(row.connections).padStart(5)} ${String(row.requestsPerSecond).padStart(8)} ${String(row.p50Ms).padStart(7)} ${String(row.p99Ms).padStart(7)} ${String(row.errors).padStart(6)} ${String(row.peakRssMb).padStart(11)}`;
+  return `${row.scenario.padEnd(32)} ${String(row.connections).padStart(5)} ${String(row.requestsPerSecond).padStart(8)} ${String(row.p50Ms).padStart(7)} ${String(row.p99Ms).padStart(7)} ${String(row.cpuMsPerRequest).padStart(10)} ${String(row.errors).padStart(6)} ${String(row.peakRssMb).padStart(11)}`;
 }
 
 function median(values: number[]): number {

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import bcrypt from "bcrypt";
 import pg from "pg";
-import { cpuMs, runLoad, sampleRss, type LoadResult } from "./load";
+import { cpuMs, runLoad, runRefreshChains, sampleRss, type LoadResult } from "./load";
 import { productionServerEnv, startServerProcess, stopAllServers, type ServerProcess } from "./serverProcess";
 import { scaleEmail, scaleRefreshToken, scaleSessionId, scaleUserId, seedAccounts, seedExpiredSessions } from "./scaleSeed";
 import { AccessTokens } from "../src/auth/tokens/accessTokens";
@@ -40,7 +40,6 @@ const PASSWORD = "correct horse battery staple";
 
 const ME = JSON.stringify({ query: "query Me { me { id email name role createdAt } }" });
 const MY_SESSIONS = JSON.stringify({ query: "query MySessions { mySessions(first: 10) { edges { node { id lastUsedAt } } } }" });
-const REFRESH = "mutation Refresh($token: String) { refreshToken(token: $token) { accessToken refreshToken } }";
 const LOGIN = "mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }";
 
 /** A scenario's load, with what must happen before it is measured (filling the cache). */
@@ -244,7 +243,10 @@ async function main(): Promise<void> {
         isExpected: (body) => body.startsWith('{"data":{"login":{'),
       }),
     );
-    await measure("refresh rotation", ACCOUNTS, REFRESH_CHAINS, server, () => refreshChains(server.origin, ACCOUNTS));
+    const chains = Array.from({ length: REFRESH_CHAINS }, (_, chain) => scaleRefreshToken(ACCOUNTS - 1 - chain));
+    await measure("refresh rotation", ACCOUNTS, REFRESH_CHAINS, server, () =>
+      runRefreshChains(`${server.origin}/graphql`, chains, DURATION),
+    );
 
     // Cleanup: `me` alone, then `me` while the cleanup runs, back to back.
     const meAlone = await measure(`me, ${MISS_SET / 1000}k, before cleanup`, ACCOUNTS, CONNECTIONS, server, me(server, missTokens));
@@ -320,45 +322,6 @@ async function startPostgresWithStatementStats(dataDir: string) {
   await client.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
   await client.end();
   return postgres;
-}
-
-/**
- * REFRESH_CHAINS clients, each rotating its own seeded refresh token as fast as it can: every
- * answer's refresh token is the next request's.
- */
-async function refreshChains(origin: string, accounts: number): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const until = Date.now() + DURATION * 1000;
-  await Promise.all(
-    Array.from({ length: REFRESH_CHAINS }, async (_, chain) => {
-      let token = scaleRefreshToken(accounts - 1 - chain);
-      while (Date.now() < until) {
-        const started = performance.now();
-        const response = await fetch(`${origin}/graphql`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ query: REFRESH, variables: { token } }),
-        });
-        const body = (await response.json()) as { data?: { refreshToken?: { refreshToken: string } } };
-        latencies.push(performance.now() - started);
-        if (!body.data?.refreshToken) {
-          errors++;
-          return;
-        }
-        token = body.data.refreshToken.refreshToken;
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
-  return {
-    requestsPerSecond: Math.round(latencies.length / DURATION),
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-    requests: latencies.length,
-    errors,
-  };
 }
 
 /**

@@ -93,8 +93,10 @@ export interface SessionConfig {
 
 export interface PasswordConfig {
   bcryptCost: number;
-  /** bcrypt hashes computed at once; more queue, so that hashing never takes every core. */
+  /** bcrypt hashes computed at once while the event loop has time to spare. */
   bcryptConcurrency: number;
+  /** ... and while it is busy (requests wait for the CPU): fewer, so that hashing never takes every core from them. */
+  bcryptConcurrencyWhenBusy: number;
   /** Longest a password check or hash may expect to queue; beyond it the request is refused as busy. */
   maxQueueWaitSeconds: number;
 }
@@ -244,7 +246,15 @@ export function loadConfig(env: Env = process.env): Config {
     },
     passwords: {
       bcryptCost: integer(env, "BCRYPT_COST", 12, 4, 16),
-      bcryptConcurrency: integer(env, "BCRYPT_CONCURRENCY", Math.max(1, os.availableParallelism() - 1), 1, 64),
+      // Every core, up to the threads of libuv's pool (4 unless UV_THREADPOOL_SIZE says otherwise), where hashes run.
+      bcryptConcurrency: integer(
+        env,
+        "BCRYPT_CONCURRENCY",
+        Math.min(os.availableParallelism(), Number(env.UV_THREADPOOL_SIZE) || 4),
+        1,
+        64,
+      ),
+      bcryptConcurrencyWhenBusy: integer(env, "BCRYPT_CONCURRENCY_WHEN_BUSY", Math.max(1, os.availableParallelism() - 1), 1, 64),
       maxQueueWaitSeconds: duration(env, "BCRYPT_MAX_QUEUE_WAIT", "10s", 1, 600),
     },
     loginLimits: {

@@ -87,6 +87,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
   });
   const passwords = new PasswordHasher(config.passwords.bcryptCost, {
     concurrency: config.passwords.bcryptConcurrency,
+    concurrencyWhenBusy: config.passwords.bcryptConcurrencyWhenBusy,
     maxQueueWaitSeconds: config.passwords.maxQueueWaitSeconds,
   });
   const knownAddresses = new KnownLoginAddresses(prisma, config.loginLimits.knownAddressTtlSeconds, now);
@@ -118,6 +119,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
   return {
     accounts: new AccountService({
       prisma,
+      pool,
       passwords,
       accessTokens,
       loginRateLimiter,
@@ -148,6 +150,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
     users: new UserDirectory(prisma),
     userAdministration: new UserAdministration({ prisma, now }),
     refreshRotation: new RefreshRotation({
+      pool,
       prisma,
       accessTokens,
       rotationKey: deriveRotationKey(jwtSecret),
@@ -155,7 +158,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
       reuseIntervalSeconds: sessions.refreshTokenReuseIntervalSeconds,
       now,
     }),
-    sessions: new SessionManager({ prisma, now }),
+    sessions: new SessionManager({ prisma, pool, now }),
     authenticator: new RequestAuthenticator(
       new SessionStateReader(pool, authCache),
       authCache?.verifiedOnce(accessTokens) ?? accessTokens,

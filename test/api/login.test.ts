@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { startTestServer, useTestServer } from "../support/testServer";
-import { graphql, LOGIN, PASSWORD, signUp, uniqueEmail } from "../support/graphqlClient";
+import { graphql, LOGIN, ME, PASSWORD, signUp, uniqueEmail } from "../support/graphqlClient";
+import { statementsDuring } from "../support/sqlStatements";
 
 describe("login", () => {
   const app = useTestServer();
@@ -83,5 +84,33 @@ describe("login", () => {
     } finally {
       await strongerApp.stop();
     }
+  });
+});
+
+describe("a login's cost in SQL", () => {
+  const app = useTestServer({ MAX_SESSIONS_PER_USER: "2" });
+
+  test("is at most 8 statements besides the hash, whether or not it ends a session beyond the limit", async () => {
+    const { user } = await signUp(app.url);
+    // The signup's verification mail writes its link in the background: not the login's.
+    await app.mailIdle();
+    const input = { email: user.email, password: PASSWORD };
+    const tokens: string[] = [];
+    for (let login = 0; login < 3; login++) {
+      const statements = await statementsDuring(async () => {
+        const answer = await graphql(app.url, LOGIN, { input });
+        tokens.push(answer.data!.login.accessToken);
+      });
+      // Counted on the wire (node-postgres), BEGIN and COMMIT included: the two limits' counts, the
+      // account, then one transaction (the lock, the writes, the security events).
+      expect(statements.length).toBeLessThanOrEqual(8);
+    }
+    // The signup's session and the first login's ended at the limit of 2: the last two work.
+    const answers = await Promise.all(tokens.map((token) => graphql(app.url, ME, {}, { token })));
+    expect(answers.map((answer) => answer.data?.me?.id ?? answer.errors?.[0]?.extensions?.reason)).toEqual([
+      "SESSION_ENDED",
+      user.id,
+      user.id,
+    ]);
   });
 });

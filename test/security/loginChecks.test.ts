@@ -58,6 +58,7 @@ describe("login spends one bcrypt comparison whether or not the account exists",
     const passwords = new PasswordHasher(cost);
     auth = new AccountService({
       prisma,
+      pool,
       passwords,
       accessTokens,
       loginRateLimiter,

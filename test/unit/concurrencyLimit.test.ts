@@ -58,4 +58,36 @@ describe("a concurrency limit", () => {
     await Promise.all(tasks);
     expect(limit.turnsToWait(0)).toBe(0);
   });
+
+  test("a raised limit starts waiting tasks at once; a lowered one lets running tasks finish and starts none until there is room", async () => {
+    const limit = new ConcurrencyLimit(1);
+    const started: number[] = [];
+    const release = new Map<number, () => void>();
+    const hold = (id: number) =>
+      limit.run(() => {
+        started.push(id);
+        return new Promise<void>((resolve) => release.set(id, resolve));
+      });
+    const tasks = [hold(1), hold(2), hold(3), hold(4)];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([1]);
+
+    limit.setLimit(3);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([1, 2, 3]);
+    expect(limit.pending).toBe(4);
+
+    limit.setLimit(1);
+    release.get(1)!();
+    release.get(2)!();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Task 3 still runs: one at a time is the limit, so task 4 waits for it.
+    expect(started).toEqual([1, 2, 3]);
+    release.get(3)!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([1, 2, 3, 4]);
+    release.get(4)!();
+    await Promise.all(tasks);
+    expect(limit.pending).toBe(0);
+  });
 });

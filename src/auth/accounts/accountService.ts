@@ -1,20 +1,25 @@
+import crypto from "node:crypto";
+import type pg from "pg";
+import { inPoolTransaction } from "../../db/poolTransaction";
 import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, InputError } from "../../errors";
 import { Prisma, type PrismaClient } from "../../generated/prisma/client";
+import { addressKey } from "../limits/clientAddress";
 import type { AccessTokens } from "../tokens/accessTokens";
 import type { CurrentPasswordCheck } from "../passwords/currentPasswordCheck";
 import type { EmailVerification } from "../mailedLinks/emailVerification";
 import { validateNewPassword, validateOfferedPassword } from "../passwords/validation";
 import { validateEmail, validateName } from "../users/validation";
 import type { KnownLoginAddresses } from "../limits/knownLoginAddresses";
-import type { LoginRateLimiter } from "../limits/loginRateLimiter";
+import { givenBackKeys, type LoginRateLimiter } from "../limits/loginRateLimiter";
 import type { PasswordHasher } from "../passwords/hashing";
 import { replacePassword } from "../passwords/replacement";
 import type { SignupRateLimiter } from "../limits/signupRateLimiter";
 import { passwordProven } from "../sessions/assurance";
 import { newSession, tokenPair } from "../sessions/lifecycle";
 import type { AuthResult, Caller, ClientInfo } from "../types";
-import { insertSessionWithinLimit } from "../sessions/perUserLimit";
-import { recordFailedLogin, recordSecurityEvents } from "../securityEvents/recording";
+import { sessionStartValues } from "../sessions/perUserLimit";
+import { recordFailedLogin, recordSecurityEvents, recordSecurityEventsOnPool } from "../securityEvents/recording";
+import { lockForLogin, readAccountForLogin, writeLogin } from "./loginStatements";
 
 export interface SignupInput {
   email: string;
@@ -34,6 +39,8 @@ export interface ChangePasswordInput {
 
 export interface AccountServiceDeps {
   prisma: PrismaClient;
+  /** The pool Prisma uses: a login sends its statements through it (./loginStatements.ts). */
+  pool: pg.Pool;
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
   loginRateLimiter: LoginRateLimiter;
@@ -110,28 +117,32 @@ export class AccountService {
   async login(input: LoginInput, client: ClientInfo): Promise<AuthResult> {
     const email = validateEmail(input.email);
     validateOfferedPassword(input.password);
-    const { prisma, passwords, loginRateLimiter, knownAddresses } = this.deps;
+    const { prisma, pool, passwords, loginRateLimiter, knownAddresses } = this.deps;
     passwords.ensureCapacity("check");
-    const attempt = await loginRateLimiter.take(email, client.ip);
-    const found = await prisma.user.findUnique({ where: { email }, include: { _count: { select: { secondFactors: true } } } });
-    const passwordMatches = found
-      ? await passwords.verify(input.password, found.passwordHash)
+    const address = client.ip === null ? null : addressKey(client.ip);
+    const account = readAccountForLogin(pool, email, address, knownAddresses.oldestKnown());
+    const attempt = await loginRateLimiter.take(
+      email,
+      client.ip,
+      account.then((read) => read.knownAddress),
+    );
+    const { user, hasSecondFactor } = await account;
+    const passwordMatches = user
+      ? await passwords.verify(input.password, user.passwordHash)
       : await passwords.verifyAgainstDummy(input.password);
-    if (!found || !passwordMatches) {
+    if (!user || !passwordMatches) {
       // Sent for an unknown email too, so that both take the same time; it records only for an account.
       await recordFailedLogin(prisma, this.deps.now(), email, client, { reason: "WRONG_PASSWORD" });
       throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
     }
-    const { _count: factors, ...user } = found;
     // Said only to whoever knows the password, so it tells a stranger nothing about the account.
     // Still a failure, on the counters (no giveBack), so its events are bounded like a wrong password's.
     if (user.disabledAt !== null) {
       await recordFailedLogin(prisma, this.deps.now(), email, client, { reason: "ACCOUNT_DISABLED" });
       throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
     }
-    const hasSecondFactor = factors.secondFactors > 0;
-    await (hasSecondFactor ? loginRateLimiter.giveBackAddress(attempt) : loginRateLimiter.giveBack(attempt));
     if (this.deps.requireVerifiedEmail && user.emailVerifiedAt === null) {
+      await (hasSecondFactor ? loginRateLimiter.giveBackAddress(attempt) : loginRateLimiter.giveBack(attempt));
       // The only way back in for a user who lost the signup session: a fresh link, within the user's mail limit.
       await this.deps.verification.resendQuietly(user);
       throw new ForbiddenError(ForbiddenReason.EMAIL_NOT_VERIFIED);
@@ -141,18 +152,24 @@ export class AccountService {
     const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : undefined;
     const now = this.deps.now();
     const session = newSession(client, passwordProven(now), this.deps.refreshTokenTtlSeconds, now);
-    const sessionId = await prisma.$transaction(async (tx) => {
-      const { id, endedIds } = await insertSessionWithinLimit(tx, user.id, session, this.deps.maxSessionsPerUser, now);
-      // Prisma's promises are lazy: each write runs when awaited, one after the other on tx.
-      if (!hasSecondFactor) for (const write of knownAddresses.remember(tx, user.id, client.ip)) await write;
-      if (upgradedHash) await tx.user.update({ where: { id: user.id }, data: { passwordHash: upgradedHash } });
-      const login = { userId: user.id, actorId: user.id, sessionId: id, client };
+    const sessionId = crypto.randomUUID();
+    await inPoolTransaction(pool, async (tx) => {
+      // With a second factor to come, the account's count stands and the address is remembered only once it is verified.
+      if (!(await lockForLogin(tx, user.id, givenBackKeys(attempt, hasSecondFactor), now))) {
+        throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
+      }
+      const endedIds = await writeLogin(
+        tx,
+        sessionStartValues(user.id, sessionId, session, this.deps.maxSessionsPerUser, now),
+        { address: hasSecondFactor ? null : address, oldestKnown: knownAddresses.oldestKnown() },
+        upgradedHash,
+      );
+      const login = { userId: user.id, actorId: user.id, sessionId, client };
       // One INSERT for both: a login costs one more statement than before the event log, however many sessions it ends.
-      await recordSecurityEvents(tx, now, [
+      await recordSecurityEventsOnPool(tx, now, [
         { ...login, kind: "LOGIN", detail: { method: "PASSWORD", ...(hasSecondFactor && { secondFactorRequired: true }) } },
         ...(endedIds.length > 0 ? [{ ...login, kind: "SESSION_LIMIT" as const, detail: { endedSessionIds: endedIds } }] : []),
       ]);
-      return id;
     });
     return tokenPair(this.deps.accessTokens, { user, sessionId, assurance: session.assurance, hasSecondFactor }, session);
   }

@@ -18,22 +18,29 @@ import type { SessionWithUser } from "./cache";
 /** The prepared statement's name: one per connection, and what a test filters the request's authentication by. */
 export const SESSION_READ_STATEMENT = "auth-session-with-user";
 
+/**
+ * Every column but the id of the user `u` whose id is `userId` (an SQL expression), and whether
+ * the user has a second factor (an index probe): with the id as "userId" and `userOfRow`, the same
+ * `User` Prisma returns. Shared by the statements that read a user with what its requests need.
+ */
+export function userColumns(userId: string): string {
+  return `u."email", u."name", u."passwordHash", u."role", u."tokenVersion", u."disabledAt", u."emailVerifiedAt", u."createdAt", u."updatedAt",
+  EXISTS (SELECT 1 FROM "SecondFactor" f WHERE f."userId" = ${userId}) AS "hasSecondFactor"`;
+}
+
+/** The user columns of a session `s` joined to its user `u` (this statement's, refresh rotation's). */
+export const SESSION_USER_COLUMNS = userColumns('s."userId"');
+
 const SESSION_WITH_USER = {
   name: SESSION_READ_STATEMENT,
-  text: `SELECT s."userId", s."revokedAt", s."expiresAt", s."assuranceLevel", s."amr", s."authTime",
-                u."email", u."name", u."passwordHash", u."role", u."tokenVersion", u."disabledAt", u."emailVerifiedAt", u."createdAt", u."updatedAt",
-                EXISTS (SELECT 1 FROM "SecondFactor" f WHERE f."userId" = s."userId") AS "hasSecondFactor"
+  text: `SELECT s."userId", s."revokedAt", s."expiresAt", s."assuranceLevel", s."amr", s."authTime", ${SESSION_USER_COLUMNS}
          FROM "Session" s JOIN "User" u ON u."id" = s."userId"
          WHERE s."id" = $1`,
 };
 
-interface SessionWithUserRow {
+/** The columns of SESSION_USER_COLUMNS, with the session's `userId`, as node-postgres returns them. */
+export interface SessionUserRow {
   userId: string;
-  revokedAt: Date | null;
-  expiresAt: Date;
-  assuranceLevel: number;
-  amr: string[];
-  authTime: Date;
   email: string;
   name: string;
   passwordHash: string;
@@ -46,12 +53,17 @@ interface SessionWithUserRow {
   hasSecondFactor: boolean;
 }
 
-/** The session with its user, or null when no session has this id (a valid UUID: the token's claims were checked). */
-export async function readSessionWithUser(pool: pg.Pool, sessionId: string): Promise<SessionWithUser | null> {
-  const { rows } = await pool.query<SessionWithUserRow>({ ...SESSION_WITH_USER, values: [sessionId] });
-  const row = rows[0];
-  if (!row) return null;
-  const user: User = {
+interface SessionWithUserRow extends SessionUserRow {
+  revokedAt: Date | null;
+  expiresAt: Date;
+  assuranceLevel: number;
+  amr: string[];
+  authTime: Date;
+}
+
+/** The user of a row read with SESSION_USER_COLUMNS. */
+export function userOfRow(row: SessionUserRow): User {
+  return {
     id: row.userId,
     email: row.email,
     name: row.name,
@@ -63,6 +75,13 @@ export async function readSessionWithUser(pool: pg.Pool, sessionId: string): Pro
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/** The session with its user, or null when no session has this id (a valid UUID: the token's claims were checked). */
+export async function readSessionWithUser(pool: pg.Pool, sessionId: string): Promise<SessionWithUser | null> {
+  const { rows } = await pool.query<SessionWithUserRow>({ ...SESSION_WITH_USER, values: [sessionId] });
+  const row = rows[0];
+  if (!row) return null;
   const { userId, revokedAt, expiresAt, assuranceLevel, amr, authTime, hasSecondFactor } = row;
-  return { userId, revokedAt, expiresAt, assuranceLevel, amr, authTime, user, hasSecondFactor };
+  return { userId, revokedAt, expiresAt, assuranceLevel, amr, authTime, user: userOfRow(row), hasSecondFactor };
 }

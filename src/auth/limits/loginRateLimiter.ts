@@ -4,11 +4,12 @@ import type { LoginLimitsConfig } from "../../config";
 import { TooManyRequestsReason } from "../../errors";
 import { addressKey } from "./clientAddress";
 import type { KnownLoginAddresses } from "./knownLoginAddresses";
-import { RateLimitCounter } from "./rateLimitCounter";
+import { RATE_LIMIT_TABLE, RateLimitCounter } from "./rateLimitCounter";
 
 /** Which counters an attempt was counted on, so that its success gives back exactly those. */
 export interface CountedAttempt {
   readonly address: string;
+  readonly addressCounter: RateLimitCounter;
   readonly accountCounter: RateLimitCounter;
   readonly accountKey: string;
 }
@@ -47,16 +48,19 @@ export class LoginRateLimiter {
    * first and an attempt it refuses stops there: an address over its limit cannot go on running
    * accounts into theirs.
    */
-  async take(email: string, ip: string | null): Promise<CountedAttempt> {
+  async take(email: string, ip: string | null, known: Promise<boolean> = this.knownAddresses.includes(email, ip)): Promise<CountedAttempt> {
     const address = addressKey(ip);
-    // The lookup counts nothing, so it runs alongside the address's count, saving a round trip.
-    const [, known] = await Promise.all([
-      this.perAddress.take(address, TooManyRequestsReason.LOGIN_ATTEMPTS),
-      this.knownAddresses.includes(email, ip),
-    ]);
-    const attempt: CountedAttempt = known
-      ? { address, accountCounter: this.perAccountFromKnownAddress, accountKey: `${hashedEmail(email)}:${address}` }
-      : { address, accountCounter: this.perAccountFromUnknownAddresses, accountKey: hashedEmail(email) };
+    // `known`: a login reads it with the account, in one statement. The lookup counts nothing, so
+    // it runs alongside the address's count, saving a round trip.
+    const [, isKnown] = await Promise.all([this.perAddress.take(address, TooManyRequestsReason.LOGIN_ATTEMPTS), known]);
+    const attempt: CountedAttempt = isKnown
+      ? {
+          address,
+          addressCounter: this.perAddress,
+          accountCounter: this.perAccountFromKnownAddress,
+          accountKey: `${hashedEmail(email)}:${address}`,
+        }
+      : { address, addressCounter: this.perAddress, accountCounter: this.perAccountFromUnknownAddresses, accountKey: hashedEmail(email) };
     await attempt.accountCounter.take(attempt.accountKey, TooManyRequestsReason.LOGIN_ATTEMPTS);
     return attempt;
   }
@@ -74,6 +78,27 @@ export class LoginRateLimiter {
   async giveBackAddress(attempt: CountedAttempt): Promise<void> {
     await this.perAddress.giveBack(attempt.address);
   }
+}
+
+/**
+ * What giveBack (or, with `accountCountStands`, giveBackAddress) writes, as two common table
+ * expressions for a statement that does more (a login's first statement in its transaction, so
+ * that the points come back when its session commits): the account's count deleted, the
+ * address's count one lower, the same writes as the counters' `reset` and `giveBack` on a count
+ * that has not run out. Their parameters, as SQL placeholders: the account's stored key (null:
+ * none), the address's, and now in milliseconds.
+ */
+export function giveBackExpressions(accountKey: string, addressKey: string, nowMs: string): string {
+  return `account_count_reset AS (DELETE FROM "${RATE_LIMIT_TABLE}" WHERE "key" = ${accountKey}::text),
+    address_point_back AS (UPDATE "${RATE_LIMIT_TABLE}" SET "points" = "points" - 1 WHERE "key" = ${addressKey}::text AND "expire" > ${nowMs}::bigint)`;
+}
+
+/** giveBackExpressions' keys for an attempt: the account's null when its count stands (a second factor is still to come). */
+export function givenBackKeys(attempt: CountedAttempt, accountCountStands: boolean): { accountKey: string | null; addressKey: string } {
+  return {
+    accountKey: accountCountStands ? null : attempt.accountCounter.storedKey(attempt.accountKey),
+    addressKey: attempt.addressCounter.storedKey(attempt.address),
+  };
 }
 
 /** Hashed: the table never holds email addresses, and every key fits its 255 characters. */

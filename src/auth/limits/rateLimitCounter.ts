@@ -3,7 +3,7 @@ import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import { TooManyRequestsError, type TooManyRequestsReason } from "../../errors";
 
 /** Created by a committed migration (LoginRateLimit in prisma/schema.prisma), so no process races to create it. */
-const TABLE = "login_rate_limit";
+export const RATE_LIMIT_TABLE = "login_rate_limit";
 
 /**
  * One kind of counter (login failures per address, signups per address, ...) in the PostgreSQL
@@ -15,13 +15,18 @@ const TABLE = "login_rate_limit";
 export class RateLimitCounter {
   private readonly limiter: RateLimiterPostgres;
 
-  constructor(pool: pg.Pool, name: string, points: number, windowSeconds: number) {
+  constructor(
+    pool: pg.Pool,
+    private readonly name: string,
+    points: number,
+    windowSeconds: number,
+  ) {
     this.limiter = new RateLimiterPostgres({
       storeClient: pool,
       storeType: "pool",
-      tableName: TABLE,
+      tableName: RATE_LIMIT_TABLE,
       tableCreated: true,
-      keyPrefix: name,
+      keyPrefix: this.name,
       points,
       duration: windowSeconds,
     });
@@ -46,6 +51,11 @@ export class RateLimitCounter {
   /** Starts the key afresh. */
   async reset(key: string): Promise<void> {
     await this.limiter.delete(key);
+  }
+
+  /** The key's row in RATE_LIMIT_TABLE (the library's format: its prefix, a colon, the key), for a statement that writes it with others. */
+  storedKey(key: string): string {
+    return `${this.name}:${key}`;
   }
 
   /** Adds one to the key's count. Resolves to undefined within the limit, else to the seconds until there is room. */

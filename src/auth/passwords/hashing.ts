@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import bcrypt from "bcrypt";
 import { ConcurrencyLimit } from "../../concurrencyLimit";
+import { EventLoopLoad } from "../../eventLoopLoad";
 import { TooManyRequestsError, TooManyRequestsReason } from "../../errors";
 
 /**
@@ -16,8 +17,10 @@ const PRIORITY: Record<HashWork, number> = { check: 0, create: 1 };
 const AVERAGE_WEIGHT = 0.2;
 
 export interface PasswordHasherOptions {
-  /** Hashes computed at once (BCRYPT_CONCURRENCY). */
+  /** Hashes computed at once while the event loop has time to spare (BCRYPT_CONCURRENCY). */
   concurrency?: number;
+  /** Hashes computed at once while it is busy, so other requests wait for the CPU (BCRYPT_CONCURRENCY_WHEN_BUSY); at most `concurrency`. */
+  concurrencyWhenBusy?: number;
   /** Longest a hash may expect to wait for a slot before the request is refused as busy (BCRYPT_MAX_QUEUE_WAIT). */
   maxQueueWaitSeconds?: number;
 }
@@ -27,22 +30,34 @@ export interface PasswordHasherOptions {
  *
  * Free is not enough: libuv has 4 threads, and 4 hashes at once take 4 cores away from the event
  * loop on a 2-core machine, so during a login flood every other request waits for CPU (measured:
- * `me` p99 rose 37x). At most `concurrency` hashes run at once (BCRYPT_CONCURRENCY, by default
- * one less than the cores); the others queue, logins' checks ahead of new hashes (see HashWork).
+ * `me` p99 rose 37x). Nor is a fixed share right: one slot fewer than the cores leaves a core idle
+ * while logins queue and nothing else runs (bench/README.md, change 5). So the queue is
+ * work-conserving: while the event loop has time to spare, `concurrency` hashes run at once
+ * (BCRYPT_CONCURRENCY, by default every core); while it is busy, meaning requests wait for the
+ * main thread, only `concurrencyWhenBusy` (BCRYPT_CONCURRENCY_WHEN_BUSY, by default one less than
+ * the cores) start, and the hashes already running finish. Queued work goes in priority order,
+ * logins' checks ahead of new hashes (see HashWork).
  */
 export class PasswordHasher {
   private dummyHash: Promise<string> | undefined;
   private readonly slots: ConcurrencyLimit;
   private readonly concurrency: number;
+  private readonly concurrencyWhenBusy: number;
   private readonly maxQueueWaitMs: number;
+  private readonly load = new EventLoopLoad();
+  private limit: number;
+  /** Stops watching the event loop; set while hashes run or wait. */
+  private stopWatching: (() => void) | undefined;
   /** Running average of one hash's duration, for the expected wait; 0 (everything admitted) until one has run. */
   private averageHashMs = 0;
 
   constructor(
     private readonly cost: number,
-    { concurrency = 1, maxQueueWaitSeconds = 10 }: PasswordHasherOptions = {},
+    { concurrency = 1, concurrencyWhenBusy = concurrency, maxQueueWaitSeconds = 10 }: PasswordHasherOptions = {},
   ) {
     this.concurrency = concurrency;
+    this.concurrencyWhenBusy = Math.min(concurrencyWhenBusy, concurrency);
+    this.limit = concurrency;
     this.maxQueueWaitMs = maxQueueWaitSeconds * 1000;
     this.slots = new ConcurrencyLimit(concurrency);
   }
@@ -54,7 +69,7 @@ export class PasswordHasher {
    * that hangs until the client gives up, and it keeps the queue (and its memory) bounded.
    */
   ensureCapacity(work: HashWork): void {
-    const expectedWaitMs = (this.slots.turnsToWait(PRIORITY[work]) * this.averageHashMs) / this.concurrency;
+    const expectedWaitMs = (this.slots.turnsToWait(PRIORITY[work]) * this.averageHashMs) / this.limit;
     if (expectedWaitMs > this.maxQueueWaitMs) {
       throw new TooManyRequestsError(TooManyRequestsReason.SERVER_BUSY, Math.ceil(expectedWaitMs / 1000));
     }
@@ -84,15 +99,27 @@ export class PasswordHasher {
     return bcrypt.getRounds(hash) < this.cost;
   }
 
-  private inSlot<T>(work: HashWork, task: () => Promise<T>): Promise<T> {
-    return this.slots.run(async () => {
-      const started = performance.now();
-      try {
-        return await task();
-      } finally {
-        const tookMs = performance.now() - started;
-        this.averageHashMs = this.averageHashMs === 0 ? tookMs : this.averageHashMs + AVERAGE_WEIGHT * (tookMs - this.averageHashMs);
+  private async inSlot<T>(work: HashWork, task: () => Promise<T>): Promise<T> {
+    // The loop's load matters only while there is hashing to admit.
+    const stopWatching = (this.stopWatching ??= this.load.watch((busy) => {
+      this.limit = busy ? this.concurrencyWhenBusy : this.concurrency;
+      this.slots.setLimit(this.limit);
+    }));
+    try {
+      return await this.slots.run(async () => {
+        const started = performance.now();
+        try {
+          return await task();
+        } finally {
+          const tookMs = performance.now() - started;
+          this.averageHashMs = this.averageHashMs === 0 ? tookMs : this.averageHashMs + AVERAGE_WEIGHT * (tookMs - this.averageHashMs);
+        }
+      }, PRIORITY[work]);
+    } finally {
+      if (this.slots.pending === 0 && this.stopWatching === stopWatching) {
+        stopWatching();
+        this.stopWatching = undefined;
       }
-    }, PRIORITY[work]);
+    }
   }
 }

@@ -1,7 +1,53 @@
+import crypto from "node:crypto";
 import { AuthFailure, AuthenticationError } from "../../errors";
 import type { Prisma } from "../../generated/prisma/client";
-import { sessionEnded, type NewSession } from "./lifecycle";
+import { hashOpaqueToken } from "../tokens/opaqueTokens";
+import type { NewSession } from "./lifecycle";
 import { lockUser } from "./userLock";
+
+/**
+ * The writes that start a session, as common table expressions for one statement: the session,
+ * its first refresh token, and the end of the user's oldest live sessions beyond the limit (the
+ * new one always stays; `beyond_limit` returns the ended ids). The new session is not in the
+ * statement's snapshot, so the newest `maxSessions - 1` others are kept. Run it only with the
+ * user's row locked by an earlier statement of the transaction (see insertSessionWithinLimit).
+ *
+ * $1 user id, $2 session id, $3 ip, $4 user agent, $5 now, $6 expiry, $7 assurance level, $8 amr,
+ * $9 auth time, $10 refresh token hash, $11 refresh token id, $12 live sessions allowed. A
+ * statement that adds its own expressions numbers its parameters from $13.
+ */
+export const SESSION_START = `new_session AS (
+    INSERT INTO "Session" ("id", "userId", "ip", "userAgent", "createdAt", "lastUsedAt", "expiresAt", "assuranceLevel", "amr", "authTime")
+    VALUES ($2::uuid, $1::uuid, $3, $4, $5::timestamptz, $5::timestamptz, $6::timestamptz, $7::int, $8::text[], $9::timestamptz)
+  ), first_refresh_token AS (
+    INSERT INTO "RefreshToken" ("id", "sessionId", "tokenHash", "createdAt", "expiresAt")
+    VALUES ($11::uuid, $2::uuid, $10, $5::timestamptz, $6::timestamptz)
+  ), beyond_limit AS (
+    UPDATE "Session" SET "revokedAt" = $5::timestamptz, "revokedReason" = 'SESSION_LIMIT'
+    WHERE "id" IN (
+      SELECT "id" FROM "Session" WHERE "userId" = $1::uuid AND "revokedAt" IS NULL AND "expiresAt" > $5::timestamptz
+      ORDER BY "createdAt" DESC, "id" DESC OFFSET $12::int - 1)
+    RETURNING "id"
+  )`;
+
+/** SESSION_START's parameters, $1 to $12, for a new session with the id `sessionId`. */
+export function sessionStartValues(userId: string, sessionId: string, session: NewSession, maxSessions: number, now: number): unknown[] {
+  const { data, assurance } = session;
+  return [
+    userId,
+    sessionId,
+    data.ip ?? null,
+    data.userAgent ?? null,
+    new Date(now),
+    session.refreshTokenExpiresAt,
+    assurance.level,
+    assurance.amr,
+    assurance.authTime,
+    hashOpaqueToken(session.refreshToken),
+    crypto.randomUUID(),
+    maxSessions,
+  ];
+}
 
 /**
  * Inserts a session for an existing user and, in the same transaction, ends the user's oldest live
@@ -22,22 +68,15 @@ export async function insertSessionWithinLimit(
   // Two logins of one user at once would each insert their session, each count the live ones
   // without seeing the other's uncommitted row, each keep `maxSessions - 1` others, and leave the
   // user one over the limit. Locking the user's row makes the second wait here until the first
-  // commits; its count below (a fresh snapshot per statement under READ COMMITTED) then includes
-  // the first's session. Other users' logins do not wait.
+  // commits; its next statement (a fresh snapshot per statement under READ COMMITTED) then
+  // includes the first's session. Other users' logins do not wait.
   // The account was deleted after its password was checked (deleteAccount, or an operator): no
   // account, so no session, and the same answer as an unknown email rather than a foreign-key error.
   if ((await lockUser(tx, userId)) === undefined) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
-  const { id } = await tx.session.create({ data: { ...session.data, userId }, select: { id: true } });
-  const beyondLimit = await tx.session.findMany({
-    where: { userId, id: { not: id }, revokedAt: null, expiresAt: { gt: new Date(now) } },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    skip: maxSessions - 1,
-    select: { id: true },
-  });
-  const endedIds = beyondLimit.map((ended) => ended.id);
-  if (endedIds.length > 0) {
-    // An ordinary session-ending update: the database publishes it to every process's auth cache.
-    await tx.session.updateMany({ where: { id: { in: endedIds }, revokedAt: null }, data: sessionEnded("SESSION_LIMIT", now) });
-  }
-  return { id, endedIds };
+  const id = crypto.randomUUID();
+  const ended = await tx.$queryRawUnsafe<Array<{ id: string }>>(
+    `WITH ${SESSION_START} SELECT "id"::text FROM beyond_limit`,
+    ...sessionStartValues(userId, id, session, maxSessions, now),
+  );
+  return { id, endedIds: ended.map((row) => row.id) };
 }

@@ -1,6 +1,8 @@
-import type { KeyObject } from "node:crypto";
-import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason, type AppError } from "../../errors";
-import type { Prisma, PrismaClient, Session, User } from "../../generated/prisma/client";
+import crypto, { type KeyObject } from "node:crypto";
+import type pg from "pg";
+import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason } from "../../errors";
+import type { PrismaClient, User } from "../../generated/prisma/client";
+import { SESSION_USER_COLUMNS, userOfRow, type SessionUserRow } from "../authCache/sessionStateQuery";
 import type { AccessTokens } from "../tokens/accessTokens";
 import { hashOpaqueToken, successorRefreshToken } from "../tokens/opaqueTokens";
 import { recordSecurityEvents } from "../securityEvents/recording";
@@ -9,6 +11,9 @@ import { assuranceOf } from "./assurance";
 import { sessionEnded, tokenPair } from "./lifecycle";
 
 export interface RefreshRotationDeps {
+  /** The hot path: one prepared statement per rotation, through the pool Prisma uses. */
+  pool: pg.Pool;
+  /** What is not hot: a spent token presented again. */
   prisma: PrismaClient;
   accessTokens: AccessTokens;
   rotationKey: KeyObject;
@@ -17,19 +22,55 @@ export interface RefreshRotationDeps {
   now: () => number;
 }
 
-/** The presented refresh token's row, read under a row lock. */
-interface LockedRefreshToken {
-  id: string;
-  sessionId: string;
-  expiresAt: Date;
+/** The presented token, its session and the session's user, as the rotation found them (and whether it rotated). */
+interface PresentedRow extends SessionUserRow {
+  tokenExpiresAt: Date;
   spentAt: Date | null;
   successorId: string | null;
+  sessionId: string;
+  revokedAt: Date | null;
+  assuranceLevel: number;
+  amr: string[];
+  authTime: Date;
+  rotated: boolean;
 }
 
-type RefreshOutcome = { result: AuthResult } | { failure: AppError };
-
-/** The session of a presented refresh token, with its user and the number of the user's second factors. */
-type SessionWithUser = Session & { user: User & { _count: { secondFactors: number } } };
+/**
+ * A rotation in one statement, its own transaction: one round trip, parsed and planned once per
+ * pooled connection, where Prisma compiled five queries of an interactive transaction on every
+ * refresh (bench/README.md, change 6).
+ *
+ * `presented` locks the token's row (FOR UPDATE): concurrent refreshes of one token queue there,
+ * and the second, once the first commits, reads the row again and finds it spent (READ COMMITTED
+ * re-checks a locked row that changed). Only an unspent, unexpired token of a live session of an
+ * enabled user rotates: its successor is inserted (id and hash made here, from the derived token:
+ * nothing to read back), the token is marked spent and pointed at it, and the session's
+ * `lastUsedAt` and `expiresAt` move (the latter notifies every process's auth cache, as any
+ * session change does). The row comes back whatever happened, so the caller says why not.
+ *
+ * $1 token hash, $2 now, $3 successor id, $4 successor hash, $5 successor's expiry.
+ */
+const ROTATION = {
+  name: "auth-refresh-rotation",
+  text: `WITH presented AS (
+      SELECT "id", "sessionId", "expiresAt", "spentAt", "successorId" FROM "RefreshToken" WHERE "tokenHash" = $1 FOR UPDATE
+    ), found AS (
+      SELECT p."id" AS "tokenId", p."expiresAt" AS "tokenExpiresAt", p."spentAt", p."successorId",
+             s."id" AS "sessionId", s."userId", s."revokedAt", s."assuranceLevel", s."amr", s."authTime", ${SESSION_USER_COLUMNS}
+      FROM presented p JOIN "Session" s ON s."id" = p."sessionId" JOIN "User" u ON u."id" = s."userId"
+    ), rotating AS (
+      SELECT "tokenId", "sessionId" FROM found
+      WHERE "spentAt" IS NULL AND "revokedAt" IS NULL AND "disabledAt" IS NULL AND "tokenExpiresAt" > $2::timestamptz
+    ), successor AS (
+      INSERT INTO "RefreshToken" ("id", "sessionId", "tokenHash", "createdAt", "expiresAt")
+      SELECT $3::uuid, "sessionId", $4, $2::timestamptz, $5::timestamptz FROM rotating
+    ), spent AS (
+      UPDATE "RefreshToken" t SET "spentAt" = $2::timestamptz, "successorId" = $3::uuid FROM rotating r WHERE t."id" = r."tokenId"
+    ), touched AS (
+      UPDATE "Session" s SET "lastUsedAt" = $2::timestamptz, "expiresAt" = $5::timestamptz FROM rotating r WHERE s."id" = r."sessionId"
+    )
+    SELECT found.*, EXISTS (SELECT 1 FROM rotating) AS "rotated" FROM found`,
+};
 
 // Our refresh tokens are 43 base64url characters; anything else is not worth a database read.
 const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
@@ -45,77 +86,71 @@ export class RefreshRotation {
    */
   async refresh(token: string | undefined, client: ClientInfo): Promise<AuthResult> {
     if (!token || !REFRESH_TOKEN_SHAPE.test(token)) throw new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID);
-    const outcome = await this.deps.prisma.$transaction((tx) => this.rotate(tx, token, client));
-    // Failures are returned, not thrown, inside the transaction: a revocation for reuse must commit.
-    if ("failure" in outcome) throw outcome.failure;
-    return outcome.result;
-  }
-
-  private async rotate(tx: Prisma.TransactionClient, token: string, client: ClientInfo): Promise<RefreshOutcome> {
     const now = this.deps.now();
-    // The row lock makes concurrent refreshes of one token queue up here: the first creates the
-    // successor and commits; the others then see it spent (within the interval) and share it.
-    const [presented] = await tx.$queryRaw<LockedRefreshToken[]>`
-      SELECT "id", "sessionId", "expiresAt", "spentAt", "successorId"
-      FROM "RefreshToken" WHERE "tokenHash" = ${hashOpaqueToken(token)} FOR UPDATE`;
-    if (!presented) return { failure: new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID) };
-    const session = await tx.session.findUniqueOrThrow({
-      where: { id: presented.sessionId },
-      include: { user: { include: { _count: { select: { secondFactors: true } } } } },
+    const successor = successorRefreshToken(token, this.deps.rotationKey);
+    const expiresAt = new Date(now + this.deps.refreshTokenTtlSeconds * 1000);
+    const { rows } = await this.deps.pool.query<PresentedRow>({
+      ...ROTATION,
+      values: [hashOpaqueToken(token), new Date(now), crypto.randomUUID(), hashOpaqueToken(successor), expiresAt],
     });
+    const presented = rows[0];
+    if (!presented) throw new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID);
+    if (presented.rotated) return this.pair(presented, successor, expiresAt);
     // Before the session check: disabling the user ended this session too, and this says why.
-    if (session.user.disabledAt !== null) return { failure: new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED) };
-    if (session.revokedAt !== null) return { failure: new AuthenticationError(AuthFailure.SESSION_ENDED) };
-    if (presented.expiresAt.getTime() <= now) return { failure: new AuthenticationError(AuthFailure.REFRESH_TOKEN_EXPIRED) };
-
-    if (presented.spentAt === null) {
-      const successor = successorRefreshToken(token, this.deps.rotationKey);
-      const expiresAt = new Date(now + this.deps.refreshTokenTtlSeconds * 1000);
-      const created = await tx.refreshToken.create({
-        data: { sessionId: session.id, tokenHash: hashOpaqueToken(successor), createdAt: new Date(now), expiresAt },
-        select: { id: true },
-      });
-      await tx.refreshToken.update({ where: { id: presented.id }, data: { spentAt: new Date(now), successorId: created.id } });
-      await tx.session.update({ where: { id: session.id }, data: { lastUsedAt: new Date(now), expiresAt } });
-      return { result: this.pair(session, successor, expiresAt) };
-    }
-
-    if (now - presented.spentAt.getTime() <= this.deps.reuseIntervalSeconds * 1000) {
-      return this.newestOfFamily(tx, token, presented, session);
-    }
-
-    await tx.session.update({ where: { id: session.id }, data: sessionEnded("REUSE_DETECTED", now) });
-    // Whoever presented it may be the thief or the rightful client: nobody known acted.
-    await recordSecurityEvents(tx, now, [
-      { kind: "REFRESH_REUSE_DETECTED", userId: session.userId, actorId: null, sessionId: session.id, client },
-    ]);
-    return { failure: new AuthenticationError(AuthFailure.REFRESH_TOKEN_REUSED) };
+    if (presented.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
+    if (presented.revokedAt !== null) throw new AuthenticationError(AuthFailure.SESSION_ENDED);
+    if (presented.tokenExpiresAt.getTime() <= now) throw new AuthenticationError(AuthFailure.REFRESH_TOKEN_EXPIRED);
+    // Not rotated, so spent: presented again.
+    const spentAt = presented.spentAt!;
+    if (now - spentAt.getTime() <= this.deps.reuseIntervalSeconds * 1000) return this.newestOfFamily(token, presented);
+    await this.endForReuse(presented, client, now);
+    throw new AuthenticationError(AuthFailure.REFRESH_TOKEN_REUSED);
   }
 
-  /** Follows the rotation chain from a spent token to the live one, re-deriving each value. */
-  private async newestOfFamily(
-    tx: Prisma.TransactionClient,
-    token: string,
-    spent: LockedRefreshToken,
-    session: SessionWithUser,
-  ): Promise<RefreshOutcome> {
+  /**
+   * Follows the rotation chain from a spent token to the live one, re-deriving each value. The
+   * chain's rows were committed before the rotation statement that found this token spent
+   * returned, so this later read sees them.
+   */
+  private async newestOfFamily(token: string, spent: PresentedRow): Promise<AuthResult> {
     let value = token;
-    let current: { successorId: string | null; spentAt: Date | null; tokenHash: string; expiresAt: Date } = { ...spent, tokenHash: "" };
+    let current: { successorId: string | null; spentAt: Date | null; tokenHash: string; expiresAt: Date } = {
+      ...spent,
+      tokenHash: "",
+      expiresAt: spent.tokenExpiresAt,
+    };
     while (current.spentAt !== null && current.successorId !== null) {
       value = successorRefreshToken(value, this.deps.rotationKey);
-      current = await tx.refreshToken.findUniqueOrThrow({ where: { id: current.successorId } });
+      current = await this.deps.prisma.refreshToken.findUniqueOrThrow({ where: { id: current.successorId } });
     }
     // A mismatch means the chain was made under another server secret: nothing to hand out.
     if (current.spentAt !== null || current.tokenHash !== hashOpaqueToken(value)) {
-      return { failure: new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID) };
+      throw new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID);
     }
-    return { result: this.pair(session, value, current.expiresAt) };
+    return this.pair(spent, value, current.expiresAt);
+  }
+
+  /**
+   * Reuse after the interval: the whole session ends, recorded once. Whoever presented the token
+   * may be the thief or the rightful client: nobody known acted. Two reuses at once end it once.
+   */
+  private async endForReuse(presented: PresentedRow, client: ClientInfo, now: number): Promise<void> {
+    const { sessionId, userId } = presented;
+    await this.deps.prisma.$transaction(async (tx) => {
+      const { count } = await tx.session.updateMany({
+        where: { id: sessionId, revokedAt: null },
+        data: sessionEnded("REUSE_DETECTED", now),
+      });
+      if (count === 1) {
+        await recordSecurityEvents(tx, now, [{ kind: "REFRESH_REUSE_DETECTED", userId, actorId: null, sessionId, client }]);
+      }
+    });
   }
 
   /** The session keeps what it has proven: a level-1 pair stays level 1 (`secondFactorRequired`), a level-2 one level 2. */
-  private pair(session: SessionWithUser, refreshToken: string, refreshTokenExpiresAt: Date): AuthResult {
-    const { _count: factors, ...user } = session.user;
-    const paired = { user, sessionId: session.id, assurance: assuranceOf(session), hasSecondFactor: factors.secondFactors > 0 };
+  private pair(row: PresentedRow, refreshToken: string, refreshTokenExpiresAt: Date): AuthResult {
+    const user: User = userOfRow(row);
+    const paired = { user, sessionId: row.sessionId, assurance: assuranceOf(row), hasSecondFactor: row.hasSecondFactor };
     return tokenPair(this.deps.accessTokens, paired, { refreshToken, refreshTokenExpiresAt });
   }
 }
