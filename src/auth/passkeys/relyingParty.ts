@@ -70,7 +70,8 @@ function checked<Response extends { response: { clientDataJSON: string } }>(
   }
   if (clientData.type !== ceremony || !isBase64Url(clientData.challenge) || typeof clientData.origin !== "string") throw malformed();
   if (!rp.origins.includes(clientData.origin)) {
-    throw responseError("WRONG_ORIGIN", `This response was made on ${clientData.origin}, which is not a page of this service.`);
+    // The origin is the client's text: not echoed.
+    throw responseError("WRONG_ORIGIN", "This response was made on a page that is not one of this service's.");
   }
   if (!crypto.timingSafeEqual(authData.rpIdHash, crypto.createHash("sha256").update(rp.id).digest())) {
     throw responseError("WRONG_RP_ID", `This response is for another site's passkey, not one of ${rp.id}.`);
