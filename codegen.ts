@@ -17,7 +17,8 @@ const typedDocuments = (documents: string) => ({
     onlyOperationTypes: true,
     strictScalars: true,
     // Dates arrive as ISO-8601 strings; a client parses them when it needs a Date.
-    scalars: { DateTime: "string" },
+    // WebAuthn objects: a client hands them to the browser (or @simplewebauthn/browser) as they come.
+    scalars: { DateTime: "string", JSON: "Record<string, unknown>" },
   },
 });
 
@@ -35,6 +36,7 @@ const config: CodegenConfig = {
           Session: "../../generated/prisma/client#Session as SessionModel",
           Post: "../../generated/prisma/client#Post as PostModel",
           SecondFactor: "../../generated/prisma/client#SecondFactor as SecondFactorModel",
+          Passkey: "../../generated/prisma/client#Passkey as PasskeyModel",
           PostConnection: "../../pagination/cursorPages#Connection<PostModel>",
           PostEdge: "../../pagination/cursorPages#Edge<PostModel>",
           UserConnection: "../../pagination/cursorPages#Connection<UserModel>",
@@ -43,7 +45,8 @@ const config: CodegenConfig = {
           SecurityEventConnection: "../../pagination/cursorPages#Connection<SecurityEventModel>",
           SecurityEventEdge: "../../pagination/cursorPages#Edge<SecurityEventModel>",
         },
-        scalars: { DateTime: "Date" },
+        // JSON arrives as any JSON value; the passkey services check its shape (src/auth/passkeys/).
+        scalars: { DateTime: "Date", JSON: { input: "unknown", output: "object" } },
         enumsAsTypes: true,
         strictScalars: true,
         useIndexSignature: false,

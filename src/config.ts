@@ -25,6 +25,7 @@ export interface Config {
   mail: MailConfig;
   accountEmails: AccountEmailsConfig;
   secondFactors: SecondFactorConfig;
+  webauthn: WebAuthnConfig;
 }
 
 export interface DatabaseConfig {
@@ -165,6 +166,14 @@ export interface SecondFactorConfig {
   requireForAdmins: boolean;
 }
 
+/** The WebAuthn relying party of passkeys: by default APP_URL's host, and APP_URL's origin as the one page that may use them. */
+export interface WebAuthnConfig {
+  /** The domain passkeys are bound to (WEBAUTHN_RP_ID): every origin's host is it or a subdomain of it. */
+  rpId: string;
+  /** Browser origins whose pages may create and use passkeys (WEBAUTHN_ORIGINS). */
+  origins: string[];
+}
+
 export type JwtAlgorithm = "HS256" | "ES256" | "RS256";
 
 export interface OperationLimits {
@@ -294,7 +303,54 @@ export function loadConfig(env: Env = process.env): Config {
       recentMaxAgeSeconds: duration(env, "RECENT_SECOND_FACTOR_MAX_AGE", "10m", 60, 24 * 3600),
       requireForAdmins: boolean(env, "REQUIRE_ADMIN_SECOND_FACTOR", false),
     },
+    webauthn: webauthn(env, appUrl(env.APP_URL)),
   };
+}
+
+/**
+ * The relying party: APP_URL's host and origin unless WEBAUTHN_RP_ID / WEBAUTHN_ORIGINS say
+ * otherwise. Browsers let a page use passkeys of an RP ID only when the RP ID is the page's host
+ * or a parent domain of it, and only in a secure context (https, or http on localhost), so a
+ * setting that no browser would accept stops the server here instead of failing every ceremony.
+ */
+function webauthn(env: Env, app: string): WebAuthnConfig {
+  const rawOrigins = nonEmpty(env.WEBAUTHN_ORIGINS);
+  const origins = rawOrigins === undefined ? [new URL(app).origin] : rawOrigins.split(",").map((entry) => webauthnOrigin(entry.trim()));
+  const rawRpId = nonEmpty(env.WEBAUTHN_RP_ID);
+  const rpId = rawRpId?.toLowerCase() ?? new URL(origins[0]!).hostname;
+  if (rawRpId !== undefined && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(rpId)) {
+    throw new ConfigError(`WEBAUTHN_RP_ID must be a domain name such as example.com, without scheme or port (got "${rawRpId}").`);
+  }
+  for (const origin of origins) {
+    const host = new URL(origin).hostname;
+    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      throw new ConfigError(
+        `WEBAUTHN_RP_ID "${rpId}" must be the host of every WebAuthn origin or a parent domain of it (origin "${origin}").`,
+      );
+    }
+  }
+  return { rpId, origins };
+}
+
+/** https://host[:port], or http:// on localhost: the secure contexts where browsers offer WebAuthn. */
+function webauthnOrigin(entry: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(entry);
+  } catch {
+    url = undefined;
+  }
+  const local = url !== undefined && (url.hostname === "localhost" || url.hostname.endsWith(".localhost"));
+  if (
+    !url ||
+    !(url.protocol === "https:" || (url.protocol === "http:" && local)) ||
+    url.origin !== entry.replace(/\/$/, "").toLowerCase()
+  ) {
+    throw new ConfigError(
+      `WEBAUTHN_ORIGINS must be a comma-separated list of origins like https://app.example.com (http only for localhost) (got "${entry}").`,
+    );
+  }
+  return url.origin;
 }
 
 /** smtp://user:password@host:port or smtps://... (TLS from the first byte); unset: mail goes to files. */

@@ -32,6 +32,12 @@ export const AuthFailure = {
   REFRESH_TOKEN_EXPIRED: "REFRESH_TOKEN_EXPIRED",
   /** An already used refresh token came back: treated as theft, the whole session was ended. */
   REFRESH_TOKEN_REUSED: "REFRESH_TOKEN_REUSED",
+  /** No passkey of this credential ID (deleted, never registered here) for the account asked about. */
+  PASSKEY_UNKNOWN: "PASSKEY_UNKNOWN",
+  /** The passkey's signature or flags did not verify: nothing was signed in. */
+  PASSKEY_REFUSED: "PASSKEY_REFUSED",
+  /** The passkey's signature counter went backwards: it may have been copied, so it was refused (and recorded). */
+  PASSKEY_COUNTER_REGRESSED: "PASSKEY_COUNTER_REGRESSED",
 } as const;
 export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
 
@@ -79,6 +85,10 @@ const AUTH_MESSAGES: Record<AuthFailure, string> = {
   REFRESH_TOKEN_INVALID: "This refresh token is not valid. Log in again.",
   REFRESH_TOKEN_EXPIRED: "This refresh token has expired. Log in again.",
   REFRESH_TOKEN_REUSED: "This refresh token was already used, so the session has been ended for safety. Log in again.",
+  PASSKEY_UNKNOWN: "This passkey is not registered for this account. Use another passkey, or your password.",
+  PASSKEY_REFUSED: "This passkey's answer did not verify. Try again.",
+  PASSKEY_COUNTER_REGRESSED:
+    "This passkey was refused: its signature counter went backwards, which a copied passkey does. Use another one.",
 };
 
 export class AppError extends Error {

@@ -29,7 +29,14 @@ import { RecoveryCodeHasher } from "./auth/factors/recoveryCodes";
 import { SecretSealer } from "./auth/factors/secretSealing";
 import { SecondFactorVerification } from "./auth/factors/verification";
 import { AssurancePolicy } from "./auth/sessions/assurance";
-import { deriveRotationKey } from "./auth/tokens/opaqueTokens";
+import { deriveRotationKey, deriveServerKey } from "./auth/tokens/opaqueTokens";
+import { PasskeyAssertions } from "./auth/passkeys/assertions";
+import { PasskeyChallenges } from "./auth/passkeys/challenges";
+import { PasskeyDirectory } from "./auth/passkeys/passkeyDirectory";
+import { PasskeyLogin } from "./auth/passkeys/passkeyLogin";
+import { PasskeyNotices } from "./auth/passkeys/passkeyNotices";
+import { PasskeyVerification } from "./auth/passkeys/passkeyVerification";
+import { PasskeyRegistration } from "./auth/passkeys/registration";
 import type { SigningKeys } from "./auth/tokens/signingKeys";
 import type { AuthCaching } from "./authCaching";
 import type { Config } from "./config";
@@ -57,6 +64,10 @@ export interface Services {
   factors: FactorDirectory;
   securityEvents: SecurityEventLog;
   posts: PostService;
+  passkeyRegistration: PasskeyRegistration;
+  passkeyLogin: PasskeyLogin;
+  passkeyVerification: PasskeyVerification;
+  passkeys: PasskeyDirectory;
 }
 
 export interface ServiceDeps {
@@ -115,6 +126,10 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
     requireAdminSecondFactor: config.secondFactors.requireForAdmins,
     now,
   });
+  const rp = { id: config.webauthn.rpId, name: config.secondFactors.totpIssuer, origins: config.webauthn.origins };
+  const challenges = new PasskeyChallenges(prisma, now);
+  const assertions = new PasskeyAssertions(prisma, rp, now);
+  const passkeyNotices = new PasskeyNotices(mailer, messages);
   const proof = new SecondFactorProof({ prisma, sealer, recoveryCodes, loginRateLimiter, notices: factorNotices, now });
   return {
     accounts: new AccountService({
@@ -180,5 +195,33 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
     factors: new FactorDirectory(prisma),
     securityEvents: new SecurityEventLog(prisma),
     posts: new PostService({ prisma, now }),
+    passkeyRegistration: new PasskeyRegistration({ prisma, rp, challenges, assurance, notices: passkeyNotices, now }),
+    passkeyLogin: new PasskeyLogin({
+      prisma,
+      rp,
+      challenges,
+      assertions,
+      accessTokens,
+      loginRateLimiter,
+      knownAddresses,
+      verification,
+      decoyKey: deriveServerKey(jwtSecret, "passkey-decoy-credential"),
+      requireVerifiedEmail: accountEmails.requireVerifiedEmail,
+      refreshTokenTtlSeconds,
+      maxSessionsPerUser,
+      now,
+    }),
+    passkeyVerification: new PasskeyVerification({
+      prisma,
+      rp,
+      challenges,
+      assertions,
+      loginRateLimiter,
+      accessTokens,
+      knownAddresses,
+      refreshTokenTtlSeconds,
+      now,
+    }),
+    passkeys: new PasskeyDirectory({ prisma, assurance, notices: passkeyNotices, now }),
   };
 }

@@ -47,7 +47,7 @@ export type MyInfoFragment = { id: string, email: string | null, name: string, r
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, email: string | null, name: string, role: Role | null, createdAt: string, secondFactors: Array<{ kind: SecondFactorKind }> | null } };
+export type MeQuery = { me: { id: string, email: string | null, name: string, role: Role | null, createdAt: string, secondFactors: Array<{ kind: SecondFactorKind }> | null, passkeys: Array<{ id: string, name: string }> | null } };
 
 export type RequestPasswordResetMutationVariables = Exact<{
   email: string;
@@ -55,6 +55,34 @@ export type RequestPasswordResetMutationVariables = Exact<{
 
 
 export type RequestPasswordResetMutation = { requestPasswordReset: boolean };
+
+export type StartPasskeyRegistrationMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StartPasskeyRegistrationMutation = { startPasskeyRegistration: Record<string, unknown> };
+
+export type FinishPasskeyRegistrationMutationVariables = Exact<{
+  response: Record<string, unknown>;
+  name?: string | null | undefined;
+}>;
+
+
+export type FinishPasskeyRegistrationMutation = { finishPasskeyRegistration: { id: string, name: string } };
+
+export type StartPasskeyLoginMutationVariables = Exact<{
+  email?: string | null | undefined;
+}>;
+
+
+export type StartPasskeyLoginMutation = { startPasskeyLogin: Record<string, unknown> };
+
+export type FinishPasskeyLoginMutationVariables = Exact<{
+  response: Record<string, unknown>;
+  delivery?: RefreshTokenDelivery | null | undefined;
+}>;
+
+
+export type FinishPasskeyLoginMutation = { finishPasskeyLogin: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, secondFactorRequired: boolean, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
 
 export type MyPostFragment = { id: string, title: string, published: boolean, publishedAt: string | null };
 
@@ -214,6 +242,10 @@ export const MeDocument = new TypedDocumentString(`
     secondFactors {
       kind
     }
+    passkeys {
+      id
+      name
+    }
   }
 }
     fragment MyInfo on User {
@@ -228,6 +260,47 @@ export const RequestPasswordResetDocument = new TypedDocumentString(`
   requestPasswordReset(email: $email)
 }
     `) as unknown as TypedDocumentString<RequestPasswordResetMutation, RequestPasswordResetMutationVariables>;
+export const StartPasskeyRegistrationDocument = new TypedDocumentString(`
+    mutation StartPasskeyRegistration {
+  startPasskeyRegistration
+}
+    `) as unknown as TypedDocumentString<StartPasskeyRegistrationMutation, StartPasskeyRegistrationMutationVariables>;
+export const FinishPasskeyRegistrationDocument = new TypedDocumentString(`
+    mutation FinishPasskeyRegistration($response: JSON!, $name: String) {
+  finishPasskeyRegistration(response: $response, name: $name) {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<FinishPasskeyRegistrationMutation, FinishPasskeyRegistrationMutationVariables>;
+export const StartPasskeyLoginDocument = new TypedDocumentString(`
+    mutation StartPasskeyLogin($email: String) {
+  startPasskeyLogin(email: $email)
+}
+    `) as unknown as TypedDocumentString<StartPasskeyLoginMutation, StartPasskeyLoginMutationVariables>;
+export const FinishPasskeyLoginDocument = new TypedDocumentString(`
+    mutation FinishPasskeyLogin($response: JSON!, $delivery: RefreshTokenDelivery = BODY) {
+  finishPasskeyLogin(response: $response, refreshTokenDelivery: $delivery) {
+    ...SessionTokens
+  }
+}
+    fragment MyInfo on User {
+  id
+  email
+  name
+  role
+  createdAt
+}
+fragment SessionTokens on AuthPayload {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  secondFactorRequired
+  user {
+    ...MyInfo
+  }
+}`) as unknown as TypedDocumentString<FinishPasskeyLoginMutation, FinishPasskeyLoginMutationVariables>;
 export const CreatePostDocument = new TypedDocumentString(`
     mutation CreatePost($input: CreatePostInput!) {
   createPost(input: $input) {

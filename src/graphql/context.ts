@@ -8,11 +8,16 @@ export interface RequestValues {
   credential: BearerCredential;
   /** The refresh token that came in the request's cookie, for browser clients. */
   refreshCookieIn: string | undefined;
+  /** The handle of a passkey login started in this browser (its HttpOnly cookie). */
+  passkeyHandleIn: string | undefined;
   client: ClientInfo;
 }
 
 /** What should happen to the browser's refresh-token cookie; the edge writes the Set-Cookie header. */
 export type RefreshCookieChange = { kind: "set"; token: string; expiresAt: Date } | { kind: "clear" };
+
+/** What should happen to the browser's passkey-login cookie; the edge writes the Set-Cookie header. */
+export type PasskeyHandleChange = { kind: "set"; handle: string; maxAgeSeconds: number } | { kind: "clear" };
 
 /**
  * What one request's log line says beyond HTTP, filled in while the request runs: the operation,
@@ -57,6 +62,9 @@ export interface GraphQLContext {
    * shallow copy of the context.
    */
   refreshCookieOut: { change: RefreshCookieChange | undefined };
+  passkeyHandleIn: string | undefined;
+  /** What goes out to the passkey-login cookie, as `refreshCookieOut`. */
+  passkeyHandleOut: { change: PasskeyHandleChange | undefined };
 }
 
 export function buildContext(services: Services, requestId: string, request: RequestValues, log: RequestLogFields): GraphQLContext {
@@ -86,5 +94,7 @@ export function buildContext(services: Services, requestId: string, request: Req
     loaders: createLoaders(services),
     refreshCookieIn: request.refreshCookieIn,
     refreshCookieOut: { change: undefined },
+    passkeyHandleIn: request.passkeyHandleIn,
+    passkeyHandleOut: { change: undefined },
   };
 }

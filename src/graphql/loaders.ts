@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import type { SecondFactor, User } from "../generated/prisma/client";
+import type { Passkey, SecondFactor, User } from "../generated/prisma/client";
 import type { Services } from "../services";
 
 /**
@@ -12,6 +12,7 @@ export interface Loaders {
   /** A user's confirmed second factors; the admins' user list asks for a page of them at once. */
   secondFactors: DataLoader<string, SecondFactor[]>;
   recoveryCodesLeft: DataLoader<string, number>;
+  passkeys: DataLoader<string, Passkey[]>;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -22,5 +23,6 @@ export function createLoaders(services: Services): Loaders {
     ),
     secondFactors: new DataLoader((ids) => services.factors.factorsOf(ids)),
     recoveryCodesLeft: new DataLoader((ids) => services.factors.recoveryCodesLeft(ids)),
+    passkeys: new DataLoader((ids) => services.passkeys.passkeysOf(ids)),
   };
 }

@@ -12,6 +12,7 @@ import { JWKS_CACHE_CONTROL, JWKS_PATH } from "./jwks";
 import { sendJson, sendJsonError } from "./jsonResponse";
 import { GRAPHQL_PATH } from "./paths";
 import type { Readiness } from "./readiness";
+import { passkeyLoginSetCookie } from "./passkeyLoginCookie";
 import { setCookieHeader } from "./refreshTokenCookie";
 import { logWhenDone, withoutRedaction } from "./requestLog";
 import { readRequest } from "./requestReader";
@@ -118,7 +119,12 @@ async function route(
   for (const [name, value] of result.headers) response.setHeader(name, value);
   // Resolvers say what should happen to the refresh-token cookie; Apollo knows nothing of cookies.
   const cookie = context.refreshCookieOut.change;
-  if (cookie) response.setHeader("set-cookie", setCookieHeader(cookie, deps.now()));
+  const passkeyCookie = context.passkeyHandleOut.change;
+  const cookies = [
+    ...(cookie ? [setCookieHeader(cookie, deps.now())] : []),
+    ...(passkeyCookie ? [passkeyLoginSetCookie(passkeyCookie)] : []),
+  ];
+  if (cookies.length > 0) response.setHeader("set-cookie", cookies);
   closeConnectionIfDraining(deps, response);
   if (result.body.kind === "complete") {
     response.end(result.body.string);

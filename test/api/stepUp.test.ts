@@ -33,7 +33,7 @@ const reasonOf = (response: { errors?: Array<{ extensions?: Record<string, unkno
 /**
  * The operations that change credentials, each as a caller would send it. Step-up refuses them
  * before their resolvers run, so arguments of the right type are all they need. The issue names
- * changePassword, requestEmailChange, deleteAccount and changing or removing factors.
+ * changePassword, requestEmailChange, deleteAccount and changing or removing factors (passkeys too).
  */
 const CREDENTIAL_OPERATIONS: Record<string, string> = {
   changePassword: 'mutation { changePassword(input: { currentPassword: "x", newPassword: "a brand new passphrase" }) { accessToken } }',
@@ -44,6 +44,10 @@ const CREDENTIAL_OPERATIONS: Record<string, string> = {
   disableTotp: 'mutation { disableTotp(code: "123456") }',
   regenerateRecoveryCodes: 'mutation { regenerateRecoveryCodes(code: "123456") }',
   removeUserSecondFactor: 'mutation { removeUserSecondFactor(id: "00000000-0000-4000-8000-000000000000") { id } }',
+  // A passkey is a way in: adding and deleting one are credential changes too.
+  startPasskeyRegistration: "mutation { startPasskeyRegistration }",
+  finishPasskeyRegistration: "mutation { finishPasskeyRegistration(response: {}) { id } }",
+  deletePasskey: 'mutation { deletePasskey(id: "00000000-0000-4000-8000-000000000000") }',
 };
 
 /** The fields schema.graphql marks @recentSecondFactor. */

@@ -19,7 +19,14 @@ import { useTestServer } from "../support/testServer";
 type Actor = "anonymous" | "user" | "otherUser" | "admin" | "awaitingSecondFactor";
 /** An access outcome, or the reason of a BAD_USER_INPUT: the rules let the caller through to the service, which refused the input. */
 type Outcome =
-  "ALLOWED" | "UNAUTHENTICATED" | "FORBIDDEN" | "SECOND_FACTOR_REQUIRED" | "NOT_FOUND" | "NO_SECOND_FACTOR" | "NO_PENDING_ENROLLMENT";
+  | "ALLOWED"
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "SECOND_FACTOR_REQUIRED"
+  | "NOT_FOUND"
+  | "NO_SECOND_FACTOR"
+  | "NO_PENDING_ENROLLMENT"
+  | "MALFORMED_RESPONSE";
 
 /** Made afresh for each run: the user owns a draft and a published post; each actor has its own session. */
 interface Fixture {
@@ -30,6 +37,8 @@ interface Fixture {
   awaitingSecondFactor?: AuthPayload & { secret: string };
   draftId: string;
   publishedId: string;
+  /** A passkey of the user. */
+  passkeyId: string;
   /** The id of the user's session. */
   userSessionId: string;
   /** Tokens of links mailed to the user, as the mail would carry them. */
@@ -63,6 +72,9 @@ const ANYONE: Row["expected"] = [ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED];
 const OWN_FACTOR: Row["expected"] = [UNAUTHENTICATED, "NO_SECOND_FACTOR", "NO_SECOND_FACTOR", "NO_SECOND_FACTOR", SECOND_FACTOR_REQUIRED];
 
 const draft = (fixture: Fixture) => ({ id: fixture.draftId });
+const passkey = (fixture: Fixture) => ({ id: fixture.passkeyId });
+/** Past the rules, the passkey services refuse `{}` as a WebAuthn response. */
+const MALFORMED = "MALFORMED_RESPONSE";
 const theUser = (fixture: Fixture) => ({ id: fixture.user.user.id });
 
 const MATRIX: Record<string, Row> = {
@@ -179,6 +191,32 @@ const MATRIX: Record<string, Row> = {
   "Mutation.disableTotp": { query: 'mutation { disableTotp(code: "123456") }', expected: OWN_FACTOR },
   "Mutation.regenerateRecoveryCodes": { query: 'mutation { regenerateRecoveryCodes(code: "123456") }', expected: OWN_FACTOR },
 
+  // Passkeys. Signing in is public; a level-1 session may verify itself with one.
+  "Mutation.startPasskeyRegistration": { query: "mutation { startPasskeyRegistration }", expected: SIGNED_IN },
+  "Mutation.finishPasskeyRegistration": {
+    query: "mutation { finishPasskeyRegistration(response: {}) { id } }",
+    expected: [UNAUTHENTICATED, MALFORMED, MALFORMED, MALFORMED, SECOND_FACTOR_REQUIRED],
+  },
+  "Mutation.startPasskeyLogin": { query: "mutation { startPasskeyLogin }", expected: ANYONE },
+  "Mutation.finishPasskeyLogin": {
+    query: "mutation { finishPasskeyLogin(response: {}) { accessToken } }",
+    expected: [MALFORMED, MALFORMED, MALFORMED, MALFORMED, MALFORMED],
+  },
+  "Mutation.startPasskeyVerification": {
+    query: "mutation { startPasskeyVerification }",
+    expected: [UNAUTHENTICATED, ALLOWED, ALLOWED, ALLOWED, ALLOWED],
+  },
+  "Mutation.verifyPasskey": {
+    query: "mutation { verifyPasskey(response: {}) { accessToken } }",
+    expected: [UNAUTHENTICATED, MALFORMED, MALFORMED, MALFORMED, MALFORMED],
+  },
+  "Mutation.renamePasskey": {
+    query: 'mutation ($id: ID!) { renamePasskey(id: $id, name: "Work laptop") { id } }',
+    variables: passkey,
+    expected: OWNER_ONLY,
+  },
+  "Mutation.deletePasskey": { query: "mutation ($id: ID!) { deletePasskey(id: $id) }", variables: passkey, expected: OWNER_ONLY },
+
   // Object fields with rules of their own, reached through the user's published post.
   "User.email": {
     query: "query ($id: ID!) { post(id: $id) { author { email } } }",
@@ -202,6 +240,11 @@ const MATRIX: Record<string, Row> = {
   },
   "User.secondFactors": {
     query: "query ($id: ID!) { post(id: $id) { author { secondFactors { kind } } } }",
+    variables: (fixture) => ({ id: fixture.publishedId }),
+    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED, SECOND_FACTOR_REQUIRED],
+  },
+  "User.passkeys": {
+    query: "query ($id: ID!) { post(id: $id) { author { passkeys { name } } } }",
     variables: (fixture) => ({ id: fixture.publishedId }),
     expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED, SECOND_FACTOR_REQUIRED],
   },
@@ -250,10 +293,21 @@ describe("the access matrix", () => {
   async function fixture(actor: Actor): Promise<Fixture> {
     const [user, otherUser, admin] = await Promise.all([signUp(app.url), signUp(app.url), signUp(app.url)]);
     await app.prisma.user.update({ where: { id: admin.user.id }, data: { role: "ADMIN" } });
-    const [draftPost, publishedPost, session] = await Promise.all([
+    const [draftPost, publishedPost, session, userPasskey] = await Promise.all([
       app.prisma.post.create({ data: { authorId: user.user.id, title: "Draft", body: "Body" } }),
       app.prisma.post.create({ data: { authorId: user.user.id, title: "Published", body: "Body", publishedAt: new Date() } }),
       app.prisma.session.findFirstOrThrow({ where: { userId: user.user.id } }),
+      app.prisma.passkey.create({
+        data: {
+          userId: user.user.id,
+          credentialId: generateOpaqueToken(),
+          publicKey: Buffer.alloc(0),
+          signCount: 0,
+          transports: [],
+          multiDevice: false,
+          name: "Matrix",
+        },
+      }),
     ]);
     const [verifyToken, resetToken, changeToken] = await Promise.all([
       linkToken(user, "VERIFY_EMAIL", user.user.email),
@@ -267,6 +321,7 @@ describe("the access matrix", () => {
       awaitingSecondFactor: actor === "awaitingSecondFactor" ? await awaitingSecondFactor() : undefined,
       draftId: draftPost.id,
       publishedId: publishedPost.id,
+      passkeyId: userPasskey.id,
       userSessionId: session.id,
       verifyToken,
       resetToken,

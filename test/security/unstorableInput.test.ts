@@ -35,7 +35,8 @@ const UNSTORABLE = { NUL: "a\u0000b", "a lone surrogate": "a\ud800b", "a lone lo
 
 /** The scalars an argument may use today. A new one fails the walk below until this list, and src/graphql/inputs/textChecks.ts, say whether it carries text. */
 const TEXT_SCALARS = ["String", "ID"];
-const OTHER_INPUT_SCALARS = ["Int", "Float", "Boolean"];
+// JSON (WebAuthn's objects) is read by the passkey services, which take only base64url text from it.
+const OTHER_INPUT_SCALARS = ["Int", "Float", "Boolean", "JSON"];
 
 /** Where a piece of text can go: a root field's argument, then the input fields down to a String or ID. */
 interface TextPosition {
@@ -97,7 +98,7 @@ function plainValue(type: GraphQLInputType): unknown {
     const required = Object.values(nullable.getFields()).filter(isRequired);
     return Object.fromEntries(required.map((inputField) => [inputField.name, plainValue(inputField.type)]));
   }
-  const samples: Record<string, unknown> = { String: "x", ID: crypto.randomUUID(), Int: 1, Float: 1, Boolean: true };
+  const samples: Record<string, unknown> = { String: "x", ID: crypto.randomUUID(), Int: 1, Float: 1, Boolean: true, JSON: {} };
   return samples[nullable.name];
 }
 

@@ -38,6 +38,18 @@ describe("configuration", () => {
     expect(config.accountEmails.appUrl).toBe("https://app.example.com/account");
   });
 
+  test("the passkeys' relying party is APP_URL's host and origin, unless WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS say otherwise", () => {
+    expect(loadConfig({}).webauthn).toEqual({ rpId: "localhost", origins: ["http://localhost:4000"] });
+    expect(loadConfig({ APP_URL: "https://app.example.com/account" }).webauthn).toEqual({
+      rpId: "app.example.com",
+      origins: ["https://app.example.com"],
+    });
+    const shared = loadConfig({ WEBAUTHN_RP_ID: "Example.com", WEBAUTHN_ORIGINS: "https://app.example.com, https://example.com:8443" });
+    expect(shared.webauthn).toEqual({ rpId: "example.com", origins: ["https://app.example.com", "https://example.com:8443"] });
+    // A page on a domain that merely ends in the RP ID is not one of its subdomains.
+    expect(() => loadConfig({ WEBAUTHN_RP_ID: "example.com", WEBAUTHN_ORIGINS: "https://badexample.com" })).toThrow(/parent domain/);
+  });
+
   test("production without JWT_SECRET is refused with what to set", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET is required when NODE_ENV=production/);
@@ -60,6 +72,18 @@ describe("configuration", () => {
     ["MAIL_FROM", "no address", /MAIL_FROM must be an address like no-reply@example.com/],
     ["APP_URL", "app.example.com", /APP_URL must be an http:\/\/ or https:\/\/ URL without query or fragment/],
     ["APP_URL", "https://app.example.com/?x=1", /APP_URL must be an http:\/\/ or https:\/\/ URL/],
+    [
+      "WEBAUTHN_ORIGINS",
+      "http://app.example.com",
+      /WEBAUTHN_ORIGINS must be a comma-separated list of origins .* \(got "http:\/\/app.example.com"\)/,
+    ],
+    ["WEBAUTHN_ORIGINS", "https://app.example.com/login", /WEBAUTHN_ORIGINS must be a comma-separated list of origins/],
+    ["WEBAUTHN_RP_ID", "https://example.com", /WEBAUTHN_RP_ID must be a domain name such as example.com, without scheme or port/],
+    [
+      "WEBAUTHN_RP_ID",
+      "example.com",
+      /WEBAUTHN_RP_ID "example.com" must be the host of every WebAuthn origin or a parent domain of it \(origin "http:\/\/localhost:4000"\)/,
+    ],
     ["REQUIRE_VERIFIED_EMAIL", "sometimes", /REQUIRE_VERIFIED_EMAIL must be true or false/],
     ["PASSWORD_RESET_TTL", "2d", /PASSWORD_RESET_TTL must be a duration like .* from 300s to 86400s/],
     ["PASSWORD_RESET_MAX_PER_EMAIL", "0", /PASSWORD_RESET_MAX_PER_EMAIL must be a whole number from 1 to 1000/],

@@ -1,8 +1,16 @@
+import {
+  startAuthentication,
+  startRegistration,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+} from "@simplewebauthn/browser";
 import { GraphQLRequestError, graphqlRequest } from "../../client/graphqlRequest";
 import {
   ConfirmEmailChangeDocument,
   ConfirmTotpEnrollmentDocument,
   CreatePostDocument,
+  FinishPasskeyLoginDocument,
+  FinishPasskeyRegistrationDocument,
   LoginDocument,
   LogoutDocument,
   MeDocument,
@@ -11,6 +19,8 @@ import {
   RequestPasswordResetDocument,
   ResetPasswordDocument,
   SignupDocument,
+  StartPasskeyLoginDocument,
+  StartPasskeyRegistrationDocument,
   StartTotpEnrollmentDocument,
   VerifyEmailDocument,
   VerifySecondFactorDocument,
@@ -62,6 +72,38 @@ export class ApiSession {
     const { login } = await graphqlRequest(API_URL, LoginDocument, { input: { email, password }, delivery: "COOKIE" });
     this.begin("login", login);
     return login.secondFactorRequired;
+  }
+
+  /**
+   * Signs in with a passkey: the browser asks the user to pick one of this site's passkeys and to
+   * unlock it. The login's challenge is bound to this browser by an HttpOnly cookie the API sets.
+   * Resolves to true when the session still awaits the account's code (a passkey without user
+   * verification, on an account with two-step sign-in).
+   */
+  async logInWithPasskey(): Promise<boolean> {
+    const { startPasskeyLogin } = await graphqlRequest(API_URL, StartPasskeyLoginDocument, {});
+    // The API's JSON scalar is WebAuthn's own options object, as the library takes it.
+    const optionsJSON = startPasskeyLogin as unknown as PublicKeyCredentialRequestOptionsJSON;
+    const response = await startAuthentication({ optionsJSON });
+    const { finishPasskeyLogin } = await graphqlRequest(API_URL, FinishPasskeyLoginDocument, {
+      response: response as unknown as Record<string, unknown>,
+      delivery: "COOKIE",
+    });
+    this.begin("finishPasskeyLogin", finishPasskeyLogin);
+    return finishPasskeyLogin.secondFactorRequired;
+  }
+
+  /** Makes a passkey on this device (the browser asks the user to unlock it) and adds it to the account. */
+  async addPasskey(): Promise<string> {
+    const { startPasskeyRegistration } = await this.request(StartPasskeyRegistrationDocument, {});
+    const optionsJSON = startPasskeyRegistration as unknown as PublicKeyCredentialCreationOptionsJSON;
+    const response = await startRegistration({ optionsJSON });
+    const { finishPasskeyRegistration } = await this.request(FinishPasskeyRegistrationDocument, {
+      response: response as unknown as Record<string, unknown>,
+      name: "This browser",
+    });
+    this.report(`finishPasskeyRegistration: passkey "${finishPasskeyRegistration.name}" added; it signs in without a password`);
+    return finishPasskeyRegistration.name;
   }
 
   /** The second step: a code of the app (or a recovery code) raises this session to level 2, with a new pair. */

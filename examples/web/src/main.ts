@@ -6,7 +6,8 @@
 // Verification and email-change links (APP_URL/verify-email, /confirm-email-change) open it too,
 // with one button that uses the link. "Two-step sign-in" sets up an authenticator app (QR code,
 // then a code of the app, then the recovery codes, shown once); from then on, a password login
-// asks for the app's code before the info.
+// asks for the app's code before the info. "Add a passkey" makes a passkey on this device; "Sign in
+// with a passkey" at the login form then signs in with it, without the password.
 import { ApiUnreachableError, GraphQLRequestError } from "../../client/graphqlRequest";
 import type { MeQuery } from "../../generated/graphql";
 import { ApiSession } from "./apiSession";
@@ -45,6 +46,9 @@ const mailedLinkText = element("mailed-link-text");
 const mailedLinkUse = element("mailed-link-use") as HTMLButtonElement;
 const mailedLinkProblem = element("mailed-link-problem");
 const infoSection = element("my-info");
+const passkeyList = element("passkeys");
+const passkeyStatus = element("passkey-status");
+const passkeyProblem = element("passkey-problem");
 const problem = element("problem");
 const activity = element("activity");
 const activityLog = element("activity-log");
@@ -76,6 +80,9 @@ function forgetAccountViews(): void {
   element("two-step-qr").removeAttribute("src");
   element("recovery-codes").replaceChildren();
   postList.replaceChildren();
+  passkeyList.replaceChildren();
+  passkeyStatus.textContent = "";
+  passkeyProblem.textContent = "";
   twoStepEnrol.hidden = true;
   twoStepCodes.hidden = true;
   twoStepConfirmForm.reset();
@@ -122,7 +129,14 @@ function showInfo(user: MeQuery["me"]): void {
   const twoStepOn = (user.secondFactors ?? []).length > 0;
   twoStepStatus.textContent = twoStepOn ? "On: signing in takes your password and a code." : "Off: signing in takes your password only.";
   twoStepStart.hidden = twoStepOn;
+  passkeyList.replaceChildren(...(user.passkeys ?? []).map((passkey) => listItem(passkey.name)));
   show("info");
+}
+
+function listItem(text: string): HTMLLIElement {
+  const item = document.createElement("li");
+  item.textContent = text;
+  return item;
 }
 
 /** Errors that are not about logging in are shown as they are. */
@@ -191,6 +205,39 @@ async function logIn(event: SubmitEvent): Promise<void> {
     return;
   }
   await seeMyInfo();
+}
+
+/** "Sign in with a passkey": no email, no password; the browser offers this site's passkeys. */
+async function logInWithPasskey(): Promise<void> {
+  loginProblem.textContent = "";
+  problem.textContent = "";
+  let secondFactorRequired: boolean;
+  try {
+    secondFactorRequired = await session.logInWithPasskey();
+  } catch (error) {
+    // The user closed the browser's prompt, or the API refused the passkey: said at the login form.
+    loginProblem.textContent = messageOf(error);
+    return;
+  }
+  if (secondFactorRequired) {
+    report("finishPasskeyLogin: this passkey did not verify you; asking for the app's code");
+    showForm("second-step", secondStepForm);
+    return;
+  }
+  await seeMyInfo();
+}
+
+/** "Add a passkey": the browser makes one on this device; the list shows it. */
+async function addPasskey(): Promise<void> {
+  passkeyStatus.textContent = "";
+  passkeyProblem.textContent = "";
+  try {
+    const name = await session.addPasskey();
+    passkeyList.append(listItem(name));
+    passkeyStatus.textContent = "Passkey added. Next time, sign in with it: no password needed.";
+  } catch (error) {
+    passkeyProblem.textContent = messageOf(error);
+  }
 }
 
 async function verifySecondFactor(event: SubmitEvent): Promise<void> {
@@ -398,6 +445,8 @@ secondStepForm.addEventListener("submit", (event) => void verifySecondFactor(eve
 twoStepStart.addEventListener("click", () => void startTwoStep());
 twoStepConfirmForm.addEventListener("submit", (event) => void confirmTwoStep(event));
 element("forgot-password").addEventListener("click", forgotPassword);
+element("passkey-login").addEventListener("click", () => void logInWithPasskey());
+element("add-passkey").addEventListener("click", () => void addPasskey());
 requestResetForm.addEventListener("submit", (event) => void requestPasswordReset(event));
 element("back-to-login").addEventListener("click", () => showForm("login", loginForm));
 element("ask-for-new-link").addEventListener("click", forgotPassword);

@@ -65,6 +65,16 @@ export class LoginRateLimiter {
     return attempt;
   }
 
+  /**
+   * Counts one attempt on the address alone, for a sign-in that names no account until its proof
+   * is checked (a passkey's: the credential says whose it is, and an unknown one is nobody's).
+   */
+  async takeAddress(ip: string | null): Promise<Pick<CountedAttempt, "address">> {
+    const address = addressKey(ip);
+    await this.perAddress.take(address, TooManyRequestsReason.LOGIN_ATTEMPTS);
+    return { address };
+  }
+
   /** The password (or second factor) was right: the account's count it was made on starts afresh and the address gets its point back. */
   async giveBack(attempt: CountedAttempt): Promise<void> {
     await Promise.all([attempt.accountCounter.reset(attempt.accountKey), this.perAddress.giveBack(attempt.address)]);
@@ -75,7 +85,7 @@ export class LoginRateLimiter {
    * point back, and the account's count stands until the factor is verified. Were it reset here,
    * whoever has the password could log in again after every few wrong codes and guess forever.
    */
-  async giveBackAddress(attempt: CountedAttempt): Promise<void> {
+  async giveBackAddress(attempt: Pick<CountedAttempt, "address">): Promise<void> {
     await this.perAddress.giveBack(attempt.address);
   }
 }

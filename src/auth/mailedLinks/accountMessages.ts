@@ -99,6 +99,23 @@ export class AccountMessages {
     ]);
   }
 
+  /** The passkey's name is the user's text: named only to a proven owner. */
+  passkeyAdded(to: AccountAddress, name: string): MailMessage {
+    return notice(to.email, "A passkey was added to your account", [
+      greeting(to),
+      `A passkey${to.provenOwnerName === undefined ? "" : ` ("${name}")`} was just added to your account: it can now sign in without your password.`,
+      "If this was not you, someone has a signed-in session of your account: delete the passkey, reset your password and tell an admin.",
+    ]);
+  }
+
+  passkeyRemoved(to: AccountAddress, name: string): MailMessage {
+    return notice(to.email, "A passkey was removed from your account", [
+      greeting(to),
+      `A passkey${to.provenOwnerName === undefined ? "" : ` ("${name}")`} was just removed from your account: it signs in no more.`,
+      "If this was not you, reset your password and tell an admin.",
+    ]);
+  }
+
   recoveryCodesLow(to: AccountAddress, left: number): MailMessage {
     return notice(to.email, "Your recovery codes are running out", [
       greeting(to),

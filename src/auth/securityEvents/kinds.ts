@@ -30,6 +30,10 @@ export const SECURITY_EVENT_KINDS = [
   "SECOND_FACTOR_FAILED",
   "RECOVERY_CODE_USED",
   "RECOVERY_CODES_REGENERATED",
+  "PASSKEY_ADDED",
+  "PASSKEY_REMOVED",
+  "PASSKEY_USED",
+  "PASSKEY_REFUSED",
 ] as const;
 
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];

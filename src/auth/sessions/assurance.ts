@@ -5,8 +5,9 @@ import type { Caller, SessionAssurance } from "../types";
  * the account has a second factor, a level-1 session can do nothing but verify it (or log out);
  * verifying raises the same session to level 2 and adds the method (`otp`) to its `amr`. The
  * session row keeps level, amr and auth_time across refresh rotations, and every access token
- * signed for it carries `amr` and `auth_time` (RFC 8176, OpenID Connect Core §2). Passkeys and
- * identity providers add their own methods to the same model.
+ * signed for it carries `amr` and `auth_time` (RFC 8176, OpenID Connect Core §2). A passkey
+ * starts a session at the level it proves (passkeyProven), or verifies one as a code does
+ * (`hwk`/`swk`, and `user` with user verification). Identity providers add theirs to the same model.
  */
 
 /** RFC 8176 values of the methods this server knows. */
@@ -14,6 +15,12 @@ export const AuthMethod = {
   PASSWORD: "pwd",
   /** A one-time code: a TOTP code, or a recovery code. */
   ONE_TIME_CODE: "otp",
+  /** A passkey bound to one device (its key never leaves the authenticator). */
+  HARDWARE_KEY: "hwk",
+  /** A synced passkey (backed up to a cloud keychain, so held in software somewhere). */
+  SOFTWARE_KEY: "swk",
+  /** The authenticator verified its user (a PIN or a biometric): the factor the key alone lacks. */
+  USER: "user",
 } as const;
 export type AuthMethod = (typeof AuthMethod)[keyof typeof AuthMethod];
 
@@ -22,9 +29,21 @@ export function passwordProven(now: number): SessionAssurance {
   return { level: 1, amr: [AuthMethod.PASSWORD], authTime: new Date(now) };
 }
 
-/** The session after a second factor was verified in it, now. */
-export function secondFactorProven(before: SessionAssurance, method: AuthMethod, now: number): SessionAssurance {
-  return { level: 2, amr: before.amr.includes(method) ? before.amr : [...before.amr, method], authTime: new Date(now) };
+/**
+ * A session that a passkey has just started. With user verification it proves two factors, the
+ * key (something held) and the PIN or biometric that unlocked it: level 2, asking for no code.
+ * Without, the key alone is one factor: level 1, like a password.
+ */
+export function passkeyProven(key: PasskeyMethod, userVerified: boolean, now: number): SessionAssurance {
+  return { level: userVerified ? 2 : 1, amr: userVerified ? [key, AuthMethod.USER] : [key], authTime: new Date(now) };
+}
+
+export type PasskeyMethod = typeof AuthMethod.HARDWARE_KEY | typeof AuthMethod.SOFTWARE_KEY;
+
+/** The session after a second factor (a code, or a passkey with what it proved) was verified in it, now. */
+export function secondFactorProven(before: SessionAssurance, methods: AuthMethod | readonly AuthMethod[], now: number): SessionAssurance {
+  const added = (typeof methods === "string" ? [methods] : methods).filter((method) => !before.amr.includes(method));
+  return { level: 2, amr: [...before.amr, ...added], authTime: new Date(now) };
 }
 
 /** A session of an account with a second factor, not verified yet: it may only verify it (or log out). */

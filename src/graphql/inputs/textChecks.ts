@@ -12,7 +12,10 @@ import {
 } from "graphql";
 import { InputError } from "../../errors";
 
-/** The scalars whose values are client text. Custom scalars (DateTime) parse their own. */
+/**
+ * The scalars whose values are client text. Custom scalars parse their own: DateTime, and JSON,
+ * from which the passkey services take nothing but base64url text (src/auth/passkeys/relyingParty.ts).
+ */
 const TEXT_SCALARS = new Set(["String", "ID"]);
 
 /**

@@ -2,7 +2,8 @@ import type { Resolvers } from "../generated/resolverTypes";
 import { accountMutations, accountQueries } from "./account";
 import { accountEmailMutations, User } from "./accountEmails";
 import { Post, postMutations, postQueries } from "./posts";
-import { DateTime } from "./scalars";
+import { passkeyMutations, UserPasskeys } from "./passkeys";
+import { DateTime, JSONScalar } from "./scalars";
 import { secondFactorMutations, UserSecondFactors } from "./secondFactors";
 import { SecurityEvent, securityEventQueries } from "./securityEvents";
 import { Session, sessionMutations, sessionQueries } from "./sessions";
@@ -10,9 +11,10 @@ import { userMutations, userQueries } from "./users";
 
 export const resolvers: Resolvers = {
   DateTime,
+  JSON: JSONScalar,
   Session,
   Post,
-  User: { ...User, ...UserSecondFactors },
+  User: { ...User, ...UserSecondFactors, ...UserPasskeys },
   SecurityEvent,
   Query: { ...accountQueries, ...sessionQueries, ...postQueries, ...userQueries, ...securityEventQueries },
   Mutation: {
@@ -22,5 +24,6 @@ export const resolvers: Resolvers = {
     ...postMutations,
     ...userMutations,
     ...secondFactorMutations,
+    ...passkeyMutations,
   },
 };

@@ -1,4 +1,4 @@
-import { GraphQLScalarType, Kind } from "graphql";
+import { GraphQLScalarType, Kind, valueFromASTUntyped } from "graphql";
 
 /** Dates travel as ISO-8601 strings in UTC. */
 export const DateTime = new GraphQLScalarType<Date, string>({
@@ -22,3 +22,15 @@ function parseDate(value: unknown): Date {
   if (Number.isNaN(date.getTime())) throw new TypeError("DateTime must be an ISO-8601 string.");
   return date;
 }
+
+/**
+ * WebAuthn's JSON objects, as they are. Parsed like any GraphQL input (a variable's JSON, or a
+ * literal); what shape they must have is the passkey services' to check.
+ */
+export const JSONScalar = new GraphQLScalarType<unknown, unknown>({
+  name: "JSON",
+  description: "A JSON value.",
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
+});

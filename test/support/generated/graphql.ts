@@ -166,6 +166,66 @@ export type EnableUserMutationVariables = Exact<{
 
 export type EnableUserMutation = { enableUser: { id: string, disabledAt: string | null } };
 
+export type StartPasskeyRegistrationMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StartPasskeyRegistrationMutation = { startPasskeyRegistration: Record<string, unknown> };
+
+export type FinishPasskeyRegistrationMutationVariables = Exact<{
+  response: Record<string, unknown>;
+  name?: string | null | undefined;
+}>;
+
+
+export type FinishPasskeyRegistrationMutation = { finishPasskeyRegistration: { id: string, name: string, createdAt: string, lastUsedAt: string | null } };
+
+export type StartPasskeyLoginMutationVariables = Exact<{
+  email?: string | null | undefined;
+}>;
+
+
+export type StartPasskeyLoginMutation = { startPasskeyLogin: Record<string, unknown> };
+
+export type FinishPasskeyLoginMutationVariables = Exact<{
+  response: Record<string, unknown>;
+  refreshTokenDelivery?: RefreshTokenDelivery | null | undefined;
+}>;
+
+
+export type FinishPasskeyLoginMutation = { finishPasskeyLogin: { accessToken: string, refreshToken: string | null, secondFactorRequired: boolean, user: { id: string, email: string | null } } };
+
+export type StartPasskeyVerificationMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StartPasskeyVerificationMutation = { startPasskeyVerification: Record<string, unknown> };
+
+export type VerifyPasskeyMutationVariables = Exact<{
+  response: Record<string, unknown>;
+}>;
+
+
+export type VerifyPasskeyMutation = { verifyPasskey: { accessToken: string, refreshToken: string | null, secondFactorRequired: boolean } };
+
+export type MyPasskeysQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyPasskeysQuery = { me: { id: string, passkeys: Array<{ id: string, name: string, createdAt: string, lastUsedAt: string | null }> | null } };
+
+export type RenamePasskeyMutationVariables = Exact<{
+  id: string | number;
+  name: string;
+}>;
+
+
+export type RenamePasskeyMutation = { renamePasskey: { id: string, name: string } };
+
+export type DeletePasskeyMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeletePasskeyMutation = { deletePasskey: boolean };
+
 export type PostFieldsFragment = { id: string, title: string, body: string, published: boolean, publishedAt: string | null, createdAt: string, updatedAt: string, author: { id: string, name: string } };
 
 export type CreatePostMutationVariables = Exact<{
@@ -554,6 +614,82 @@ export const EnableUserDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<EnableUserMutation, EnableUserMutationVariables>;
+export const StartPasskeyRegistrationDocument = new TypedDocumentString(`
+    mutation StartPasskeyRegistration {
+  startPasskeyRegistration
+}
+    `) as unknown as TypedDocumentString<StartPasskeyRegistrationMutation, StartPasskeyRegistrationMutationVariables>;
+export const FinishPasskeyRegistrationDocument = new TypedDocumentString(`
+    mutation FinishPasskeyRegistration($response: JSON!, $name: String) {
+  finishPasskeyRegistration(response: $response, name: $name) {
+    id
+    name
+    createdAt
+    lastUsedAt
+  }
+}
+    `) as unknown as TypedDocumentString<FinishPasskeyRegistrationMutation, FinishPasskeyRegistrationMutationVariables>;
+export const StartPasskeyLoginDocument = new TypedDocumentString(`
+    mutation StartPasskeyLogin($email: String) {
+  startPasskeyLogin(email: $email)
+}
+    `) as unknown as TypedDocumentString<StartPasskeyLoginMutation, StartPasskeyLoginMutationVariables>;
+export const FinishPasskeyLoginDocument = new TypedDocumentString(`
+    mutation FinishPasskeyLogin($response: JSON!, $refreshTokenDelivery: RefreshTokenDelivery) {
+  finishPasskeyLogin(
+    response: $response
+    refreshTokenDelivery: $refreshTokenDelivery
+  ) {
+    accessToken
+    refreshToken
+    secondFactorRequired
+    user {
+      id
+      email
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FinishPasskeyLoginMutation, FinishPasskeyLoginMutationVariables>;
+export const StartPasskeyVerificationDocument = new TypedDocumentString(`
+    mutation StartPasskeyVerification {
+  startPasskeyVerification
+}
+    `) as unknown as TypedDocumentString<StartPasskeyVerificationMutation, StartPasskeyVerificationMutationVariables>;
+export const VerifyPasskeyDocument = new TypedDocumentString(`
+    mutation VerifyPasskey($response: JSON!) {
+  verifyPasskey(response: $response) {
+    accessToken
+    refreshToken
+    secondFactorRequired
+  }
+}
+    `) as unknown as TypedDocumentString<VerifyPasskeyMutation, VerifyPasskeyMutationVariables>;
+export const MyPasskeysDocument = new TypedDocumentString(`
+    query MyPasskeys {
+  me {
+    id
+    passkeys {
+      id
+      name
+      createdAt
+      lastUsedAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MyPasskeysQuery, MyPasskeysQueryVariables>;
+export const RenamePasskeyDocument = new TypedDocumentString(`
+    mutation RenamePasskey($id: ID!, $name: String!) {
+  renamePasskey(id: $id, name: $name) {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<RenamePasskeyMutation, RenamePasskeyMutationVariables>;
+export const DeletePasskeyDocument = new TypedDocumentString(`
+    mutation DeletePasskey($id: ID!) {
+  deletePasskey(id: $id)
+}
+    `) as unknown as TypedDocumentString<DeletePasskeyMutation, DeletePasskeyMutationVariables>;
 export const CreatePostDocument = new TypedDocumentString(`
     mutation CreatePost($input: CreatePostInput!) {
   createPost(input: $input) {
