@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { identitiesConfig, isProviderConfigError, type IdentitiesConfig } from "./config/identityProviders";
 
 /**
  * Every environment variable the server reads, parsed and validated once at start-up.
@@ -25,6 +26,8 @@ export interface Config {
   mail: MailConfig;
   accountEmails: AccountEmailsConfig;
   secondFactors: SecondFactorConfig;
+  /** Sign-in through OpenID Connect providers (src/identityProviderConfig.ts). */
+  identities: IdentitiesConfig;
 }
 
 export interface DatabaseConfig {
@@ -196,10 +199,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`JWT_SECRET is too short: it must be at least ${MIN_JWT_SECRET_BYTES} bytes (try \`openssl rand -base64 48\`).`);
   }
   const dataDir = path.resolve(nonEmpty(env.DATA_DIR) ?? ".data");
+  const webConcurrency = integer(env, "WEB_CONCURRENCY", 1, 1, 64);
   return {
     env: nodeEnv,
     logLevel: logLevel(env.LOG_LEVEL, nodeEnv),
-    webConcurrency: integer(env, "WEB_CONCURRENCY", 1, 1, 64),
+    webConcurrency,
     shutdownTimeoutSeconds: duration(env, "SHUTDOWN_TIMEOUT", "10s", 0, 3600),
     database: {
       url: nonEmpty(env.DATABASE_URL),
@@ -284,7 +288,16 @@ export function loadConfig(env: Env = process.env): Config {
       recentMaxAgeSeconds: duration(env, "RECENT_SECOND_FACTOR_MAX_AGE", "10m", 60, 24 * 3600),
       requireForAdmins: boolean(env, "REQUIRE_ADMIN_SECOND_FACTOR", false),
     },
+    identities: identities(env, production, webConcurrency),
   };
+}
+
+function identities(env: Env, production: boolean, webConcurrency: number): IdentitiesConfig {
+  try {
+    return identitiesConfig(env, production, webConcurrency);
+  } catch (error) {
+    throw isProviderConfigError(error) ? new ConfigError(error.message) : error;
+  }
 }
 
 /** smtp://user:password@host:port or smtps://... (TLS from the first byte); unset: mail goes to files. */

@@ -36,6 +36,11 @@ import type { Config } from "./config";
 import type { PrismaClient } from "./generated/prisma/client";
 import type { Mailer } from "./mail/mailer";
 import { PostService } from "./posts/postService";
+import { IdentityFlows } from "./auth/identities/identityFlows";
+import { IdentitySettings } from "./auth/identities/identitySettings";
+import { IdentitySignIn } from "./auth/identities/identitySignIn";
+import { IdentityTickets } from "./auth/identities/identityTickets";
+import { IdentityProviders } from "./auth/identities/providerRegistry";
 
 /** The services the GraphQL layer calls: those of src/auth and the posts, each built once per process. */
 export interface Services {
@@ -57,6 +62,12 @@ export interface Services {
   factors: FactorDirectory;
   securityEvents: SecurityEventLog;
   posts: PostService;
+  /** The OpenID Connect providers (OIDC_PROVIDERS, and the development one). */
+  identityProviders: IdentityProviders;
+  /** GET /auth/{id}/start and its callback. */
+  identityFlows: IdentityFlows;
+  identitySignIn: IdentitySignIn;
+  identities: IdentitySettings;
 }
 
 export interface ServiceDeps {
@@ -114,6 +125,8 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
     requireAdminSecondFactor: config.secondFactors.requireForAdmins,
     now,
   });
+  const identityProviders = new IdentityProviders(config.identities);
+  const identityTickets = new IdentityTickets(prisma, now);
   const proof = new SecondFactorProof({ prisma, sealer, recoveryCodes, loginRateLimiter, notices: factorNotices, now });
   return {
     accounts: new AccountService({
@@ -177,5 +190,17 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
     factors: new FactorDirectory(prisma),
     securityEvents: new SecurityEventLog(prisma),
     posts: new PostService({ prisma, now }),
+    identityProviders,
+    identityFlows: new IdentityFlows({ prisma, providers: identityProviders, tickets: identityTickets, appUrl: accountEmails.appUrl, now }),
+    identitySignIn: new IdentitySignIn({
+      prisma,
+      tickets: identityTickets,
+      accessTokens,
+      knownAddresses,
+      refreshTokenTtlSeconds,
+      maxSessionsPerUser,
+      now,
+    }),
+    identities: new IdentitySettings({ prisma, providers: identityProviders, tickets: identityTickets, appUrl: accountEmails.appUrl, now }),
   };
 }

@@ -8,6 +8,8 @@ export interface RequestValues {
   credential: BearerCredential;
   /** The refresh token that came in the request's cookie, for browser clients. */
   refreshCookieIn: string | undefined;
+  /** The binding cookie of an identity-provider sign-in started in this browser (exchangeLoginCode). */
+  loginBindingIn: string | undefined;
   client: ClientInfo;
 }
 
@@ -57,6 +59,8 @@ export interface GraphQLContext {
    * shallow copy of the context.
    */
   refreshCookieOut: { change: RefreshCookieChange | undefined };
+  /** The binding cookie of an identity-provider sign-in started in this browser. */
+  loginBindingIn: string | undefined;
 }
 
 export function buildContext(services: Services, requestId: string, request: RequestValues, log: RequestLogFields): GraphQLContext {
@@ -86,5 +90,6 @@ export function buildContext(services: Services, requestId: string, request: Req
     loaders: createLoaders(services),
     refreshCookieIn: request.refreshCookieIn,
     refreshCookieOut: { change: undefined },
+    loginBindingIn: request.loginBindingIn,
   };
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import net from "node:net";
 import type { BearerCredential, ClientInfo } from "../auth/types";
 import type { RequestValues } from "../graphql/context";
+import { readLoginBindingCookie } from "./loginBindingCookie";
 import { readRefreshTokenCookie } from "./refreshTokenCookie";
 
 /**
@@ -12,6 +13,7 @@ export function readRequest(request: IncomingMessage, trustProxyHops: number): R
   return {
     credential: bearerCredential(request),
     refreshCookieIn: readRefreshTokenCookie(request.headers.cookie),
+    loginBindingIn: readLoginBindingCookie(request.headers.cookie),
     client: clientInfo(request, trustProxyHops),
   };
 }

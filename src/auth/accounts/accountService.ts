@@ -114,10 +114,11 @@ export class AccountService {
     passwords.ensureCapacity("check");
     const attempt = await loginRateLimiter.take(email, client.ip);
     const found = await prisma.user.findUnique({ where: { email }, include: { _count: { select: { secondFactors: true } } } });
-    const passwordMatches = found
-      ? await passwords.verify(input.password, found.passwordHash)
-      : await passwords.verifyAgainstDummy(input.password);
-    if (!found || !passwordMatches) {
+    // An account without a password (made through an identity provider) answers as an unknown email does.
+    const passwordHash = found?.passwordHash ?? null;
+    const passwordMatches =
+      passwordHash !== null ? await passwords.verify(input.password, passwordHash) : await passwords.verifyAgainstDummy(input.password);
+    if (!found || passwordHash === null || !passwordMatches) {
       // Sent for an unknown email too, so that both take the same time; it records only for an account.
       await recordFailedLogin(prisma, this.deps.now(), email, client, { reason: "WRONG_PASSWORD" });
       throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
@@ -138,7 +139,7 @@ export class AccountService {
     }
 
     // The cost was raised since this hash was made; the password is at hand only now.
-    const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : undefined;
+    const upgradedHash = passwords.needsRehash(passwordHash) ? await passwords.hash(input.password) : undefined;
     const now = this.deps.now();
     const session = newSession(client, passwordProven(now), this.deps.refreshTokenTtlSeconds, now);
     const sessionId = await prisma.$transaction(async (tx) => {

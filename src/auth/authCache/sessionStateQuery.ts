@@ -36,7 +36,7 @@ interface SessionWithUserRow {
   authTime: Date;
   email: string;
   name: string;
-  passwordHash: string;
+  passwordHash: string | null;
   role: Role;
   tokenVersion: number;
   disabledAt: Date | null;

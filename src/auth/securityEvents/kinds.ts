@@ -30,6 +30,8 @@ export const SECURITY_EVENT_KINDS = [
   "SECOND_FACTOR_FAILED",
   "RECOVERY_CODE_USED",
   "RECOVERY_CODES_REGENERATED",
+  "IDENTITY_LINKED",
+  "IDENTITY_UNLINKED",
 ] as const;
 
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];

@@ -2,6 +2,7 @@ import type { Resolvers } from "../generated/resolverTypes";
 import { accountMutations, accountQueries } from "./account";
 import { accountEmailMutations, User } from "./accountEmails";
 import { Post, postMutations, postQueries } from "./posts";
+import { identityMutations, identityQueries, UserIdentities } from "./identities";
 import { DateTime } from "./scalars";
 import { secondFactorMutations, UserSecondFactors } from "./secondFactors";
 import { SecurityEvent, securityEventQueries } from "./securityEvents";
@@ -12,9 +13,9 @@ export const resolvers: Resolvers = {
   DateTime,
   Session,
   Post,
-  User: { ...User, ...UserSecondFactors },
+  User: { ...User, ...UserSecondFactors, ...UserIdentities },
   SecurityEvent,
-  Query: { ...accountQueries, ...sessionQueries, ...postQueries, ...userQueries, ...securityEventQueries },
+  Query: { ...accountQueries, ...sessionQueries, ...postQueries, ...userQueries, ...securityEventQueries, ...identityQueries },
   Mutation: {
     ...accountMutations,
     ...accountEmailMutations,
@@ -22,5 +23,6 @@ export const resolvers: Resolvers = {
     ...postMutations,
     ...userMutations,
     ...secondFactorMutations,
+    ...identityMutations,
   },
 };
