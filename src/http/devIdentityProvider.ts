@@ -11,9 +11,11 @@ export interface DevProviderOptions {
   issuer: string;
   clientId: string;
   clientSecret: string;
-  redirectUri: string;
+  redirectUris: string[];
   /** Private signing keys (JWK); one new RSA key when left out. */
   keys?: crypto.JsonWebKey[];
+  /** The claims of an email's account; left out, the email, verified. Tests give other providers' answers. */
+  accountClaims?: (email: string) => Record<string, unknown>;
 }
 
 /** A private RSA key for RS256, as a JWK with a key id. */
@@ -54,7 +56,7 @@ export class DevIdentityProvider {
         {
           client_id: options.clientId,
           client_secret: options.clientSecret,
-          redirect_uris: [options.redirectUri],
+          redirect_uris: options.redirectUris,
           grant_types: ["authorization_code"],
           response_types: ["code"],
           token_endpoint_auth_method: "client_secret_post",
@@ -66,7 +68,7 @@ export class DevIdentityProvider {
       // The account id is the email.
       findAccount: (_ctx, id) => ({
         accountId: id,
-        claims: () => ({ sub: id, email: id, email_verified: true, name: id.split("@")[0] }),
+        claims: () => ({ sub: id, ...(options.accountClaims?.(id) ?? { email: id, email_verified: true, name: id.split("@")[0] }) }),
       }),
       interactions: { url: (_ctx, interaction) => `${mountPath}/interaction/${interaction.uid}`, policy },
       features: { devInteractions: { enabled: false } },

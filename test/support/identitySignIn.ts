@@ -73,3 +73,39 @@ export async function followUntil(
 export function fragment(url: URL): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(url.hash.slice(1)));
 }
+
+/**
+ * A browser's sign-in through provider `providerId` of the API at `apiUrl` (its /graphql URL),
+ * with `login_hint`: the URL under `appUrl` that the callback sent it back to. `beforeCallback`
+ * sees the callback URL before the browser follows it, and may return another one to follow.
+ */
+export async function signInThroughProvider(
+  jar: CookieJar,
+  apiUrl: string,
+  providerId: string,
+  email: string,
+  appUrl: string,
+  beforeCallback?: (callback: URL) => Promise<URL | undefined>,
+): Promise<URL> {
+  const start = new URL(`${new URL(apiUrl).origin}/auth/${providerId}/start`);
+  start.searchParams.set("return_to", `${appUrl}/`);
+  start.searchParams.set("login_hint", email);
+  return finishSignIn(jar, start, appUrl, beforeCallback);
+}
+
+/** Follows a start URL (from /auth/{id}/start or startIdentityLink) until the browser is back under `appUrl`. */
+export async function finishSignIn(
+  jar: CookieJar,
+  start: URL,
+  appUrl: string,
+  beforeCallback?: (callback: URL) => Promise<URL | undefined>,
+): Promise<URL> {
+  const isCallback = (next: URL) => next.pathname.endsWith("/callback") && next.pathname.startsWith("/auth/");
+  let { stoppedAt, last } = await followUntil(jar, start, (next) => next.origin === new URL(appUrl).origin || isCallback(next));
+  if (stoppedAt && isCallback(stoppedAt)) {
+    const callback = (await beforeCallback?.(stoppedAt)) ?? stoppedAt;
+    ({ stoppedAt, last } = await followUntil(jar, callback, (next) => next.origin === new URL(appUrl).origin));
+  }
+  if (!stoppedAt) throw new Error(`The sign-in ended at ${last.url.href} (${last.status}): ${last.body.slice(0, 300)}`);
+  return stoppedAt;
+}

@@ -61,9 +61,11 @@ export class IdentityProviders {
   }
 
   /** The development provider's client, for the provider itself (src/http/devIdentityProvider.ts); undefined when it is off. */
-  devClient(): { issuer: string; clientId: string; clientSecret: string; redirectUri: string } | undefined {
+  devClient(): { issuer: string; clientId: string; clientSecret: string; redirectUris: string[] } | undefined {
     const dev = this.config.devProvider ? this.find(DEV_PROVIDER_ID) : undefined;
-    return dev && { issuer: dev.issuer, clientId: dev.clientId, clientSecret: this.devClientSecret, redirectUri: this.redirectUri(dev.id) };
+    return (
+      dev && { issuer: dev.issuer, clientId: dev.clientId, clientSecret: this.devClientSecret, redirectUris: [this.redirectUri(dev.id)] }
+    );
   }
 
   /** The URL that sends the browser to the provider, with PKCE (S256), state and nonce. */
