@@ -60,9 +60,9 @@ export async function serveIdentityRoute(
     return;
   }
   const { client } = readRequest(request, trustProxyHops);
-  const location = await services.identityFlows.callback(providerId, url.searchParams, binding, client);
-  const reason = /#error=([A-Z_]+)/.exec(location)?.[1];
-  if (reason !== undefined) logger.info({ provider: providerId, reason }, "identity sign-in failed");
+  const { location, failure } = await services.identityFlows.callback(providerId, url.searchParams, binding, client);
+  // The cause (a provider's error, a failed check) says what to fix; it never reaches the browser.
+  if (failure) logger.info({ provider: providerId, reason: failure.reason, err: failure.cause }, "identity sign-in failed");
   redirect(response, location);
 }
 

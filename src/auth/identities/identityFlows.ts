@@ -105,12 +105,23 @@ export class IdentityFlows {
     return { kind: "redirect", location, binding };
   }
 
-  /** The URL the browser goes back to: always under APP_URL, with `#login_code=`, `#linked=` or `#error=`. */
-  async callback(providerId: string, parameters: URLSearchParams, binding: string | undefined, client: ClientInfo): Promise<string> {
+  /**
+   * The URL the browser goes back to: always under APP_URL, with `#login_code=`, `#linked=` or
+   * `#error=`; with the failure, for the log.
+   */
+  async callback(
+    providerId: string,
+    parameters: URLSearchParams,
+    binding: string | undefined,
+    client: ClientInfo,
+  ): Promise<{ location: string; failure?: IdentityFlowError }> {
     const state = parameters.get("state");
     const now = this.deps.now();
     const flow = await this.takeFlow(state, providerId);
-    if (!flow || flow.expiresAt.getTime() <= now) return withFragment(`${this.deps.appUrl}/`, { error: IdentityFailure.INVALID_STATE });
+    if (!flow || flow.expiresAt.getTime() <= now) {
+      const failure = new IdentityFlowError(IdentityFailure.INVALID_STATE);
+      return { location: withFragment(`${this.deps.appUrl}/`, { error: failure.reason }), failure };
+    }
     const provider = this.deps.providers.find(providerId);
     try {
       if (!provider) throw new IdentityFlowError(IdentityFailure.INVALID_STATE);
@@ -123,11 +134,11 @@ export class IdentityFlows {
         codeVerifier: flow.codeVerifier,
       });
       const { user, linked } = await accountForIdentity(this.deps.prisma, provider, identity, flow.linkUserId, client, this.deps.now());
-      if (linked) return withFragment(flow.returnTo, { linked: provider.id });
+      if (linked) return { location: withFragment(flow.returnTo, { linked: provider.id }) };
       const code = await this.deps.tickets.issue("LOGIN_CODE", user.id, provider.id, flow.bindingHash);
-      return withFragment(flow.returnTo, { login_code: code });
+      return { location: withFragment(flow.returnTo, { login_code: code }) };
     } catch (error) {
-      if (error instanceof IdentityFlowError) return withFragment(flow.returnTo, { error: error.reason });
+      if (error instanceof IdentityFlowError) return { location: withFragment(flow.returnTo, { error: error.reason }), failure: error };
       throw error;
     }
   }

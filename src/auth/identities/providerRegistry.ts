@@ -209,6 +209,13 @@ async function discover(provider: IdentityProviderSettings): Promise<Discovered>
   }
 }
 
+/**
+ * openid-client's codes for a provider that did not answer, or not as a server should. A
+ * ClientError without a code wraps an error it did not recognise: a failed fetch from another
+ * realm than its own (Jest's), so unreachable as well.
+ */
+const UNREACHABLE_CODES = new Set(["OAUTH_TIMEOUT", "OAUTH_ABORT", "OAUTH_RESPONSE_IS_NOT_CONFORM", "OAUTH_RESPONSE_IS_NOT_JSON"]);
+
 /** openid-client's errors, by what they mean for the user. */
 async function flowError(error: unknown): Promise<IdentityFlowError> {
   const oidc = await loadOpenIdClient();
@@ -219,14 +226,10 @@ async function flowError(error: unknown): Promise<IdentityFlowError> {
     // The token endpoint's OAuth error: invalid_grant for an expired or spent code, or a PKCE mismatch.
     return new IdentityFlowError(error.status >= 500 ? IdentityFailure.PROVIDER_UNAVAILABLE : IdentityFailure.CODE_REJECTED, error);
   }
-  if (error instanceof oidc.ClientError) {
-    const code = error.code ?? "";
-    if (code === "OAUTH_RESPONSE_IS_NOT_CONFORM" || code === "OAUTH_RESPONSE_IS_NOT_JSON" || code === "OAUTH_HTTP_REQUEST_FORBIDDEN") {
-      return new IdentityFlowError(IdentityFailure.PROVIDER_UNAVAILABLE, error);
-    }
-    // The rest are checks of the response and of the ID token's claims that failed.
+  if (error instanceof oidc.ClientError && error.code !== undefined && !UNREACHABLE_CODES.has(error.code)) {
+    // A check of the response or of the ID token's claims (iss, aud, exp, nonce, ...) failed.
     return new IdentityFlowError(IdentityFailure.INVALID_ID_TOKEN, error);
   }
-  // fetch failed, timed out, or the connection was refused.
+  // fetch failed, or the connection was refused or cut.
   return new IdentityFlowError(IdentityFailure.PROVIDER_UNAVAILABLE, error);
 }
