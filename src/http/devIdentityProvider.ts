@@ -111,7 +111,8 @@ export class DevIdentityProvider {
     }
     response.statusCode = 200;
     response.setHeader("content-type", "text/html; charset=utf-8");
-    response.setHeader("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+    // No form-action: browsers apply it to the redirects after the post too, which end at the web app.
+    response.setHeader("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'");
     response.end(signInPage(`${this.mountPath}/interaction/${details.uid}/login`, submitted));
   }
 }

@@ -3,6 +3,8 @@ import {
   ConfirmEmailChangeDocument,
   ConfirmTotpEnrollmentDocument,
   CreatePostDocument,
+  ExchangeLoginCodeDocument,
+  IdentityProvidersDocument,
   LoginDocument,
   LogoutDocument,
   MeDocument,
@@ -14,6 +16,7 @@ import {
   StartTotpEnrollmentDocument,
   VerifyEmailDocument,
   VerifySecondFactorDocument,
+  type IdentityProvidersQuery,
   type MeQuery,
   type MyInfoFragment,
   type StartTotpEnrollmentMutation,
@@ -62,6 +65,19 @@ export class ApiSession {
     const { login } = await graphqlRequest(API_URL, LoginDocument, { input: { email, password }, delivery: "COOKIE" });
     this.begin("login", login);
     return login.secondFactorRequired;
+  }
+
+  /** The identity providers to draw a sign-in button for. */
+  async identityProviders(): Promise<IdentityProvidersQuery["identityProviders"]> {
+    const { identityProviders } = await graphqlRequest(API_URL, IdentityProvidersDocument, {});
+    return identityProviders;
+  }
+
+  /** After a provider's sign-in: the one-time login code for a session. True when two-step sign-in comes next. */
+  async exchangeLoginCode(code: string): Promise<boolean> {
+    const { exchangeLoginCode } = await graphqlRequest(API_URL, ExchangeLoginCodeDocument, { code, delivery: "COOKIE" });
+    this.begin("exchangeLoginCode", exchangeLoginCode);
+    return exchangeLoginCode.secondFactorRequired;
   }
 
   /** The second step: a code of the app (or a recovery code) raises this session to level 2, with a new pair. */
