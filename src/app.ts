@@ -7,6 +7,7 @@ import { committedMigrations } from "./db/migrationStatus";
 import { closeDatabasePool, connectionSettings, createDatabasePool, createPrismaClient } from "./db/prismaClient";
 import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
+import { DevIdentityProvider } from "./http/devIdentityProvider";
 import { closeGracefully } from "./http/gracefulClose";
 import { createHttpServer } from "./http/httpServer";
 import { ensurePortFree, portRefusal } from "./http/portCheck";
@@ -97,7 +98,17 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
         logger,
       ),
     );
-    const server = createHttpServer({ config: config.http, apollo, services, signingKeys, logger, readiness, now });
+    let devIdentityProvider: DevIdentityProvider | undefined;
+    const server = createHttpServer({
+      config: config.http,
+      apollo,
+      services,
+      signingKeys,
+      logger,
+      readiness,
+      now,
+      devIdentityProvider: () => devIdentityProvider,
+    });
     await new Promise<void>((resolve, reject) => {
       // Taken since the check above: said the same way.
       server.once("error", (error) => reject(portRefusal(error, config.http.port) ?? error));
@@ -105,6 +116,13 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
     });
     const { port } = server.address() as AddressInfo;
     const host = config.http.host === "0.0.0.0" || config.http.host === "::" ? "localhost" : config.http.host;
+    // Callback URLs and the development provider's issuer name the API's address, known only now.
+    services.identityProviders.useListeningUrl(`http://${host}:${port}`);
+    const devClient = services.identityProviders.devClient();
+    if (devClient) {
+      devIdentityProvider = await DevIdentityProvider.create(devClient);
+      logger.info({ issuer: devClient.issuer }, "development identity provider on (OIDC_DEV_PROVIDER): any email signs in");
+    }
     return {
       url: `http://${host}:${port}${GRAPHQL_PATH}`,
       port,

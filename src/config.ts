@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { identitiesConfig, isProviderConfigError, type IdentitiesConfig } from "./config/identityProviders";
 
 /**
  * Every environment variable the server reads, parsed and validated once at start-up.
@@ -26,6 +27,8 @@ export interface Config {
   accountEmails: AccountEmailsConfig;
   secondFactors: SecondFactorConfig;
   webauthn: WebAuthnConfig;
+  /** Sign-in through OpenID Connect providers (src/identityProviderConfig.ts). */
+  identities: IdentitiesConfig;
 }
 
 export interface DatabaseConfig {
@@ -207,10 +210,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`JWT_SECRET is too short: it must be at least ${MIN_JWT_SECRET_BYTES} bytes (try \`openssl rand -base64 48\`).`);
   }
   const dataDir = path.resolve(nonEmpty(env.DATA_DIR) ?? ".data");
+  const webConcurrency = integer(env, "WEB_CONCURRENCY", 1, 1, 64);
   return {
     env: nodeEnv,
     logLevel: logLevel(env.LOG_LEVEL, nodeEnv),
-    webConcurrency: integer(env, "WEB_CONCURRENCY", 1, 1, 64),
+    webConcurrency,
     shutdownTimeoutSeconds: duration(env, "SHUTDOWN_TIMEOUT", "10s", 0, 3600),
     database: {
       url: nonEmpty(env.DATABASE_URL),
@@ -304,6 +308,7 @@ export function loadConfig(env: Env = process.env): Config {
       requireForAdmins: boolean(env, "REQUIRE_ADMIN_SECOND_FACTOR", false),
     },
     webauthn: webauthn(env, appUrl(env.APP_URL)),
+    identities: identities(env, production, webConcurrency),
   };
 }
 
@@ -351,6 +356,14 @@ function webauthnOrigin(entry: string): string {
     );
   }
   return url.origin;
+}
+
+function identities(env: Env, production: boolean, webConcurrency: number): IdentitiesConfig {
+  try {
+    return identitiesConfig(env, production, webConcurrency);
+  } catch (error) {
+    throw isProviderConfigError(error) ? new ConfigError(error.message) : error;
+  }
 }
 
 /** smtp://user:password@host:port or smtps://... (TLS from the first byte); unset: mail goes to files. */

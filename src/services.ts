@@ -43,6 +43,11 @@ import type { Config } from "./config";
 import type { PrismaClient } from "./generated/prisma/client";
 import type { Mailer } from "./mail/mailer";
 import { PostService } from "./posts/postService";
+import { IdentityFlows } from "./auth/identities/identityFlows";
+import { IdentitySettings } from "./auth/identities/identitySettings";
+import { IdentitySignIn } from "./auth/identities/identitySignIn";
+import { IdentityTickets } from "./auth/identities/identityTickets";
+import { IdentityProviders } from "./auth/identities/providerRegistry";
 
 /** The services the GraphQL layer calls: those of src/auth and the posts, each built once per process. */
 export interface Services {
@@ -68,6 +73,12 @@ export interface Services {
   passkeyLogin: PasskeyLogin;
   passkeyVerification: PasskeyVerification;
   passkeys: PasskeyDirectory;
+  /** The OpenID Connect providers (OIDC_PROVIDERS, and the development one). */
+  identityProviders: IdentityProviders;
+  /** GET /auth/{id}/start and its callback. */
+  identityFlows: IdentityFlows;
+  identitySignIn: IdentitySignIn;
+  identities: IdentitySettings;
 }
 
 export interface ServiceDeps {
@@ -130,6 +141,8 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
   const challenges = new PasskeyChallenges(prisma, now);
   const assertions = new PasskeyAssertions(prisma, rp, now);
   const passkeyNotices = new PasskeyNotices(mailer, messages);
+  const identityProviders = new IdentityProviders(config.identities);
+  const identityTickets = new IdentityTickets(prisma, now);
   const proof = new SecondFactorProof({ prisma, sealer, recoveryCodes, loginRateLimiter, notices: factorNotices, now });
   return {
     accounts: new AccountService({
@@ -211,6 +224,17 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
       maxSessionsPerUser,
       now,
     }),
+    identityProviders,
+    identityFlows: new IdentityFlows({ prisma, providers: identityProviders, tickets: identityTickets, appUrl: accountEmails.appUrl, now }),
+    identitySignIn: new IdentitySignIn({
+      prisma,
+      tickets: identityTickets,
+      accessTokens,
+      knownAddresses,
+      refreshTokenTtlSeconds,
+      maxSessionsPerUser,
+      now,
+    }),
     passkeyVerification: new PasskeyVerification({
       prisma,
       rp,
@@ -223,5 +247,6 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
       now,
     }),
     passkeys: new PasskeyDirectory({ prisma, assurance, notices: passkeyNotices, now }),
+    identities: new IdentitySettings({ prisma, providers: identityProviders, tickets: identityTickets, appUrl: accountEmails.appUrl, now }),
   };
 }

@@ -56,6 +56,19 @@ export type RequestPasswordResetMutationVariables = Exact<{
 
 export type RequestPasswordResetMutation = { requestPasswordReset: boolean };
 
+export type IdentityProvidersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type IdentityProvidersQuery = { identityProviders: Array<{ id: string, name: string }> };
+
+export type ExchangeLoginCodeMutationVariables = Exact<{
+  code: string;
+  delivery?: RefreshTokenDelivery | null | undefined;
+}>;
+
+
+export type ExchangeLoginCodeMutation = { exchangeLoginCode: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, secondFactorRequired: boolean, user: { id: string, email: string | null, name: string, role: Role | null, createdAt: string } } };
+
 export type StartPasskeyRegistrationMutationVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -260,6 +273,37 @@ export const RequestPasswordResetDocument = new TypedDocumentString(`
   requestPasswordReset(email: $email)
 }
     `) as unknown as TypedDocumentString<RequestPasswordResetMutation, RequestPasswordResetMutationVariables>;
+export const IdentityProvidersDocument = new TypedDocumentString(`
+    query IdentityProviders {
+  identityProviders {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<IdentityProvidersQuery, IdentityProvidersQueryVariables>;
+export const ExchangeLoginCodeDocument = new TypedDocumentString(`
+    mutation ExchangeLoginCode($code: String!, $delivery: RefreshTokenDelivery = BODY) {
+  exchangeLoginCode(code: $code, refreshTokenDelivery: $delivery) {
+    ...SessionTokens
+  }
+}
+    fragment MyInfo on User {
+  id
+  email
+  name
+  role
+  createdAt
+}
+fragment SessionTokens on AuthPayload {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  secondFactorRequired
+  user {
+    ...MyInfo
+  }
+}`) as unknown as TypedDocumentString<ExchangeLoginCodeMutation, ExchangeLoginCodeMutationVariables>;
 export const StartPasskeyRegistrationDocument = new TypedDocumentString(`
     mutation StartPasskeyRegistration {
   startPasskeyRegistration

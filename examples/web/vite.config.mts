@@ -5,7 +5,9 @@ import { defineConfig } from "vite";
 // cookie (HttpOnly, SameSite=Strict, Path=/graphql) is then first-party, and the API needs no CORS
 // rule for the page.
 const apiOrigin = process.env.API_ORIGIN ?? "http://localhost:4000";
-const forwardToApi = { "/graphql": { target: apiOrigin } };
+// /auth/{id}/start too: the sign-in buttons open it on the page's origin, and the cookie that binds
+// the sign-in to this browser is set for this host.
+const forwardToApi = { "/graphql": { target: apiOrigin }, "/auth": { target: apiOrigin } };
 
 // Mailed links open this page as /reset-password?token=...: Vite answers every such path with
 // index.html (appType "spa", the default), and no request from the page may carry the token away

@@ -10,6 +10,8 @@ export interface RequestValues {
   refreshCookieIn: string | undefined;
   /** The handle of a passkey login started in this browser (its HttpOnly cookie). */
   passkeyHandleIn: string | undefined;
+  /** The binding cookie of an identity-provider sign-in started in this browser (exchangeLoginCode). */
+  loginBindingIn: string | undefined;
   client: ClientInfo;
 }
 
@@ -65,6 +67,8 @@ export interface GraphQLContext {
   passkeyHandleIn: string | undefined;
   /** What goes out to the passkey-login cookie, as `refreshCookieOut`. */
   passkeyHandleOut: { change: PasskeyHandleChange | undefined };
+  /** The binding cookie of an identity-provider sign-in started in this browser. */
+  loginBindingIn: string | undefined;
 }
 
 export function buildContext(services: Services, requestId: string, request: RequestValues, log: RequestLogFields): GraphQLContext {
@@ -96,5 +100,6 @@ export function buildContext(services: Services, requestId: string, request: Req
     refreshCookieOut: { change: undefined },
     passkeyHandleIn: request.passkeyHandleIn,
     passkeyHandleOut: { change: undefined },
+    loginBindingIn: request.loginBindingIn,
   };
 }

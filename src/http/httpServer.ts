@@ -7,7 +7,9 @@ import { buildContext, type GraphQLContext, type RequestLogFields } from "../gra
 import type { Logger } from "../logger";
 import type { Services } from "../services";
 import { applyCors } from "./cors";
+import { DEV_PROVIDER_PATH, type DevIdentityProvider } from "./devIdentityProvider";
 import { Explorer, EXPLORER_ASSETS_PATH, wantsExplorer } from "./explorer";
+import { isIdentityRoute, serveIdentityRoute } from "./identityRoutes";
 import { JWKS_CACHE_CONTROL, JWKS_PATH } from "./jwks";
 import { sendJson, sendJsonError } from "./jsonResponse";
 import { GRAPHQL_PATH } from "./paths";
@@ -27,6 +29,8 @@ interface HttpServerDeps {
   readiness: Readiness;
   /** Milliseconds since the epoch, for the refresh cookie's Max-Age; tests replace it to move time. */
   now: () => number;
+  /** The development provider (OIDC_DEV_PROVIDER), once it exists: it needs the address the server listens on. */
+  devIdentityProvider: () => DevIdentityProvider | undefined;
 }
 
 class HttpError extends Error {
@@ -100,6 +104,15 @@ async function route(
   }
   if (explorer && url.pathname === GRAPHQL_PATH && wantsExplorer(request, url)) {
     explorer.sendPage(request, response);
+    return;
+  }
+  if (isIdentityRoute(url.pathname)) {
+    await serveIdentityRoute(deps.services, request, response, url, deps.config.trustProxyHops, deps.logger);
+    return;
+  }
+  const devIdentityProvider = deps.devIdentityProvider();
+  if (devIdentityProvider && (url.pathname === DEV_PROVIDER_PATH || url.pathname.startsWith(`${DEV_PROVIDER_PATH}/`))) {
+    await devIdentityProvider.handle(request, response);
     return;
   }
   if (url.pathname !== GRAPHQL_PATH) {

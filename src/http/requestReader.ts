@@ -3,6 +3,7 @@ import net from "node:net";
 import type { BearerCredential, ClientInfo } from "../auth/types";
 import type { RequestValues } from "../graphql/context";
 import { readPasskeyLoginCookie } from "./passkeyLoginCookie";
+import { readLoginBindingCookie } from "./loginBindingCookie";
 import { readRefreshTokenCookie } from "./refreshTokenCookie";
 
 /**
@@ -14,6 +15,7 @@ export function readRequest(request: IncomingMessage, trustProxyHops: number): R
     credential: bearerCredential(request),
     refreshCookieIn: readRefreshTokenCookie(request.headers.cookie),
     passkeyHandleIn: readPasskeyLoginCookie(request.headers.cookie),
+    loginBindingIn: readLoginBindingCookie(request.headers.cookie),
     client: clientInfo(request, trustProxyHops),
   };
 }

@@ -78,7 +78,7 @@ describe("login", () => {
       const response = await graphql(strongerApp.url, LOGIN, { input: { email: user.email, password: PASSWORD } });
       expect(response.errors).toBeUndefined();
       const { passwordHash } = await app.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
-      expect(passwordHash.startsWith("$2b$05$")).toBe(true);
+      expect(passwordHash!.startsWith("$2b$05$")).toBe(true);
       const again = await graphql(strongerApp.url, LOGIN, { input: { email: user.email, password: PASSWORD } });
       expect(again.errors).toBeUndefined();
     } finally {

@@ -66,9 +66,9 @@ describe("the See my info page (examples/web) in Chromium", () => {
       if (name) operations.push(name);
     });
     await page.goto(web.url);
-    // On load the page tries the refresh cookie once; with none, it shows the login form.
+    // On load the page tries the refresh cookie once; with none, it shows the login form with a button per identity provider.
     await loginForm().waitFor();
-    expect(operations).toEqual(["RefreshToken"]);
+    expect(operations).toEqual(["RefreshToken", "IdentityProviders"]);
     operations = [];
   });
   afterEach(() => context.close());

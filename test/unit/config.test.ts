@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ConfigError, loadConfig } from "../../src/config";
@@ -125,5 +127,62 @@ describe("configuration", () => {
       code: 1,
       stderr: expect.stringContaining("Configuration error: JWT_SECRET is required when NODE_ENV=production"),
     });
+  });
+});
+
+describe("identity providers (OIDC_PROVIDERS, OIDC_DEV_PROVIDER, PUBLIC_API_URL)", () => {
+  const google = { id: "google", name: "Google", issuer: "https://accounts.google.com", clientId: "1234", clientSecret: "s3cret" };
+  const load = (env: Record<string, string>) => loadConfig(env).identities;
+
+  test("a provider with defaults: the usual scopes, no trust in its emails for linking", () => {
+    expect(load({ OIDC_PROVIDERS: JSON.stringify([google]) }).providers).toEqual([
+      { ...google, scopes: ["openid", "email", "profile"], trustEmailForLinking: false },
+    ]);
+  });
+
+  test("a path to a JSON file, and a client secret read from a file", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oidc-config-"));
+    fs.writeFileSync(path.join(dir, "secret"), "from-a-file\n");
+    const { clientSecret: _inline, ...rest } = google;
+    fs.writeFileSync(path.join(dir, "providers.json"), JSON.stringify([{ ...rest, clientSecretFile: path.join(dir, "secret") }]));
+    expect(load({ OIDC_PROVIDERS: path.join(dir, "providers.json") }).providers[0]?.clientSecret).toBe("from-a-file");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test.each([
+    ["not JSON", "[{", /OIDC_PROVIDERS is not valid JSON/],
+    ["a file that is not there", "/nowhere/providers.json", /neither a JSON array nor a readable file/],
+    ["an object", "{}", /neither a JSON array nor a readable file/],
+    ["an unknown key", JSON.stringify([{ ...google, trustEmail: true }]), /OIDC_PROVIDERS\[0\] has an unknown key "trustEmail"/],
+    ["an id with capitals", JSON.stringify([{ ...google, id: "Google" }]), /OIDC_PROVIDERS\[0\]\.id must be lower-case/],
+    [
+      "an http issuer elsewhere",
+      JSON.stringify([{ ...google, issuer: "http://accounts.google.com" }]),
+      /\(google\)\.issuer must be an https:\/\/ URL/,
+    ],
+    ["no clientId", JSON.stringify([{ ...google, clientId: "" }]), /OIDC_PROVIDERS\[0\]\.clientId must be a string/],
+    ["scopes without openid", JSON.stringify([{ ...google, scopes: ["email"] }]), /\(google\)\.scopes must include "openid"/],
+    ["a non-boolean trust", JSON.stringify([{ ...google, trustEmailForLinking: "yes" }]), /trustEmailForLinking must be true or false/],
+    ["an id twice", JSON.stringify([google, google]), /lists the id "google" twice/],
+  ])("%s is refused with one line", (_what, value, message) => {
+    expect(() => loadConfig({ OIDC_PROVIDERS: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ OIDC_PROVIDERS: value })).toThrow(message);
+  });
+
+  test("the development provider: off by default, refused in production and with several processes", () => {
+    expect(load({}).devProvider).toBe(false);
+    expect(load({ OIDC_DEV_PROVIDER: "true" }).devProvider).toBe(true);
+    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: "x".repeat(48), OIDC_DEV_PROVIDER: "true" })).toThrow(
+      /OIDC_DEV_PROVIDER=true is refused with NODE_ENV=production/,
+    );
+    expect(() => loadConfig({ OIDC_DEV_PROVIDER: "true", WEB_CONCURRENCY: "2" })).toThrow(/needs WEB_CONCURRENCY=1/);
+    expect(() => loadConfig({ OIDC_DEV_PROVIDER: "true", OIDC_PROVIDERS: JSON.stringify([{ ...google, id: "dev" }]) })).toThrow(
+      /the id "dev" is the development provider's/,
+    );
+  });
+
+  test("PUBLIC_API_URL is an http(s) URL", () => {
+    expect(load({ PUBLIC_API_URL: "https://api.example.com/" }).publicApiUrl).toBe("https://api.example.com");
+    expect(() => loadConfig({ PUBLIC_API_URL: "api.example.com" })).toThrow(/PUBLIC_API_URL must be an http/);
   });
 });

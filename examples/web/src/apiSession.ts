@@ -11,6 +11,8 @@ import {
   CreatePostDocument,
   FinishPasskeyLoginDocument,
   FinishPasskeyRegistrationDocument,
+  ExchangeLoginCodeDocument,
+  IdentityProvidersDocument,
   LoginDocument,
   LogoutDocument,
   MeDocument,
@@ -24,6 +26,7 @@ import {
   StartTotpEnrollmentDocument,
   VerifyEmailDocument,
   VerifySecondFactorDocument,
+  type IdentityProvidersQuery,
   type MeQuery,
   type MyInfoFragment,
   type StartTotpEnrollmentMutation,
@@ -104,6 +107,19 @@ export class ApiSession {
     });
     this.report(`finishPasskeyRegistration: passkey "${finishPasskeyRegistration.name}" added; it signs in without a password`);
     return finishPasskeyRegistration.name;
+  }
+
+  /** The identity providers to draw a sign-in button for. */
+  async identityProviders(): Promise<IdentityProvidersQuery["identityProviders"]> {
+    const { identityProviders } = await graphqlRequest(API_URL, IdentityProvidersDocument, {});
+    return identityProviders;
+  }
+
+  /** After a provider's sign-in: the one-time login code for a session. True when two-step sign-in comes next. */
+  async exchangeLoginCode(code: string): Promise<boolean> {
+    const { exchangeLoginCode } = await graphqlRequest(API_URL, ExchangeLoginCodeDocument, { code, delivery: "COOKIE" });
+    this.begin("exchangeLoginCode", exchangeLoginCode);
+    return exchangeLoginCode.secondFactorRequired;
   }
 
   /** The second step: a code of the app (or a recovery code) raises this session to level 2, with a new pair. */

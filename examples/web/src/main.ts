@@ -8,6 +8,8 @@
 // then a code of the app, then the recovery codes, shown once); from then on, a password login
 // asks for the app's code before the info. "Add a passkey" makes a passkey on this device; "Sign in
 // with a passkey" at the login form then signs in with it, without the password.
+// A button per identity provider signs in there; the provider's answer comes back to this page as
+// #login_code=... (or #error=...), exchanged for a session.
 import { ApiUnreachableError, GraphQLRequestError } from "../../client/graphqlRequest";
 import type { MeQuery } from "../../generated/graphql";
 import { ApiSession } from "./apiSession";
@@ -382,6 +384,56 @@ async function logOut(): Promise<void> {
   }
 }
 
+/** One button per identity provider, under the login form: a link that starts the sign-in there. */
+async function drawProviderButtons(): Promise<void> {
+  const providers = await session.identityProviders();
+  const returnTo = new URL("/", window.location.href).href;
+  element("providers").replaceChildren(
+    ...providers.map(({ id, name }) => {
+      const button = document.createElement("a");
+      button.href = `/auth/${encodeURIComponent(id)}/start?return_to=${encodeURIComponent(returnTo)}`;
+      button.textContent = `Sign in with ${name}`;
+      button.setAttribute("role", "button");
+      return button;
+    }),
+  );
+}
+
+const PROVIDER_PROBLEMS: Record<string, string> = {
+  ACCESS_DENIED: "You declined at the provider.",
+  ACCOUNT_EXISTS: "An account has this email already: log in with its password, then link the provider.",
+  PROVIDER_UNAVAILABLE: "The provider is not answering. Try again later, or log in with your password.",
+};
+
+/**
+ * Back from a provider: the fragment holds a one-time login code, or why it failed. It is read
+ * once and removed from the address, so that it stays out of the history and bookmarks.
+ */
+async function finishProviderSignIn(answer: URLSearchParams): Promise<void> {
+  window.history.replaceState(null, "", window.location.pathname);
+  const code = answer.get("login_code");
+  if (code === null) {
+    const reason = answer.get("error") ?? "UNKNOWN";
+    await drawProviderButtons().catch(showProblem);
+    showForm("login", loginForm);
+    loginProblem.textContent = `Sign-in with the provider failed (${reason}). ${PROVIDER_PROBLEMS[reason] ?? "Try again."}`;
+    return;
+  }
+  try {
+    if (await session.exchangeLoginCode(code)) {
+      report("provider sign-in: the account has two-step sign-in; asking for the code");
+      showForm("second-step", secondStepForm);
+      return;
+    }
+  } catch (error) {
+    await drawProviderButtons().catch(showProblem);
+    showForm("login", loginForm);
+    loginProblem.textContent = messageOf(error);
+    return;
+  }
+  await seeMyInfo();
+}
+
 /** On load: the cookie's session goes on, or the login form shows; unless the user moved on meanwhile. */
 async function resumeSession(): Promise<void> {
   const viewsBefore = viewsShown;
@@ -394,6 +446,8 @@ async function resumeSession(): Promise<void> {
       await seeMyInfo();
     } else {
       report("on load: no session to resume: showing the login form");
+      await drawProviderButtons();
+      if (viewsShown !== viewsBefore) return;
       showForm("login", loginForm);
     }
   } catch (error) {
@@ -470,6 +524,8 @@ if (link?.page === "reset-password") {
     await session.confirmEmailChange(link.token);
     return "Your account now uses this address. Every session has ended: log in with it.";
   });
+} else if (/^#(login_code|error)=/.test(window.location.hash)) {
+  void finishProviderSignIn(new URLSearchParams(window.location.hash.slice(1)));
 } else {
   void resumeSession();
 }

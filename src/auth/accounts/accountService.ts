@@ -127,10 +127,11 @@ export class AccountService {
       account.then((read) => read.knownAddress),
     );
     const { user, hasSecondFactor } = await account;
-    const passwordMatches = user
-      ? await passwords.verify(input.password, user.passwordHash)
-      : await passwords.verifyAgainstDummy(input.password);
-    if (!user || !passwordMatches) {
+    // An account without a password (made through an identity provider) answers as an unknown email does.
+    const passwordHash = user?.passwordHash ?? null;
+    const passwordMatches =
+      passwordHash !== null ? await passwords.verify(input.password, passwordHash) : await passwords.verifyAgainstDummy(input.password);
+    if (!user || passwordHash === null || !passwordMatches) {
       // Sent for an unknown email too, so that both take the same time; it records only for an account.
       await recordFailedLogin(prisma, this.deps.now(), email, client, { reason: "WRONG_PASSWORD" });
       throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
@@ -149,7 +150,7 @@ export class AccountService {
     }
 
     // The cost was raised since this hash was made; the password is at hand only now.
-    const upgradedHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(input.password) : undefined;
+    const upgradedHash = passwords.needsRehash(passwordHash) ? await passwords.hash(input.password) : undefined;
     const now = this.deps.now();
     const session = newSession(client, passwordProven(now), this.deps.refreshTokenTtlSeconds, now);
     const sessionId = crypto.randomUUID();

@@ -43,7 +43,7 @@ export interface SessionUserRow {
   userId: string;
   email: string;
   name: string;
-  passwordHash: string;
+  passwordHash: string | null;
   role: Role;
   tokenVersion: number;
   disabledAt: Date | null;

@@ -19,9 +19,12 @@ export class CurrentPasswordCheck {
     private readonly now: () => number,
   ) {}
 
-  /** Throws WRONG_PASSWORD (field currentPassword) for a wrong one; the caller has validated its shape. */
+  /** Throws WRONG_PASSWORD (field currentPassword) for a wrong one, NO_PASSWORD for an account without one; the caller has validated its shape. */
   async confirm(caller: Caller, currentPassword: string, client: ClientInfo): Promise<void> {
     const { user, sessionId } = caller;
+    if (user.passwordHash === null) {
+      throw new InputError("currentPassword", "This account has no password yet: set one with requestPasswordReset.", "NO_PASSWORD");
+    }
     this.passwords.ensureCapacity("check");
     const attempt = await this.loginRateLimiter.take(user.email, client.ip);
     if (!(await this.passwords.verify(currentPassword, user.passwordHash))) {

@@ -34,6 +34,8 @@ export const SECURITY_EVENT_KINDS = [
   "PASSKEY_REMOVED",
   "PASSKEY_USED",
   "PASSKEY_REFUSED",
+  "IDENTITY_LINKED",
+  "IDENTITY_UNLINKED",
 ] as const;
 
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];

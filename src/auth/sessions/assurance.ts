@@ -21,12 +21,19 @@ export const AuthMethod = {
   SOFTWARE_KEY: "swk",
   /** The authenticator verified its user (a PIN or a biometric): the factor the key alone lacks. */
   USER: "user",
+  /** An OpenID Connect provider signed the user in ("fed", the value Microsoft Entra ID uses; RFC 8176 has none). */
+  IDENTITY_PROVIDER: "fed",
 } as const;
 export type AuthMethod = (typeof AuthMethod)[keyof typeof AuthMethod];
 
 /** A session that a password has just started. */
 export function passwordProven(now: number): SessionAssurance {
   return { level: 1, amr: [AuthMethod.PASSWORD], authTime: new Date(now) };
+}
+
+/** A session that an identity provider's sign-in has just started: one factor, like a password. */
+export function identityProviderProven(now: number): SessionAssurance {
+  return { level: 1, amr: [AuthMethod.IDENTITY_PROVIDER], authTime: new Date(now) };
 }
 
 /**

@@ -80,6 +80,15 @@ export type CreatePostInput = {
   title: Scalars['String']['input'];
 };
 
+/** An OpenID Connect provider users may sign in with: draw a button that opens `/auth/{id}/start`. */
+export type IdentityProvider = {
+  __typename?: 'IdentityProvider';
+  /** The provider's id in URLs: `/auth/{id}/start`, `/auth/{id}/callback`. */
+  id: Scalars['ID']['output'];
+  /** What the button says, such as "Google". */
+  name: Scalars['String']['output'];
+};
+
 export type LoginInput = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
@@ -118,6 +127,13 @@ export type Mutation = {
   disableUser: User;
   /** Lets a disabled user log in again. The sessions that disabling ended stay ended. */
   enableUser: User;
+  /**
+   * The one-time `login_code` of `/auth/{id}/callback`'s redirect (valid 60 s), from the browser
+   * that started the sign-in (its binding cookie), for a session. An account with a second factor
+   * gets a level-1 pair (`secondFactorRequired`). BAD_USER_INPUT with reason LOGIN_CODE_INVALID,
+   * LOGIN_CODE_EXPIRED, LOGIN_CODE_USED or BROWSER_MISMATCH.
+   */
+  exchangeLoginCode: AuthPayload;
   /**
    * Starts a session from a passkey's assertion (`AuthenticationResponseJSON`). With user
    * verification (a PIN or biometric on the authenticator) the session is at level 2 and asks for
@@ -182,6 +198,12 @@ export type Mutation = {
   /** Create an account and start a session. */
   signup: AuthPayload;
   /**
+   * A one-time URL (10 minutes) to open in the browser: a sign-in at the provider whose identity
+   * then links to this account; the callback returns to `returnTo` (default APP_URL) with
+   * `#linked=<provider>` or `#error=<reason>`.
+   */
+  startIdentityLink: Scalars['String']['output'];
+  /**
    * WebAuthn sign-in options (`PublicKeyCredentialRequestOptionsJSON`). With `email`, they name that
    * account's passkeys; without, the browser offers every passkey it holds for this site
    * (discoverable credentials). The challenge is bound to this browser by an HttpOnly cookie
@@ -206,6 +228,11 @@ export type Mutation = {
    * factor needs a recent login: FORBIDDEN with reason RECENT_LOGIN_REQUIRED otherwise.
    */
   startTotpEnrollment: TotpEnrollment;
+  /**
+   * Unlinks the provider's identity. Refused (BAD_USER_INPUT, reason LAST_SIGN_IN_METHOD) when the
+   * account would have no way left to sign in; NOT_LINKED when none is linked.
+   */
+  unlinkIdentity: Scalars['Boolean']['output'];
   /** Turns one of the caller's posts back into a draft. */
   unpublishPost: Post;
   /** Changes one of the caller's posts. Anyone else's is NOT_FOUND. */
@@ -277,6 +304,12 @@ export type MutationDisableUserArgs = {
 
 export type MutationEnableUserArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationExchangeLoginCodeArgs = {
+  code: Scalars['String']['input'];
+  refreshTokenDelivery?: InputMaybe<RefreshTokenDelivery>;
 };
 
 
@@ -365,8 +398,19 @@ export type MutationSignupArgs = {
 };
 
 
+export type MutationStartIdentityLinkArgs = {
+  provider: Scalars['ID']['input'];
+  returnTo?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type MutationStartPasskeyLoginArgs = {
   email?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationUnlinkIdentityArgs = {
+  provider: Scalars['ID']['input'];
 };
 
 
@@ -451,6 +495,8 @@ export type Query = {
   __typename?: 'Query';
   /** Published posts of every author, most recently published first. `first`: 1 to 100. */
   feed: PostConnection;
+  /** The identity providers to draw sign-in buttons for. */
+  identityProviders: Array<IdentityProvider>;
   /** The caller's own account. Needs `Authorization: Bearer <accessToken>`. */
   me: User;
   /** The caller's own posts, drafts included, newest first. */
@@ -652,6 +698,8 @@ export type User = {
    */
   emailVerified: Maybe<Scalars['Boolean']['output']>;
   id: Scalars['ID']['output'];
+  /** The identity providers linked to the account, oldest first. Null, with a FORBIDDEN error, for anyone but the user themself and admins. */
+  identities: Maybe<Array<UserIdentity>>;
   name: Scalars['String']['output'];
   /** The user's passkeys, newest first. Null, with a FORBIDDEN error, for anyone but the user themself and admins. */
   passkeys: Maybe<Array<Passkey>>;
@@ -674,6 +722,18 @@ export type UserEdge = {
   __typename?: 'UserEdge';
   cursor: Scalars['String']['output'];
   node: User;
+};
+
+/** The account's identity at a provider: signing in there signs in to this account. */
+export type UserIdentity = {
+  __typename?: 'UserIdentity';
+  /** The email the provider gave at the latest sign-in. */
+  email: Maybe<Scalars['String']['output']>;
+  linkedAt: Scalars['DateTime']['output'];
+  /** The provider's id. */
+  provider: Scalars['ID']['output'];
+  /** The provider's stable id of the user (the ID token's `sub`). */
+  subject: Scalars['String']['output'];
 };
 
 
@@ -756,6 +816,7 @@ export type ResolversTypes = {
   CreatePostInput: CreatePostInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  IdentityProvider: ResolverTypeWrapper<IdentityProvider>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   LoginInput: LoginInput;
@@ -783,6 +844,7 @@ export type ResolversTypes = {
   User: ResolverTypeWrapper<UserModel>;
   UserConnection: ResolverTypeWrapper<Connection<UserModel>>;
   UserEdge: ResolverTypeWrapper<Edge<UserModel>>;
+  UserIdentity: ResolverTypeWrapper<UserIdentity>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -793,6 +855,7 @@ export type ResolversParentTypes = {
   CreatePostInput: CreatePostInput;
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
+  IdentityProvider: IdentityProvider;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   LoginInput: LoginInput;
@@ -817,6 +880,7 @@ export type ResolversParentTypes = {
   User: UserModel;
   UserConnection: Connection<UserModel>;
   UserEdge: Edge<UserModel>;
+  UserIdentity: UserIdentity;
 };
 
 export type AuthDirectiveArgs = {
@@ -846,6 +910,11 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type IdentityProviderResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['IdentityProvider'] = ResolversParentTypes['IdentityProvider']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -861,6 +930,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   disableTotp?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDisableTotpArgs, 'code'>>;
   disableUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDisableUserArgs, 'id'>>;
   enableUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationEnableUserArgs, 'id'>>;
+  exchangeLoginCode?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationExchangeLoginCodeArgs, 'code' | 'refreshTokenDelivery'>>;
   finishPasskeyLogin?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationFinishPasskeyLoginArgs, 'refreshTokenDelivery' | 'response'>>;
   finishPasskeyRegistration?: Resolver<ResolversTypes['Passkey'], ParentType, ContextType, RequireFields<MutationFinishPasskeyRegistrationArgs, 'response'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input' | 'refreshTokenDelivery'>>;
@@ -879,10 +949,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'id' | 'role'>>;
   signup?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignupArgs, 'input' | 'refreshTokenDelivery'>>;
+  startIdentityLink?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<MutationStartIdentityLinkArgs, 'provider'>>;
   startPasskeyLogin?: Resolver<ResolversTypes['JSON'], ParentType, ContextType, Partial<MutationStartPasskeyLoginArgs>>;
   startPasskeyRegistration?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   startPasskeyVerification?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   startTotpEnrollment?: Resolver<ResolversTypes['TotpEnrollment'], ParentType, ContextType>;
+  unlinkIdentity?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationUnlinkIdentityArgs, 'provider'>>;
   unpublishPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationUnpublishPostArgs, 'id'>>;
   updatePost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationUpdatePostArgs, 'id' | 'input'>>;
   verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
@@ -925,6 +997,7 @@ export type PostEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   feed?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<QueryFeedArgs, 'first'>>;
+  identityProviders?: Resolver<Array<ResolversTypes['IdentityProvider']>, ParentType, ContextType>;
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   myPosts?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<QueryMyPostsArgs, 'first'>>;
   mySecurityEvents?: Resolver<ResolversTypes['SecurityEventConnection'], ParentType, ContextType, RequireFields<QueryMySecurityEventsArgs, 'first'>>;
@@ -993,6 +1066,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   emailVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  identities?: Resolver<Maybe<Array<ResolversTypes['UserIdentity']>>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   passkeys?: Resolver<Maybe<Array<ResolversTypes['Passkey']>>, ParentType, ContextType>;
   recoveryCodesLeft?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1010,9 +1084,17 @@ export type UserEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
   node?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
+export type UserIdentityResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UserIdentity'] = ResolversParentTypes['UserIdentity']> = {
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  linkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  provider?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphQLContext> = {
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  IdentityProvider?: IdentityProviderResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -1032,6 +1114,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;
+  UserIdentity?: UserIdentityResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = GraphQLContext> = {

@@ -3,6 +3,7 @@ import { accountMutations, accountQueries } from "./account";
 import { accountEmailMutations, User } from "./accountEmails";
 import { Post, postMutations, postQueries } from "./posts";
 import { passkeyMutations, UserPasskeys } from "./passkeys";
+import { identityMutations, identityQueries, UserIdentities } from "./identities";
 import { DateTime, JSONScalar } from "./scalars";
 import { secondFactorMutations, UserSecondFactors } from "./secondFactors";
 import { SecurityEvent, securityEventQueries } from "./securityEvents";
@@ -14,9 +15,9 @@ export const resolvers: Resolvers = {
   JSON: JSONScalar,
   Session,
   Post,
-  User: { ...User, ...UserSecondFactors, ...UserPasskeys },
+  User: { ...User, ...UserSecondFactors, ...UserPasskeys, ...UserIdentities },
   SecurityEvent,
-  Query: { ...accountQueries, ...sessionQueries, ...postQueries, ...userQueries, ...securityEventQueries },
+  Query: { ...accountQueries, ...sessionQueries, ...postQueries, ...userQueries, ...securityEventQueries, ...identityQueries },
   Mutation: {
     ...accountMutations,
     ...accountEmailMutations,
@@ -25,5 +26,6 @@ export const resolvers: Resolvers = {
     ...userMutations,
     ...secondFactorMutations,
     ...passkeyMutations,
+    ...identityMutations,
   },
 };

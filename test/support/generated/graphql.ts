@@ -166,6 +166,39 @@ export type EnableUserMutationVariables = Exact<{
 
 export type EnableUserMutation = { enableUser: { id: string, disabledAt: string | null } };
 
+export type IdentityProvidersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type IdentityProvidersQuery = { identityProviders: Array<{ id: string, name: string }> };
+
+export type ExchangeLoginCodeMutationVariables = Exact<{
+  code: string;
+  delivery?: RefreshTokenDelivery | null | undefined;
+}>;
+
+
+export type ExchangeLoginCodeMutation = { exchangeLoginCode: { accessToken: string, refreshToken: string | null, secondFactorRequired: boolean, user: { id: string, email: string | null, emailVerified: boolean | null } } };
+
+export type MyIdentitiesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyIdentitiesQuery = { me: { id: string, email: string | null, emailVerified: boolean | null, identities: Array<{ provider: string, subject: string, email: string | null, linkedAt: string }> | null } };
+
+export type StartIdentityLinkMutationVariables = Exact<{
+  provider: string | number;
+  returnTo?: string | null | undefined;
+}>;
+
+
+export type StartIdentityLinkMutation = { startIdentityLink: string };
+
+export type UnlinkIdentityMutationVariables = Exact<{
+  provider: string | number;
+}>;
+
+
+export type UnlinkIdentityMutation = { unlinkIdentity: boolean };
+
 export type StartPasskeyRegistrationMutationVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -614,6 +647,53 @@ export const EnableUserDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<EnableUserMutation, EnableUserMutationVariables>;
+export const IdentityProvidersDocument = new TypedDocumentString(`
+    query IdentityProviders {
+  identityProviders {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<IdentityProvidersQuery, IdentityProvidersQueryVariables>;
+export const ExchangeLoginCodeDocument = new TypedDocumentString(`
+    mutation ExchangeLoginCode($code: String!, $delivery: RefreshTokenDelivery) {
+  exchangeLoginCode(code: $code, refreshTokenDelivery: $delivery) {
+    accessToken
+    refreshToken
+    secondFactorRequired
+    user {
+      id
+      email
+      emailVerified
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ExchangeLoginCodeMutation, ExchangeLoginCodeMutationVariables>;
+export const MyIdentitiesDocument = new TypedDocumentString(`
+    query MyIdentities {
+  me {
+    id
+    email
+    emailVerified
+    identities {
+      provider
+      subject
+      email
+      linkedAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MyIdentitiesQuery, MyIdentitiesQueryVariables>;
+export const StartIdentityLinkDocument = new TypedDocumentString(`
+    mutation StartIdentityLink($provider: ID!, $returnTo: String) {
+  startIdentityLink(provider: $provider, returnTo: $returnTo)
+}
+    `) as unknown as TypedDocumentString<StartIdentityLinkMutation, StartIdentityLinkMutationVariables>;
+export const UnlinkIdentityDocument = new TypedDocumentString(`
+    mutation UnlinkIdentity($provider: ID!) {
+  unlinkIdentity(provider: $provider)
+}
+    `) as unknown as TypedDocumentString<UnlinkIdentityMutation, UnlinkIdentityMutationVariables>;
 export const StartPasskeyRegistrationDocument = new TypedDocumentString(`
     mutation StartPasskeyRegistration {
   startPasskeyRegistration
