@@ -47,7 +47,11 @@ describe("sign-in through the development provider, in plain HTTP", () => {
     const user = await app.prisma.user.findUniqueOrThrow({ where: { email } });
     expect(user.passwordHash).toBeNull();
 
-    const events = await app.prisma.securityEvent.findMany({ where: { userId: user.id }, orderBy: { createdAt: "asc" } });
+    // SIGNUP and IDENTITY_LINKED are written at the same instant, in one transaction: ordered by kind after time.
+    const events = await app.prisma.securityEvent.findMany({
+      where: { userId: user.id },
+      orderBy: [{ createdAt: "asc" }, { kind: "desc" }],
+    });
     expect(events.map(({ kind, detail }) => ({ kind, detail }))).toEqual([
       { kind: "SIGNUP", detail: { method: "dev" } },
       { kind: "IDENTITY_LINKED", detail: { provider: "dev", email } },

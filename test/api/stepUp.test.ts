@@ -48,6 +48,9 @@ const CREDENTIAL_OPERATIONS: Record<string, string> = {
   startPasskeyRegistration: "mutation { startPasskeyRegistration }",
   finishPasskeyRegistration: "mutation { finishPasskeyRegistration(response: {}) { id } }",
   deletePasskey: 'mutation { deletePasskey(id: "00000000-0000-4000-8000-000000000000") }',
+  // So is an identity provider's: linking one adds a way in, unlinking removes one.
+  startIdentityLink: 'mutation { startIdentityLink(provider: "google") }',
+  unlinkIdentity: 'mutation { unlinkIdentity(provider: "google") }',
 };
 
 /** The fields schema.graphql marks @recentSecondFactor. */

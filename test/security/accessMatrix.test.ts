@@ -26,7 +26,10 @@ type Outcome =
   | "NOT_FOUND"
   | "NO_SECOND_FACTOR"
   | "NO_PENDING_ENROLLMENT"
-  | "MALFORMED_RESPONSE";
+  | "MALFORMED_RESPONSE"
+  | "LOGIN_CODE_INVALID"
+  | "UNKNOWN_PROVIDER"
+  | "NOT_LINKED";
 
 /** Made afresh for each run: the user owns a draft and a published post; each actor has its own session. */
 interface Fixture {
@@ -217,6 +220,21 @@ const MATRIX: Record<string, Row> = {
   },
   "Mutation.deletePasskey": { query: "mutation ($id: ID!) { deletePasskey(id: $id) }", variables: passkey, expected: OWNER_ONLY },
 
+  // Identity providers. The test server configures none, so a provider's name is unknown to every caller the rules let through.
+  "Query.identityProviders": { query: "{ identityProviders { id name } }", expected: ANYONE },
+  "Mutation.exchangeLoginCode": {
+    query: 'mutation { exchangeLoginCode(code: "a-code-this-server-never-gave") { accessToken } }',
+    expected: ["LOGIN_CODE_INVALID", "LOGIN_CODE_INVALID", "LOGIN_CODE_INVALID", "LOGIN_CODE_INVALID", "LOGIN_CODE_INVALID"],
+  },
+  "Mutation.startIdentityLink": {
+    query: 'mutation { startIdentityLink(provider: "google") }',
+    expected: [UNAUTHENTICATED, "UNKNOWN_PROVIDER", "UNKNOWN_PROVIDER", "UNKNOWN_PROVIDER", SECOND_FACTOR_REQUIRED],
+  },
+  "Mutation.unlinkIdentity": {
+    query: 'mutation { unlinkIdentity(provider: "google") }',
+    expected: [UNAUTHENTICATED, "NOT_LINKED", "NOT_LINKED", "NOT_LINKED", SECOND_FACTOR_REQUIRED],
+  },
+
   // Object fields with rules of their own, reached through the user's published post.
   "User.email": {
     query: "query ($id: ID!) { post(id: $id) { author { email } } }",
@@ -245,6 +263,11 @@ const MATRIX: Record<string, Row> = {
   },
   "User.passkeys": {
     query: "query ($id: ID!) { post(id: $id) { author { passkeys { name } } } }",
+    variables: (fixture) => ({ id: fixture.publishedId }),
+    expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED, SECOND_FACTOR_REQUIRED],
+  },
+  "User.identities": {
+    query: "query ($id: ID!) { post(id: $id) { author { identities { provider } } } }",
     variables: (fixture) => ({ id: fixture.publishedId }),
     expected: [UNAUTHENTICATED, ALLOWED, FORBIDDEN, ALLOWED, SECOND_FACTOR_REQUIRED],
   },
