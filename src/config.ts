@@ -22,6 +22,7 @@ export interface Config {
   passwords: PasswordConfig;
   loginLimits: LoginLimitsConfig;
   signupLimits: SignupLimitsConfig;
+  passkeyLoginLimits: PasskeyLoginLimitsConfig;
   authCache: AuthCacheConfig;
   mail: MailConfig;
   accountEmails: AccountEmailsConfig;
@@ -119,6 +120,12 @@ export interface LoginLimitsConfig {
 
 /** Signups allowed per client address within `windowSeconds`. */
 export interface SignupLimitsConfig {
+  maxPerIp: number;
+  windowSeconds: number;
+}
+
+/** Passkey sign-ins started (startPasskeyLogin) per client address within `windowSeconds`. */
+export interface PasskeyLoginLimitsConfig {
   maxPerIp: number;
   windowSeconds: number;
 }
@@ -280,6 +287,11 @@ export function loadConfig(env: Env = process.env): Config {
       // A limit on bursts: a whole office behind one NAT, or a local end-to-end suite, stays under it.
       maxPerIp: integer(env, "SIGNUP_MAX_PER_IP", 100, 1, 100_000),
       windowSeconds: duration(env, "SIGNUP_WINDOW", "10m", 60, 7 * 24 * 3600),
+    },
+    passkeyLoginLimits: {
+      // A window as long as a challenge lives: the limit also bounds the challenge rows one address keeps alive.
+      maxPerIp: integer(env, "PASSKEY_LOGIN_MAX_PER_IP", 100, 1, 100_000),
+      windowSeconds: duration(env, "PASSKEY_LOGIN_WINDOW", "5m", 60, 24 * 3600),
     },
     authCache: {
       maxEntries: integer(env, "AUTH_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000),

@@ -166,6 +166,8 @@ export const TooManyRequestsReason = {
   PASSWORD_RESET_REQUESTS: "PASSWORD_RESET_REQUESTS",
   /** Too many verification or email-change mails asked for by this user. */
   ACCOUNT_MAIL_REQUESTS: "ACCOUNT_MAIL_REQUESTS",
+  /** Too many passkey sign-ins started (startPasskeyLogin) from this address. */
+  PASSKEY_LOGIN_STARTS: "PASSKEY_LOGIN_STARTS",
   /** Password checks are queued for longer than the server lets anyone wait; counted against no one. */
   SERVER_BUSY: "SERVER_BUSY",
 } as const;
@@ -176,6 +178,7 @@ const TOO_MANY_REQUESTS_MESSAGES: Record<TooManyRequestsReason, string> = {
   SIGNUP_ATTEMPTS: "Too many signups from this address.",
   PASSWORD_RESET_REQUESTS: "Too many password reset requests.",
   ACCOUNT_MAIL_REQUESTS: "Too many mails asked for.",
+  PASSKEY_LOGIN_STARTS: "Too many passkey sign-ins started from this address.",
   SERVER_BUSY: "The server is too busy to check passwords right now.",
 };
 

@@ -9,6 +9,7 @@ import { EmailVerification } from "./auth/mailedLinks/emailVerification";
 import { KnownLoginAddresses } from "./auth/limits/knownLoginAddresses";
 import { LoginRateLimiter } from "./auth/limits/loginRateLimiter";
 import { PasswordResetRateLimiter, UserMailRateLimiter } from "./auth/limits/mailRateLimiters";
+import { PasskeyLoginRateLimiter } from "./auth/limits/passkeyLoginRateLimiter";
 import { PasswordHasher } from "./auth/passwords/hashing";
 import { PasswordReset } from "./auth/mailedLinks/passwordReset";
 import { SignupRateLimiter } from "./auth/limits/signupRateLimiter";
@@ -84,7 +85,7 @@ export interface Services {
 export interface ServiceDeps {
   config: Config;
   prisma: PrismaClient;
-  /** The pool Prisma uses; the login and signup limiters share it. */
+  /** The pool Prisma uses; the request limiters share it. */
   pool: pg.Pool;
   /** The server secret: keys refresh-token rotation, seals TOTP secrets, keys recovery-code hashes (and HS256 access tokens, through `signingKeys`). */
   jwtSecret: string;
@@ -216,6 +217,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
       assertions,
       accessTokens,
       loginRateLimiter,
+      startRateLimiter: new PasskeyLoginRateLimiter(pool, config.passkeyLoginLimits),
       knownAddresses,
       verification,
       decoyKey: deriveServerKey(jwtSecret, "passkey-decoy-credential"),

@@ -26,10 +26,12 @@ export function startTestServer(env: Record<string, string> = {}, now?: () => nu
     // Quiet even when a test sets NODE_ENV=production; tests that read the logs pass a logger.
     LOG_LEVEL: "silent",
     // Every suite logs in and signs up from 127.0.0.1 against one database; the per-address limits
-    // have their own tests (test/security/loginRateLimit.test.ts, signupLimit.test.ts), which set
-    // them and use distinct addresses; the password reset's has its own in test/api/accountEmails.test.ts.
+    // have their own tests (test/security/loginRateLimit.test.ts, signupLimit.test.ts,
+    // passkeyLoginLimit.test.ts), which set them and use distinct addresses; the password reset's
+    // has its own in test/api/accountEmails.test.ts.
     LOGIN_MAX_FAILURES_PER_IP: "100000",
     SIGNUP_MAX_PER_IP: "100000",
+    PASSKEY_LOGIN_MAX_PER_IP: "100000",
     PASSWORD_RESET_MAX_PER_IP: "100000",
     ...env,
   });

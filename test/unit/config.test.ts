@@ -25,6 +25,7 @@ describe("configuration", () => {
       passwords: { bcryptCost: 12, maxQueueWaitSeconds: 10 },
       loginLimits: { maxFailuresPerAccount: 5, maxFailuresPerIp: 30, windowSeconds: 15 * 60, knownAddressTtlSeconds: 90 * 86400 },
       signupLimits: { maxPerIp: 100, windowSeconds: 600 },
+      passkeyLoginLimits: { maxPerIp: 100, windowSeconds: 300 },
       mail: { smtpUrl: undefined, from: "GraphQL Auth API <no-reply@localhost>", fileDir: path.resolve(".data", "mail") },
       accountEmails: { appUrl: "http://localhost:4000", requireVerifiedEmail: false, passwordResetTtlSeconds: 3600 },
     });
@@ -91,6 +92,8 @@ describe("configuration", () => {
     ["PASSWORD_RESET_MAX_PER_EMAIL", "0", /PASSWORD_RESET_MAX_PER_EMAIL must be a whole number from 1 to 1000/],
     ["SIGNUP_MAX_PER_IP", "0", /SIGNUP_MAX_PER_IP must be a whole number from 1 to 100000/],
     ["SIGNUP_WINDOW", "30s", /SIGNUP_WINDOW must be a duration like .* from 60s to 604800s/],
+    ["PASSKEY_LOGIN_MAX_PER_IP", "0", /PASSKEY_LOGIN_MAX_PER_IP must be a whole number from 1 to 100000/],
+    ["PASSKEY_LOGIN_WINDOW", "2d", /PASSKEY_LOGIN_WINDOW must be a duration like .* from 60s to 86400s/],
     ["BCRYPT_MAX_QUEUE_WAIT", "0", /BCRYPT_MAX_QUEUE_WAIT must be a duration like .* from 1s to 600s/],
     ["SECURITY_EVENT_RETENTION", "12h", /SECURITY_EVENT_RETENTION must be a duration like .* from 86400s to 315360000s \(got "12h"\)/],
     ["LOGIN_KNOWN_ADDRESS_TTL", "forever", /LOGIN_KNOWN_ADDRESS_TTL must be a duration like .* from 3600s to 315360000s/],

@@ -8,6 +8,7 @@ import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason } fro
 import type { PrismaClient } from "../../generated/prisma/client";
 import type { KnownLoginAddresses } from "../limits/knownLoginAddresses";
 import type { LoginRateLimiter } from "../limits/loginRateLimiter";
+import type { PasskeyLoginRateLimiter } from "../limits/passkeyLoginRateLimiter";
 import type { EmailVerification } from "../mailedLinks/emailVerification";
 import { recordSecurityEvents } from "../securityEvents/recording";
 import { awaitsSecondFactor, passkeyProven } from "../sessions/assurance";
@@ -27,6 +28,8 @@ export interface PasskeyLoginDeps {
   assertions: PasskeyAssertions;
   accessTokens: AccessTokens;
   loginRateLimiter: LoginRateLimiter;
+  /** Counts the starts per client address: each writes a challenge row. */
+  startRateLimiter: PasskeyLoginRateLimiter;
   knownAddresses: KnownLoginAddresses;
   verification: EmailVerification;
   /** Keys the stand-in credential ID offered for an email without passkeys. */
@@ -55,11 +58,13 @@ export class PasskeyLogin {
    * Without an email, the browser offers whichever passkey of this site the user picks
    * (discoverable credentials). With one, the options list that account's passkeys; for an email
    * with none (or no account), one stand-in ID derived from the email, so that the answer does not
-   * tell who has an account or a passkey.
+   * tell who has an account or a passkey. A start with a valid email (or none) counts on the
+   * client address's limit (PASSKEY_LOGIN_MAX_PER_IP) before its challenge is written.
    */
-  async start(email: string | null | undefined): Promise<PasskeyLoginStart> {
+  async start(email: string | null | undefined, client: ClientInfo): Promise<PasskeyLoginStart> {
     const { prisma, rp, challenges, decoyKey } = this.deps;
     const normal = email === null || email === undefined ? undefined : validateEmail(email);
+    await this.deps.startRateLimiter.take(client.ip);
     const user = normal === undefined ? null : await prisma.user.findUnique({ where: { email: normal }, include: { passkeys: true } });
     const handle = newLoginHandle();
     const challenge = await challenges.issue("LOGIN", { handle }, user?.id);

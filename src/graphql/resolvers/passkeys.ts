@@ -19,7 +19,7 @@ export const passkeyMutations: Pick<
 
   // The handle goes to the browser in an HttpOnly cookie (src/http/passkeyLoginCookie.ts), never in the body.
   startPasskeyLogin: async (_parent, { email }, context) => {
-    const { options, handle, handleMaxAgeSeconds } = await context.services.passkeyLogin.start(email);
+    const { options, handle, handleMaxAgeSeconds } = await context.services.passkeyLogin.start(email, context.client);
     context.passkeyHandleOut.change = { kind: "set", handle, maxAgeSeconds: handleMaxAgeSeconds };
     return options;
   },
