@@ -1,6 +1,7 @@
 import type { RunningApp } from "../../src/app";
 import { deleteEndedSessions } from "../../src/auth/sessions/cleanup";
 import { createIsolatedDatabase } from "../support/isolatedDatabase";
+import { startLogin } from "../support/passkeys";
 import { rawRequest } from "../support/rawHttp";
 import { startTestServer, useTestServer } from "../support/testServer";
 import { waitUntil } from "../support/waitUntil";
@@ -389,6 +390,25 @@ describe("session cleanup", () => {
     expect(await app.prisma.emailToken.count({ where: { userId: user.id } })).toBe(1);
     await deleteEndedSessions(app.prisma, Date.now() + 48 * hour + 60_000, 1000, NINETY_DAYS);
     expect(await app.prisma.emailToken.count({ where: { userId: user.id } })).toBe(0);
+  });
+
+  test("an abandoned passkey sign-in's challenge is deleted by the periodic cleanup once expired (5 minutes), not before", async () => {
+    let offsetMs = 0;
+    const timed = await startTestServer({ DATABASE_URL: database.url, SESSION_CLEANUP_INTERVAL: "10s" }, () => Date.now() + offsetMs);
+    try {
+      const { user } = await signUp(timed.url);
+      // A start that names the email stores its challenge with the account; nobody finishes it.
+      await startLogin(timed.url, user.email);
+      const challenges = () => timed.prisma.passkeyChallenge.count({ where: { userId: user.id } });
+      expect(await challenges()).toBe(1);
+      const deleted = await deleteEndedSessions(timed.prisma, Date.now() + 4 * 60_000, 1000, NINETY_DAYS);
+      expect(deleted.passkeyChallenges).toBe(0);
+      expect(await challenges()).toBe(1);
+      offsetMs = 6 * 60_000;
+      await waitUntil(async () => (await challenges()) === 0, "the periodic cleanup deleted the expired challenge");
+    } finally {
+      await timed.stop();
+    }
   });
 });
 

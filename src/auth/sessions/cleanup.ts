@@ -9,6 +9,7 @@ export interface DeletedRows {
   refreshTokens: number;
   emailTokens: number;
   securityEvents: number;
+  passkeyChallenges: number;
 }
 
 /**
@@ -16,7 +17,8 @@ export interface DeletedRows {
  * expired or ended more than a day ago (their refresh tokens go with them, by cascade), expired
  * refresh tokens of live sessions (every spent ancestor of a long session), mailed-link tokens
  * expired more than a day ago (kept until then so that a used link is told apart from a forged one),
- * and security events older than their retention (SECURITY_EVENT_RETENTION).
+ * security events older than their retention (SECURITY_EVENT_RETENTION), and expired passkey
+ * challenges (a start also clears them, but a flood of starts that then stops leaves its rows).
  *
  * In batches of at most `batchSize` rows, each its own short transaction, until none is left: one
  * DELETE of a large backlog would hold its row locks, and queue one notification per session for
@@ -59,7 +61,12 @@ export async function deleteEndedSessions(
       SELECT "id" FROM "SecurityEvent" WHERE "createdAt" < ${eventsBefore} LIMIT ${batchSize})`,
     batchSize,
   );
-  return { sessions, refreshTokens, emailTokens, securityEvents };
+  const passkeyChallenges = await untilDone(
+    () => prisma.$executeRaw`DELETE FROM "PasskeyChallenge" WHERE "challenge" IN (
+      SELECT "challenge" FROM "PasskeyChallenge" WHERE "expiresAt" <= ${expiredBefore} LIMIT ${batchSize})`,
+    batchSize,
+  );
+  return { sessions, refreshTokens, emailTokens, securityEvents, passkeyChallenges };
 }
 
 /** Runs a batch until one deletes fewer than a full batch; returns the rows deleted. */
