@@ -1,6 +1,8 @@
+import crypto from "node:crypto";
 import type { RunningApp } from "../../src/app";
 import { deleteEndedSessions } from "../../src/auth/sessions/cleanup";
 import { createIsolatedDatabase } from "../support/isolatedDatabase";
+import { browserGet, CookieJar, fragment, signInThroughProvider } from "../support/identitySignIn";
 import { startLogin } from "../support/passkeys";
 import { rawRequest } from "../support/rawHttp";
 import { startTestServer, useTestServer } from "../support/testServer";
@@ -20,6 +22,7 @@ import {
   REVOKE_SESSION,
   sessionsOf,
   signUp,
+  uniqueEmail,
   type GraphQLResponse,
 } from "../support/graphqlClient";
 
@@ -406,6 +409,39 @@ describe("session cleanup", () => {
       expect(await challenges()).toBe(1);
       offsetMs = 6 * 60_000;
       await waitUntil(async () => (await challenges()) === 0, "the periodic cleanup deleted the expired challenge");
+    } finally {
+      await timed.stop();
+    }
+  });
+
+  test("identity sign-ins abandoned at the provider (10 minutes) and login codes never used (60 s) are deleted by the periodic cleanup once expired", async () => {
+    const appUrl = "http://localhost:5173";
+    let offsetMs = 0;
+    const timed = await startTestServer(
+      { DATABASE_URL: database.url, SESSION_CLEANUP_INTERVAL: "10s", OIDC_DEV_PROVIDER: "true", APP_URL: appUrl },
+      () => Date.now() + offsetMs,
+    );
+    try {
+      // A browser that goes to the provider and never comes back: its flow stays behind.
+      const returnTo = `${appUrl}/abandoned-${crypto.randomUUID()}`;
+      const start = new URL(`${new URL(timed.url).origin}/auth/dev/start`);
+      start.searchParams.set("return_to", returnTo);
+      expect((await browserGet(new CookieJar(), start)).status).toBe(302);
+      const flows = () => timed.prisma.identityFlow.count({ where: { returnTo } });
+      // A browser that comes back with a login code and never exchanges it.
+      const email = uniqueEmail("abandoned");
+      const back = await signInThroughProvider(new CookieJar(), timed.url, "dev", email, appUrl);
+      expect(fragment(back).login_code).toEqual(expect.any(String));
+      const { id: userId } = await timed.prisma.user.findUniqueOrThrow({ where: { email } });
+      const codes = () => timed.prisma.identityTicket.count({ where: { userId, purpose: "LOGIN_CODE" } });
+      expect([await flows(), await codes()]).toEqual([1, 1]);
+
+      await deleteEndedSessions(timed.prisma, Date.now() + 30_000, 1000, NINETY_DAYS);
+      expect([await flows(), await codes()]).toEqual([1, 1]);
+      await deleteEndedSessions(timed.prisma, Date.now() + 2 * 60_000, 1000, NINETY_DAYS);
+      expect([await flows(), await codes()]).toEqual([1, 0]);
+      offsetMs = 11 * 60_000;
+      await waitUntil(async () => (await flows()) === 0, "the periodic cleanup deleted the abandoned flow");
     } finally {
       await timed.stop();
     }

@@ -10,6 +10,8 @@ export interface DeletedRows {
   emailTokens: number;
   securityEvents: number;
   passkeyChallenges: number;
+  identityFlows: number;
+  identityTickets: number;
 }
 
 /**
@@ -17,8 +19,10 @@ export interface DeletedRows {
  * expired or ended more than a day ago (their refresh tokens go with them, by cascade), expired
  * refresh tokens of live sessions (every spent ancestor of a long session), mailed-link tokens
  * expired more than a day ago (kept until then so that a used link is told apart from a forged one),
- * security events older than their retention (SECURITY_EVENT_RETENTION), and expired passkey
- * challenges (a start also clears them, but a flood of starts that then stops leaves its rows).
+ * security events older than their retention (SECURITY_EVENT_RETENTION), expired passkey
+ * challenges, and expired identity-provider flows and tickets (sign-ins abandoned at the provider,
+ * login codes and link URLs never used). A start or a new ticket also clears the expired ones of
+ * its table, but the rows of a burst that then stops would stay until the next.
  *
  * In batches of at most `batchSize` rows, each its own short transaction, until none is left: one
  * DELETE of a large backlog would hold its row locks, and queue one notification per session for
@@ -66,7 +70,17 @@ export async function deleteEndedSessions(
       SELECT "challenge" FROM "PasskeyChallenge" WHERE "expiresAt" <= ${expiredBefore} LIMIT ${batchSize})`,
     batchSize,
   );
-  return { sessions, refreshTokens, emailTokens, securityEvents, passkeyChallenges };
+  const identityFlows = await untilDone(
+    () => prisma.$executeRaw`DELETE FROM "IdentityFlow" WHERE "id" IN (
+      SELECT "id" FROM "IdentityFlow" WHERE "expiresAt" < ${expiredBefore} LIMIT ${batchSize})`,
+    batchSize,
+  );
+  const identityTickets = await untilDone(
+    () => prisma.$executeRaw`DELETE FROM "IdentityTicket" WHERE "id" IN (
+      SELECT "id" FROM "IdentityTicket" WHERE "expiresAt" < ${expiredBefore} LIMIT ${batchSize})`,
+    batchSize,
+  );
+  return { sessions, refreshTokens, emailTokens, securityEvents, passkeyChallenges, identityFlows, identityTickets };
 }
 
 /** Runs a batch until one deletes fewer than a full batch; returns the rows deleted. */
