@@ -6,11 +6,14 @@ import {
   LoginTwoStepDocument,
   MyPasskeysDocument,
   MySecurityEventsDocument,
+  RemoveUserSecondFactorDocument,
   RenamePasskeyDocument,
+  SecurityEventsDocument,
   StartPasskeyLoginDocument,
   StartPasskeyRegistrationDocument,
   StartPasskeyVerificationDocument,
   VerifyPasskeyDocument,
+  VerifySecondFactorDocument,
 } from "../support/generated/graphql";
 import { graphql, ME, PASSWORD, signUp, type GraphQLResponse } from "../support/graphqlClient";
 import { finishLogin, passkeyLogin, registerPasskey, startLogin } from "../support/passkeys";
@@ -18,6 +21,7 @@ import { enrollTotp } from "../support/secondFactor";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { SoftwareAuthenticator } from "../support/softwareAuthenticator";
 import { useTestServer } from "../support/testServer";
+import { waitUntil } from "../support/waitUntil";
 
 // Passkeys as a browser with a platform authenticator meets them. The authenticator is software
 // (test/support/softwareAuthenticator.ts): real keys, CBOR and signatures, checked by the real
@@ -425,5 +429,99 @@ describe("managing passkeys, and a passkey as the second step", () => {
     const beforeDeleting = await resetLink();
     await graphql(app.url, DeletePasskeyDocument, { id: passkey.id }, { token: account.accessToken });
     expect(errorOf(await reset(beforeDeleting))).toMatchObject({ reason: "LINK_USED" });
+  });
+});
+
+// An admin's removeUserSecondFactor is account recovery for a user who lost the authenticator app
+// (and the recovery codes). Passkeys are credentials the user manages, never the factor an account
+// requires: they stay, and the account is left in a state the user can sign in to and tidy up.
+describe("account recovery by an admin, on an account with passkeys", () => {
+  const app = useTestServer({
+    get SMTP_URL() {
+      return smtp.url;
+    },
+  });
+
+  async function anAdmin() {
+    const admin = await signUp(app.url);
+    await app.prisma.user.update({ where: { id: admin.user.id }, data: { role: "ADMIN" } });
+    return admin;
+  }
+
+  const removalsOf = async (adminToken: string, userId: string) => {
+    const page = await graphql(app.url, SecurityEventsDocument, { userId, kind: "SECOND_FACTOR_REMOVED" }, { token: adminToken });
+    return page.data!.securityEvents.edges.map(({ node }) => ({ actorId: node.actorId, detail: JSON.parse(node.detail!) as unknown }));
+  };
+
+  test("the app and its codes go, the passkeys stay and still sign in, every session ends, and the mail says so", async () => {
+    const admin = await anAdmin();
+    const account = await signUp(app.url);
+    const lost = new SoftwareAuthenticator({ origin: ORIGIN });
+    const kept = new SoftwareAuthenticator({ origin: ORIGIN });
+    const lostPasskey = await registerPasskey(app.url, account.accessToken, lost, "Phone");
+    await registerPasskey(app.url, account.accessToken, kept, "Laptop");
+    await enrollTotp(app.url, account.accessToken);
+    const byPasskey = (await passkeyLogin(app.url, kept)).data!.finishPasskeyLogin;
+    const waiting = (await graphql(app.url, LoginTwoStepDocument, { input: { email: account.user.email, password: PASSWORD } })).data!
+      .login;
+    expect([byPasskey.secondFactorRequired, waiting.secondFactorRequired]).toEqual([false, true]);
+
+    const removed = await graphql(app.url, RemoveUserSecondFactorDocument, { id: account.user.id }, { token: admin.accessToken });
+    expect(removed.data!.removeUserSecondFactor).toEqual({ id: account.user.id, secondFactors: [] });
+    // Every session ends: the one a passkey opened at level 2 too, since whoever held the account may have opened it.
+    for (const token of [account.accessToken, byPasskey.accessToken, waiting.accessToken]) {
+      expect(errorOf(await graphql(app.url, ME, undefined, { token }))).toEqual({ code: "UNAUTHENTICATED", reason: "SESSION_ENDED" });
+    }
+    expect(await app.prisma.recoveryCode.count({ where: { userId: account.user.id } })).toBe(0);
+    expect(await app.prisma.passkey.count({ where: { userId: account.user.id } })).toBe(2);
+    expect(await removalsOf(admin.accessToken, account.user.id)).toEqual([
+      { actorId: admin.user.id, detail: { byAdmin: true, passkeysKept: 2 } },
+    ]);
+    await waitUntil(() => smtp.mailTo(account.user.email).some((mail) => mail.subject === "Two-step sign-in is off"), "the notice");
+    const notice = smtp.mailTo(account.user.email).find((mail) => mail.subject === "Two-step sign-in is off")!;
+    expect(notice.text).toContain("An admin removed the authenticator app and the recovery codes of your account");
+    expect(notice.text).toContain("Your 2 passkeys were kept and still sign in. If one was on a device you lost, sign in and delete it.");
+
+    // A passkey signs in at level 2, as before; the password alone now opens a full session too.
+    const again = await passkeyLogin(app.url, kept);
+    expect(again.data!.finishPasskeyLogin.secondFactorRequired).toBe(false);
+    expect(claimsOf(again.data!.finishPasskeyLogin.accessToken).amr).toEqual(["hwk", "user"]);
+    const password = (await graphql(app.url, LoginTwoStepDocument, { input: { email: account.user.email, password: PASSWORD } })).data!
+      .login;
+    expect(password.secondFactorRequired).toBe(false);
+    // That sign-in is recent enough to delete the passkey of the lost device, which then signs in no more.
+    const deleted = await graphql(app.url, DeletePasskeyDocument, { id: lostPasskey.id }, { token: password.accessToken });
+    expect(deleted.data).toEqual({ deletePasskey: true });
+    expect(errorOf(await passkeyLogin(app.url, lost))).toEqual({ code: "UNAUTHENTICATED", reason: "PASSKEY_UNKNOWN" });
+  });
+
+  test("a passkey that verifies its user needs no admin: its level-2 session replaces the lost app, with new recovery codes", async () => {
+    const account = await signUp(app.url);
+    const authenticator = new SoftwareAuthenticator({ origin: ORIGIN });
+    await registerPasskey(app.url, account.accessToken, authenticator);
+    const lostApp = await enrollTotp(app.url, account.accessToken);
+    const byPasskey = (await passkeyLogin(app.url, authenticator)).data!.finishPasskeyLogin;
+    const newApp = await enrollTotp(app.url, byPasskey.accessToken);
+    expect(newApp.secret).not.toBe(lostApp.secret);
+    expect(newApp.recoveryCodes).toHaveLength(10);
+    const level1 = (await graphql(app.url, LoginTwoStepDocument, { input: { email: account.user.email, password: PASSWORD } })).data!.login;
+    expect(
+      errorOf(await graphql(app.url, VerifySecondFactorDocument, { code: lostApp.recoveryCodes[0]! }, { token: level1.accessToken })),
+    ).toMatchObject({ reason: "WRONG_CODE" });
+    const verified = await graphql(app.url, VerifySecondFactorDocument, { code: newApp.recoveryCodes[0]! }, { token: level1.accessToken });
+    expect(verified.data!.verifySecondFactor.secondFactorRequired).toBe(false);
+  });
+
+  test("an account with passkeys and no app is left as it is: its sessions go on, its passkeys sign in, nothing is recorded", async () => {
+    const admin = await anAdmin();
+    const account = await signUp(app.url);
+    const authenticator = new SoftwareAuthenticator({ origin: ORIGIN });
+    await registerPasskey(app.url, account.accessToken, authenticator);
+
+    const removed = await graphql(app.url, RemoveUserSecondFactorDocument, { id: account.user.id }, { token: admin.accessToken });
+    expect(removed.data!.removeUserSecondFactor).toEqual({ id: account.user.id, secondFactors: [] });
+    expect((await graphql(app.url, ME, undefined, { token: account.accessToken })).errors).toBeUndefined();
+    expect((await passkeyLogin(app.url, authenticator)).errors).toBeUndefined();
+    expect(await removalsOf(admin.accessToken, account.user.id)).toEqual([]);
   });
 });

@@ -20,6 +20,11 @@ export interface AdminFactorRemovalDeps {
  * second factor. Every session of the user ends and every access token of theirs is void, so
  * whoever may have been waiting at level 1 with the password is out too; the user signs in with
  * the password, is told by mail, and sets up a new factor.
+ *
+ * The user's passkeys stay. They are credentials the user manages (sessions/assurance.ts: a
+ * passkey is never the second factor an account requires), and the admin cannot tell a lost one
+ * from one still in hand; the mail says they still sign in, so that the user deletes any that was
+ * on the lost device (a password sign-in is recent enough for deletePasskey once the factor is gone).
  */
 export class AdminFactorRemoval {
   constructor(private readonly deps: AdminFactorRemovalDeps) {}
@@ -32,9 +37,10 @@ export class AdminFactorRemoval {
       if ((await lockUser(tx, id)) === undefined) return undefined;
       const at = now();
       const removed = await removeSecondFactors(tx, id, "FACTOR_REMOVED_BY_ADMIN", at);
-      if (removed === 0) return { removed, user: await tx.user.findUniqueOrThrow({ where: { id } }) };
+      if (removed === 0) return { removed, passkeysKept: 0, user: await tx.user.findUniqueOrThrow({ where: { id } }) };
       const user = await tx.user.update({ where: { id }, data: { tokenVersion: { increment: 1 } } });
       await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: sessionEnded("SECOND_FACTOR_REMOVED", at) });
+      const passkeysKept = await tx.passkey.count({ where: { userId: id } });
       await recordSecurityEvents(tx, at, [
         {
           kind: "SECOND_FACTOR_REMOVED",
@@ -42,13 +48,13 @@ export class AdminFactorRemoval {
           actorId: admin.user.id,
           sessionId: admin.sessionId,
           client,
-          detail: { byAdmin: true },
+          detail: { byAdmin: true, passkeysKept },
         },
       ]);
-      return { removed, user };
+      return { removed, passkeysKept, user };
     });
     if (!outcome) throw notFound("user");
-    if (outcome.removed > 0) notices.removed(outcome.user, true);
+    if (outcome.removed > 0) notices.removed(outcome.user, true, outcome.passkeysKept);
     return outcome.user;
   }
 }

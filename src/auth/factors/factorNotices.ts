@@ -18,8 +18,9 @@ export class FactorNotices {
     this.mailer.sendInBackground(() => Promise.resolve(this.messages.secondFactorAdded(accountAddress(user))));
   }
 
-  removed(user: User, byAdmin: boolean): void {
-    this.mailer.sendInBackground(() => Promise.resolve(this.messages.secondFactorRemoved(accountAddress(user), byAdmin)));
+  /** `passkeysKept`: the passkeys an admin's removal left on the account, which still sign in. */
+  removed(user: User, byAdmin: boolean, passkeysKept = 0): void {
+    this.mailer.sendInBackground(() => Promise.resolve(this.messages.secondFactorRemoved(accountAddress(user), byAdmin, passkeysKept)));
   }
 
   /** A recovery code was spent; `left` remain. The user hears of it once few are left. */

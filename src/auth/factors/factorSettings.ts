@@ -133,8 +133,10 @@ export class SecondFactorSettings {
  * Deletes the user's second factors, a pending enrolment and the recovery codes, in the caller's
  * transaction (after the user-row lock); returns how many factors there were. The user's sessions
  * that await the factor end: a password alone opened them while the factor guarded the account,
- * and they must not turn into full sessions now. When there was a factor, its removal is `event`,
- * and voids the pending links that could move control again (tokens/pendingLinks.ts).
+ * and they must not turn into full sessions now. The removal is `event`, and voids the pending
+ * links that could move control again (tokens/pendingLinks.ts). Without a factor nothing changes:
+ * no session awaits one (a level-1 session of such an account, a password's or a passkey's, is a
+ * full one), and a pending enrolment is the user's own business.
  */
 export async function removeSecondFactors(
   tx: Prisma.TransactionClient,
@@ -143,13 +145,14 @@ export async function removeSecondFactors(
   now: number,
 ): Promise<number> {
   const { count } = await tx.secondFactor.deleteMany({ where: { userId } });
+  if (count === 0) return 0;
   await tx.pendingTotpEnrollment.deleteMany({ where: { userId } });
   await tx.recoveryCode.deleteMany({ where: { userId } });
   await tx.session.updateMany({
     where: { userId, revokedAt: null, assuranceLevel: { lt: 2 } },
     data: sessionEnded("SECOND_FACTOR_REMOVED", now),
   });
-  if (count > 0) await voidPendingLinks(tx, userId, event, now);
+  await voidPendingLinks(tx, userId, event, now);
   return count;
 }
 

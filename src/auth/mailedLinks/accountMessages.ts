@@ -89,12 +89,17 @@ export class AccountMessages {
     ]);
   }
 
-  secondFactorRemoved(to: AccountAddress, byAdmin: boolean): MailMessage {
+  secondFactorRemoved(to: AccountAddress, byAdmin: boolean, passkeysKept: number): MailMessage {
     return notice(to.email, "Two-step sign-in is off", [
       greeting(to),
       byAdmin
-        ? "An admin removed the authenticator app and the recovery codes of your account, and every session of it has ended. Signing in now takes your password only."
-        : "The authenticator app and the recovery codes of your account were just removed. Signing in now takes your password only.",
+        ? "An admin removed the authenticator app and the recovery codes of your account, and every session of it has ended. Signing in no longer asks for a code."
+        : "The authenticator app and the recovery codes of your account were just removed. Signing in no longer asks for a code.",
+      ...(passkeysKept > 0
+        ? [
+            `Your ${passkeysKept === 1 ? "passkey was" : `${passkeysKept} passkeys were`} kept and still sign in. If one was on a device you lost, sign in and delete it.`,
+          ]
+        : []),
       "If you did not ask for this, reset your password, set up two-step sign-in again, and tell an admin.",
     ]);
   }
