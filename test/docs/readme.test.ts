@@ -8,7 +8,7 @@ import { SECURITY_EVENT_KINDS } from "../../src/auth/securityEvents/kinds";
 import { AuthFailure, ErrorCode, ForbiddenReason, LinkTokenFailure, TooManyRequestsReason } from "../../src/errors";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { childEnv, run } from "../support/childProcess";
-import { signUp, uniqueEmail } from "../support/graphqlClient";
+import { graphql, signUp, uniqueEmail } from "../support/graphqlClient";
 import { startTestServer } from "../support/testServer";
 import { LONG_TEST_TIMEOUT_MS } from "../support/timeouts";
 import { waitUntil } from "../support/waitUntil";
@@ -316,4 +316,38 @@ describe("README.md, Ports and folders", () => {
     },
     LONG_TEST_TIMEOUT_MS,
   );
+});
+
+describe("README.md, signing in with an identity provider", () => {
+  // One line per sentence would be easier to match, but the README wraps its prose.
+  const text = section("README.md", "See it from a client: the examples").replace(/\s+/g, " ");
+
+  test("the command starts an API that offers the button the README names; the variables it names are configuration.md's", async () => {
+    const command = /`((?:[A-Z_]+=\S+ )+)npm start`: \*\*Sign in with ([^*]+)\*\*/.exec(text);
+    expect(command).not.toBeNull();
+    const env = Object.fromEntries(
+      command![1]!
+        .trim()
+        .split(" ")
+        .map((pair) => pair.split("=") as [string, string]),
+    );
+    expect(env).toEqual({ APP_URL: "http://localhost:5173", OIDC_DEV_PROVIDER: "true" });
+    const reference = variableRows(read("docs/configuration.md"));
+    for (const name of ["OIDC_DEV_PROVIDER", "OIDC_PROVIDERS", "PUBLIC_API_URL"]) {
+      expect([name, new RegExp(`\\b${name}\\b`).test(text), reference.has(name)]).toEqual([name, true, true]);
+    }
+    const app = await startTestServer(env);
+    try {
+      const answer = await graphql(app.url, "{ identityProviders { id name } }");
+      const providers = (answer.data as { identityProviders: Array<{ id: string; name: string }> }).identityProviders;
+      expect(providers.map(({ name }) => name)).toEqual([command![2]]);
+      // The button is a link to the start URL; the provider it leads to is the one built in.
+      const start = await fetch(`${new URL(app.url).origin}/auth/${providers[0]!.id}/start?return_to=http://localhost:5173/`, {
+        redirect: "manual",
+      });
+      expect(new URL(start.headers.get("location")!).pathname).toMatch(/^\/dev-idp\//);
+    } finally {
+      await app.stop();
+    }
+  });
 });
