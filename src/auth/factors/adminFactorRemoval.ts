@@ -21,9 +21,9 @@ export interface AdminFactorRemovalDeps {
  * whoever may have been waiting at level 1 with the password is out too; the user signs in with
  * the password, is told by mail, and sets up a new factor.
  *
- * The user's passkeys stay. They are credentials the user manages (sessions/assurance.ts: a
- * passkey is never the second factor an account requires), and the admin cannot tell a lost one
- * from one still in hand; the mail says they still sign in, so that the user deletes any that was
+ * The user's passkeys stay. They are credentials the user manages, never the second factor an
+ * account requires (docs/security.md, "Passkeys in a recovery"), and the admin cannot tell a lost
+ * one from one still in hand; the mail says they still sign in, so that the user deletes any that was
  * on the lost device (a password sign-in is recent enough for deletePasskey once the factor is gone).
  */
 export class AdminFactorRemoval {
