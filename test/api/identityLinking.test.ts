@@ -1,5 +1,5 @@
 import type { RunningApp } from "../../src/app";
-import { graphql, signUp, uniqueEmail } from "../support/graphqlClient";
+import { graphql, logIn, LOGOUT, signUp, uniqueEmail, type AuthPayload } from "../support/graphqlClient";
 import {
   ExchangeLoginCodeDocument,
   MyIdentitiesDocument,
@@ -128,6 +128,41 @@ describe("linking while signed in, unlinking, and accounts without a password", 
     expect(await eventsOf(owner.user.id, "IDENTITY_UNLINKED")).toEqual([{ provider: "wary", email: identityEmail }]);
     const again = await graphql(app.url, UnlinkIdentityDocument, { provider: "wary" }, { token: owner.accessToken });
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "NOT_LINKED", field: "provider" });
+  });
+
+  test("a link is made only while the session that asked for it lasts: ending it ends its URL, opened or not", async () => {
+    const owner = await signUp(app.url);
+    const linkUrl = async (session: AuthPayload) => {
+      const started = await graphql(app.url, StartIdentityLinkDocument, { provider: "wary" }, { token: session.accessToken });
+      const url = new URL(started.data!.startIdentityLink);
+      url.searchParams.set("login_hint", uniqueEmail("session-bound"));
+      return url;
+    };
+    const logOut = async (session: AuthPayload) => {
+      expect((await graphql(app.url, LOGOUT, {}, { token: session.accessToken })).errors).toBeUndefined();
+    };
+
+    // Not opened before its session logged out.
+    const first = await linkUrl(owner);
+    await logOut(owner);
+    expect(fragment(await finishSignIn(new CookieJar(), first, APP_URL))).toEqual({ error: "SESSION_ENDED" });
+
+    // Opened, and its session logged out while the browser was at the provider.
+    const second = await logIn(app.url, owner.user.email);
+    const atProvider = await linkUrl(second);
+    const back = await finishSignIn(new CookieJar(), atProvider, APP_URL, async () => {
+      await logOut(second);
+      return undefined;
+    });
+    expect(fragment(back)).toEqual({ error: "SESSION_ENDED" });
+    expect(await app.prisma.userIdentity.count({ where: { userId: owner.user.id } })).toBe(0);
+
+    // Another session of the account ending is no concern of this one's link.
+    const asking = await logIn(app.url, owner.user.email);
+    const other = await logIn(app.url, owner.user.email);
+    const third = await linkUrl(asking);
+    await logOut(other);
+    expect(fragment(await finishSignIn(new CookieJar(), third, APP_URL))).toEqual({ linked: "wary" });
   });
 
   test("an identity of another account does not link", async () => {

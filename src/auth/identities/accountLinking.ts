@@ -1,7 +1,7 @@
 import { Prisma, type PrismaClient, type User } from "../../generated/prisma/client";
 import type { IdentityProviderSettings } from "../../config/identityProviders";
 import { recordSecurityEvents } from "../securityEvents/recording";
-import { lockUser } from "../sessions/userLock";
+import { lockUser, sessionIsLive } from "../sessions/userLock";
 import type { ClientInfo } from "../types";
 import { NAME_MAX_CHARACTERS, validateEmail } from "../users/validation";
 import { IdentityFailure, IdentityFlowError } from "./identityFailures";
@@ -17,13 +17,14 @@ import type { VerifiedIdentity } from "./providerRegistry";
  *   `email_verified: true`, the provider is configured `trustEmailForLinking`, and the account's
  *   own email is verified (else whoever signed up with someone else's address and waited would
  *   share the account with its owner). Otherwise ACCOUNT_EXISTS.
- * - A link flow (startIdentityLink) links the identity to the signed-in account that asked.
+ * - A link flow (startIdentityLink) links the identity to the signed-in account that asked, while
+ *   the session that asked lasts and no credential event has voided its ticket.
  */
 export async function accountForIdentity(
   prisma: PrismaClient,
   provider: IdentityProviderSettings,
   identity: VerifiedIdentity,
-  linkUserId: string | null,
+  linkTicketId: string | null,
   client: ClientInfo,
   now: number,
 ): Promise<{ user: User; linked: boolean }> {
@@ -33,7 +34,10 @@ export async function accountForIdentity(
         where: { provider_subject: { provider: provider.id, subject: identity.subject } },
         include: { user: true },
       });
-      if (linkUserId !== null) return { user: await linkTo(tx, linkUserId, known?.userId, provider, identity, client, now), linked: true };
+      if (linkTicketId !== null) {
+        const userId = await lockLinkingAccount(tx, linkTicketId, now);
+        return { user: await linkTo(tx, userId, known?.userId, provider, identity, client, now), linked: true };
+      }
       if (known) {
         await tx.userIdentity.update({ where: { id: known.id }, data: { email: identity.email ?? known.email } });
         return { user: usable(known.user), linked: false };
@@ -44,6 +48,7 @@ export async function accountForIdentity(
         const mayLink = identity.emailVerified && provider.trustEmailForLinking && owner.emailVerifiedAt !== null;
         if (!mayLink) throw new IdentityFlowError(IdentityFailure.ACCOUNT_EXISTS);
         usable(owner);
+        if ((await lockUser(tx, owner.id)) === undefined) throw new IdentityFlowError(IdentityFailure.INVALID_STATE);
         return { user: await linkTo(tx, owner.id, undefined, provider, identity, client, now, { automatic: true }), linked: false };
       }
       const user = await tx.user.create({
@@ -64,12 +69,31 @@ export async function accountForIdentity(
   } catch (error) {
     // A signup or another sign-in took the email (or linked the identity) between the read and the insert.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new IdentityFlowError(linkUserId === null ? IdentityFailure.ACCOUNT_EXISTS : IdentityFailure.IDENTITY_IN_USE, error);
+      throw new IdentityFlowError(linkTicketId === null ? IdentityFailure.ACCOUNT_EXISTS : IdentityFailure.IDENTITY_IN_USE, error);
     }
     throw error;
   }
 }
 
+/**
+ * Locks the account a link flow links to and answers its id, if the link still holds: its LINK
+ * ticket stands (a credential event deletes it: tokens/pendingLinks.ts) and the session that asked
+ * for it has not ended. Those events take the same lock (the user row first, as every transaction
+ * that writes a user's rows takes it: sessions/userLock.ts), so one that committed first is seen
+ * here, and one that comes later finds the identity linked before it, as a finished link is.
+ */
+async function lockLinkingAccount(tx: Prisma.TransactionClient, ticketId: string, now: number): Promise<string> {
+  const ticket = await tx.identityTicket.findUnique({ where: { id: ticketId }, select: { userId: true } });
+  if (!ticket || (await lockUser(tx, ticket.userId)) === undefined) throw new IdentityFlowError(IdentityFailure.INVALID_STATE);
+  const held = await tx.identityTicket.findUnique({ where: { id: ticketId }, select: { sessionId: true } });
+  if (!held) throw new IdentityFlowError(IdentityFailure.INVALID_STATE);
+  if (held.sessionId === null || !(await sessionIsLive(tx, held.sessionId, ticket.userId, now))) {
+    throw new IdentityFlowError(IdentityFailure.SESSION_ENDED);
+  }
+  return ticket.userId;
+}
+
+/** Links the identity to the user, whose row the caller has locked. */
 async function linkTo(
   tx: Prisma.TransactionClient,
   userId: string,
@@ -81,8 +105,6 @@ async function linkTo(
   detail: { automatic?: boolean } = {},
 ): Promise<User> {
   if (linkedToUserId !== undefined && linkedToUserId !== userId) throw new IdentityFlowError(IdentityFailure.IDENTITY_IN_USE);
-  // The user row first, as every transaction that writes a user's rows takes it (sessions/userLock.ts).
-  if ((await lockUser(tx, userId)) === undefined) throw new IdentityFlowError(IdentityFailure.INVALID_STATE);
   const user = await tx.user.findUniqueOrThrow({ where: { id: userId } });
   if (linkedToUserId === userId) return usable(user);
   const other = await tx.userIdentity.findUnique({ where: { userId_provider: { userId, provider: provider.id } } });

@@ -9,7 +9,10 @@ export const IdentityFailure = {
   PROVIDER_ERROR: "PROVIDER_ERROR",
   /** The provider could not be reached, timed out or answered with a server error. */
   PROVIDER_UNAVAILABLE: "PROVIDER_UNAVAILABLE",
-  /** No sign-in was started with this `state` (forged, expired after 10 minutes, or used already). */
+  /**
+   * No sign-in was started with this `state` (forged, expired after 10 minutes, or used already), or
+   * a link URL that is not valid, used, expired, or voided by a credential event (docs/security.md).
+   */
   INVALID_STATE: "INVALID_STATE",
   /** The callback came to another browser than the one that started the sign-in. */
   BROWSER_MISMATCH: "BROWSER_MISMATCH",
@@ -26,6 +29,8 @@ export const IdentityFailure = {
   IDENTITY_IN_USE: "IDENTITY_IN_USE",
   /** Linking: the account has another identity of this provider; unlink it first. */
   PROVIDER_ALREADY_LINKED: "PROVIDER_ALREADY_LINKED",
+  /** Linking: the session that asked for the link has ended (logged out, or ended by an event); sign in and ask again. */
+  SESSION_ENDED: "SESSION_ENDED",
 } as const;
 export type IdentityFailure = (typeof IdentityFailure)[keyof typeof IdentityFailure];
 

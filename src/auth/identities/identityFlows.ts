@@ -65,12 +65,12 @@ export class IdentityFlows {
       location: withFragment(returnTo, { error: reason }),
       binding,
     });
-    let linkUserId: string | null = null;
+    let linkTicketId: string | null = null;
     if (request.linkToken !== undefined) {
       try {
         const ticket = await this.deps.tickets.spend("LINK", request.linkToken, "link");
         if (ticket.provider !== provider.id) return back(IdentityFailure.INVALID_STATE);
-        linkUserId = ticket.userId;
+        linkTicketId = ticket.id;
       } catch {
         return back(IdentityFailure.INVALID_STATE);
       }
@@ -96,7 +96,7 @@ export class IdentityFlows {
           codeVerifier: checks.codeVerifier,
           returnTo,
           bindingHash: hashOpaqueToken(binding),
-          linkUserId,
+          linkTicketId,
           createdAt: new Date(now),
           expiresAt: new Date(now + FLOW_TTL_SECONDS * 1000),
         },
@@ -133,9 +133,9 @@ export class IdentityFlows {
         nonce: flow.nonce,
         codeVerifier: flow.codeVerifier,
       });
-      const { user, linked } = await accountForIdentity(this.deps.prisma, provider, identity, flow.linkUserId, client, this.deps.now());
+      const { user, linked } = await accountForIdentity(this.deps.prisma, provider, identity, flow.linkTicketId, client, this.deps.now());
       if (linked) return { location: withFragment(flow.returnTo, { linked: provider.id }) };
-      const code = await this.deps.tickets.issue("LOGIN_CODE", user.id, provider.id, flow.bindingHash);
+      const code = await this.deps.tickets.issueLoginCode(user.id, provider.id, flow.bindingHash);
       return { location: withFragment(flow.returnTo, { login_code: code }) };
     } catch (error) {
       if (error instanceof IdentityFlowError) return { location: withFragment(flow.returnTo, { error: error.reason }), failure: error };

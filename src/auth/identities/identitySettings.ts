@@ -24,13 +24,15 @@ export class IdentitySettings {
   }
 
   /**
-   * A one-time URL (10 minutes) that starts a sign-in at the provider whose identity then links to
-   * the caller's account. Step-up applies (schema.graphql's @recentSecondFactor).
+   * A one-time URL (10 minutes, until the link is made) that starts a sign-in at the provider
+   * whose identity then links to the caller's account, while the caller's session lasts and no
+   * credential event has voided it (tokens/pendingLinks.ts). Step-up applies (schema.graphql's
+   * @recentSecondFactor).
    */
   async startLink(caller: Caller, providerId: string, returnTo: string | null | undefined): Promise<string> {
     const provider = this.deps.providers.find(providerId);
     if (!provider) throw new InputError("provider", `There is no identity provider "${providerId}".`, "UNKNOWN_PROVIDER");
-    const token = await this.deps.tickets.issue("LINK", caller.user.id, provider.id);
+    const token = await this.deps.tickets.issueLink(caller, provider.id);
     const url = new URL(`${this.deps.providers.apiUrl()}/auth/${provider.id}/start`);
     url.searchParams.set("link", token);
     url.searchParams.set("return_to", returnTo ?? `${this.deps.appUrl}/`);

@@ -1,11 +1,14 @@
-import type { IdentityTicketPurpose, PrismaClient } from "../../generated/prisma/client";
-import { InputError } from "../../errors";
+import type { IdentityTicketPurpose, Prisma, PrismaClient } from "../../generated/prisma/client";
+import { AuthenticationError, AuthFailure, InputError } from "../../errors";
+import { lockUserOfCaller } from "../sessions/userLock";
 import { generateOpaqueToken, hashOpaqueToken } from "../tokens/opaqueTokens";
+import type { Caller } from "../types";
 
 /** The one-time tokens of the identity flows: a login code lives 60 s, a link URL 10 minutes. */
 export const TICKET_TTL_SECONDS: Record<IdentityTicketPurpose, number> = { LOGIN_CODE: 60, LINK: 600 };
 
 export interface SpentTicket {
+  id: string;
   userId: string;
   provider: string;
 }
@@ -17,24 +20,40 @@ export class IdentityTickets {
     private readonly now: () => number,
   ) {}
 
-  async issue(purpose: IdentityTicketPurpose, userId: string, provider: string, bindingHash: string | null = null): Promise<string> {
+  /** A login code for the browser whose binding cookie hashes to `bindingHash`. */
+  issueLoginCode(userId: string, provider: string, bindingHash: string): Promise<string> {
+    return this.prisma.$transaction((tx) => this.insert(tx, { purpose: "LOGIN_CODE", userId, provider, bindingHash }));
+  }
+
+  /**
+   * A link URL's token, bound to the caller's session. Stored under the user's lock while the
+   * session still holds, like an email-change link (docs/security.md): a credential event that
+   * commits after the request was authenticated either ended the session (SESSION_ENDED) or finds
+   * the ticket stored, and voids it (tokens/pendingLinks.ts).
+   */
+  issueLink(caller: Caller, provider: string): Promise<string> {
+    return this.prisma.$transaction(async (tx) => {
+      if (!(await lockUserOfCaller(tx, caller, this.now()))) throw new AuthenticationError(AuthFailure.SESSION_ENDED);
+      return this.insert(tx, { purpose: "LINK", userId: caller.user.id, provider, sessionId: caller.sessionId });
+    });
+  }
+
+  private async insert(
+    tx: Prisma.TransactionClient,
+    ticket: { purpose: IdentityTicketPurpose; userId: string; provider: string; bindingHash?: string; sessionId?: string },
+  ): Promise<string> {
     const token = generateOpaqueToken();
     const now = this.now();
     // Spent and expired tickets are of no use to anyone: each issue clears them away (an index range scan).
-    await this.prisma.$transaction([
-      this.prisma.identityTicket.deleteMany({ where: { expiresAt: { lt: new Date(now) } } }),
-      this.prisma.identityTicket.create({
-        data: {
-          purpose,
-          tokenHash: hashOpaqueToken(token),
-          userId,
-          provider,
-          bindingHash,
-          createdAt: new Date(now),
-          expiresAt: new Date(now + TICKET_TTL_SECONDS[purpose] * 1000),
-        },
-      }),
-    ]);
+    await tx.identityTicket.deleteMany({ where: { expiresAt: { lt: new Date(now) } } });
+    await tx.identityTicket.create({
+      data: {
+        ...ticket,
+        tokenHash: hashOpaqueToken(token),
+        createdAt: new Date(now),
+        expiresAt: new Date(now + TICKET_TTL_SECONDS[ticket.purpose] * 1000),
+      },
+    });
     return token;
   }
 
@@ -64,6 +83,6 @@ export class IdentityTickets {
         ? new InputError(field, `This ${what} has expired. Sign in again.`, `${prefix}_EXPIRED`)
         : new InputError(field, `This ${what} has been used already. Sign in again.`, `${prefix}_USED`);
     }
-    return { userId: found.userId, provider: found.provider };
+    return { id: found.id, userId: found.userId, provider: found.provider };
   }
 }

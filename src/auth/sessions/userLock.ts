@@ -29,8 +29,11 @@ export async function lockUser(tx: Prisma.TransactionClient, userId: string): Pr
 export async function lockUserOfCaller(tx: Prisma.TransactionClient, caller: Caller, now: number): Promise<boolean> {
   const locked = await lockUser(tx, caller.user.id);
   if (locked?.tokenVersion !== caller.user.tokenVersion) return false;
-  const live = await tx.session.count({
-    where: { id: caller.sessionId, userId: caller.user.id, revokedAt: null, expiresAt: { gt: new Date(now) } },
-  });
+  return sessionIsLive(tx, caller.sessionId, caller.user.id, now);
+}
+
+/** The user's session has neither ended nor expired (read afresh: under the user's lock, after every event that committed first). */
+export async function sessionIsLive(tx: Prisma.TransactionClient, sessionId: string, userId: string, now: number): Promise<boolean> {
+  const live = await tx.session.count({ where: { id: sessionId, userId, revokedAt: null, expiresAt: { gt: new Date(now) } } });
   return live > 0;
 }

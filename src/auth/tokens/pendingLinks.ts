@@ -16,8 +16,17 @@ export type ControlEvent =
   | "FACTOR_REMOVED"
   | "FACTOR_REMOVED_BY_ADMIN";
 
-/** The links that can move control of an account: one sets the address it logs in and recovers with, one sets its password. */
-const LINKS_THAT_MOVE_CONTROL: readonly EmailTokenPurpose[] = ["CHANGE_EMAIL", "RESET_PASSWORD"];
+/**
+ * A pending link: a mailed link of its purpose, or IDENTITY_LINK, a URL from startIdentityLink
+ * (src/auth/identities/), unused or with its flow at the provider.
+ */
+export type PendingLink = EmailTokenPurpose | "IDENTITY_LINK";
+
+/**
+ * The links that can move control of an account: one sets the address it logs in and recovers
+ * with, one sets its password, one adds a provider account that signs in to it.
+ */
+const LINKS_THAT_MOVE_CONTROL: readonly PendingLink[] = ["CHANGE_EMAIL", "RESET_PASSWORD", "IDENTITY_LINK"];
 
 /**
  * Which pending links each event voids. The table, with the reason for every cell, is in
@@ -25,7 +34,7 @@ const LINKS_THAT_MOVE_CONTROL: readonly EmailTokenPurpose[] = ["CHANGE_EMAIL", "
  * A verification link moves nothing (it confirms the current address and starts no session), so it
  * survives every event but the one that makes its address no longer the account's.
  */
-export const LINKS_VOIDED_BY: Readonly<Record<ControlEvent, readonly EmailTokenPurpose[]>> = {
+export const LINKS_VOIDED_BY: Readonly<Record<ControlEvent, readonly PendingLink[]>> = {
   PASSWORD_CHANGED: LINKS_THAT_MOVE_CONTROL,
   PASSWORD_RESET: LINKS_THAT_MOVE_CONTROL,
   LOGOUT_ALL: LINKS_THAT_MOVE_CONTROL,
@@ -37,13 +46,17 @@ export const LINKS_VOIDED_BY: Readonly<Record<ControlEvent, readonly EmailTokenP
 };
 
 /**
- * Voids the user's unused links that `event` voids, in the event's own transaction (after it has
+ * Voids the user's pending links that `event` voids, in the event's own transaction (after it has
  * locked the user's row: sessions/userLock.ts), so that the event and the voiding commit together.
- * A voided link answers LINK_USED, as a used one does: to its holder, it is spent.
+ * A voided mailed link answers LINK_USED, as a used one does: to its holder, it is spent. A voided
+ * identity link's ticket is deleted, spent or not, and with it the flow it started
+ * (IdentityFlow.linkTicketId cascades): its URL and its callback then answer INVALID_STATE. The
+ * link itself is written under the same user lock only while its ticket stands
+ * (identities/accountLinking.ts), so a callback already past the provider cannot slip in after the event.
  */
 export async function voidPendingLinks(tx: Prisma.TransactionClient, userId: string, event: ControlEvent, now: number): Promise<void> {
-  await tx.emailToken.updateMany({
-    where: { userId, purpose: { in: [...LINKS_VOIDED_BY[event]] }, usedAt: null },
-    data: { usedAt: new Date(now) },
-  });
+  const voided = LINKS_VOIDED_BY[event];
+  const mailed = voided.filter((link): link is EmailTokenPurpose => link !== "IDENTITY_LINK");
+  await tx.emailToken.updateMany({ where: { userId, purpose: { in: mailed }, usedAt: null }, data: { usedAt: new Date(now) } });
+  if (voided.includes("IDENTITY_LINK")) await tx.identityTicket.deleteMany({ where: { userId, purpose: "LINK" } });
 }

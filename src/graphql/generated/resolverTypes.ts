@@ -199,8 +199,8 @@ export type Mutation = {
   signup: AuthPayload;
   /**
    * A one-time URL (10 minutes) to open in the browser: a sign-in at the provider whose identity
-   * then links to this account; the callback returns to `returnTo` (default APP_URL) with
-   * `#linked=<provider>` or `#error=<reason>`.
+   * then links to this account, while this session lasts and no credential event voids the URL; the
+   * callback returns to `returnTo` (default APP_URL) with `#linked=<provider>` or `#error=<reason>`.
    */
   startIdentityLink: Scalars['String']['output'];
   /**
