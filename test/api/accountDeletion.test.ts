@@ -23,6 +23,7 @@ import {
   type AuthPayload,
   type GraphQLResponse,
 } from "../support/graphqlClient";
+import { waitUntilBlockedBy } from "../support/lockWaits";
 import { useTestServer } from "../support/testServer";
 import { waitUntil } from "../support/waitUntil";
 
@@ -197,7 +198,7 @@ describe("deleteAccount", () => {
       await refreshInFlight.query("BEGIN");
       await refreshInFlight.query(`SELECT 1 FROM "RefreshToken" WHERE "id" = $1 FOR UPDATE`, [presented.id]);
       const deletion = deleteAccount(account);
-      await waitUntilBlockedBy(refreshInFlight);
+      await waitUntilBlockedBy(app.prisma, refreshInFlight);
       // The rest of the rotation: the successor, the spent token, the session.
       await refreshInFlight.query(
         `INSERT INTO "RefreshToken" ("id", "sessionId", "tokenHash", "expiresAt") VALUES (gen_random_uuid(), $1, $2, now() + interval '1 day')`,
@@ -224,7 +225,7 @@ describe("deleteAccount", () => {
       await deleter.query("BEGIN");
       await deleter.query(`SELECT 1 FROM "User" WHERE "id" = $1 FOR UPDATE`, [account.user.id]);
       const login = graphql(app.url, LOGIN, { input: { email: account.user.email, password: PASSWORD } });
-      await waitUntilBlockedBy(deleter);
+      await waitUntilBlockedBy(app.prisma, deleter);
       await deleter.query(`DELETE FROM "User" WHERE "id" = $1`, [account.user.id]);
       await deleter.query("COMMIT");
 
@@ -235,16 +236,6 @@ describe("deleteAccount", () => {
       await deleter.end();
     }
   });
-
-  /** Returns once some other connection waits for a lock that `holder` holds. */
-  async function waitUntilBlockedBy(holder: pg.Client): Promise<void> {
-    const { pid } = (await holder.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!;
-    await waitUntil(async () => {
-      const [{ waiting }] = await app.prisma.$queryRaw<[{ waiting: bigint }]>`
-        SELECT count(*) AS waiting FROM pg_stat_activity WHERE ${pid}::int = ANY(pg_blocking_pids("pid"))`;
-      return waiting > 0n;
-    }, "something waits for the lock");
-  }
 
   // The request is authenticated before the password is checked; what ends the session meanwhile
   // must stop the deletion. The caller is taken as it was before, as a request in flight holds it,

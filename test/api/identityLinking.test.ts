@@ -1,3 +1,4 @@
+import pg from "pg";
 import type { RunningApp } from "../../src/app";
 import { graphql, logIn, LOGOUT, signUp, uniqueEmail, type AuthPayload } from "../support/graphqlClient";
 import {
@@ -7,6 +8,7 @@ import {
   UnlinkIdentityDocument,
 } from "../support/generated/graphql";
 import { CookieJar, finishSignIn, fragment, signInThroughProvider } from "../support/identitySignIn";
+import { waitUntilBlockedBy } from "../support/lockWaits";
 import { TestIdentityProvider } from "../support/testIdentityProvider";
 import { startTestServer } from "../support/testServer";
 
@@ -163,6 +165,32 @@ describe("linking while signed in, unlinking, and accounts without a password", 
     const third = await linkUrl(asking);
     await logOut(other);
     expect(fragment(await finishSignIn(new CookieJar(), third, APP_URL))).toEqual({ linked: "wary" });
+  });
+
+  // The callback has taken its flow and heard from the provider when a credential event takes the
+  // user's lock (a connection of the test's own, here) and voids the link as voidPendingLinks does:
+  // the callback, waiting for the lock, must not link once the event has committed.
+  test("a callback back from the provider when a credential event voids its link does not link after it", async () => {
+    const owner = await signUp(app.url);
+    const started = await graphql(app.url, StartIdentityLinkDocument, { provider: "wary" }, { token: owner.accessToken });
+    const url = new URL(started.data!.startIdentityLink);
+    url.searchParams.set("login_hint", uniqueEmail("raced"));
+    const event = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await event.connect();
+    try {
+      const back = finishSignIn(new CookieJar(), url, APP_URL, async () => {
+        await event.query("BEGIN");
+        await event.query(`SELECT 1 FROM "User" WHERE "id" = $1 FOR UPDATE`, [owner.user.id]);
+        return undefined;
+      });
+      await waitUntilBlockedBy(app.prisma, event);
+      await event.query(`DELETE FROM "IdentityTicket" WHERE "userId" = $1 AND "purpose" = 'LINK'`, [owner.user.id]);
+      await event.query("COMMIT");
+      expect(fragment(await back)).toEqual({ error: "INVALID_STATE" });
+      expect(await app.prisma.userIdentity.count({ where: { userId: owner.user.id } })).toBe(0);
+    } finally {
+      await event.end();
+    }
   });
 
   test("an identity of another account does not link", async () => {

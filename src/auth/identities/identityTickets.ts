@@ -4,7 +4,10 @@ import { lockUserOfCaller } from "../sessions/userLock";
 import { generateOpaqueToken, hashOpaqueToken } from "../tokens/opaqueTokens";
 import type { Caller } from "../types";
 
-/** The one-time tokens of the identity flows: a login code lives 60 s, a link URL 10 minutes. */
+/**
+ * The one-time tokens of the identity flows: a login code lives 60 s, a link URL 10 minutes, start
+ * to finish (its flow is deleted with it: IdentityFlow.linkTicketId cascades).
+ */
 export const TICKET_TTL_SECONDS: Record<IdentityTicketPurpose, number> = { LOGIN_CODE: 60, LINK: 600 };
 
 export interface SpentTicket {
