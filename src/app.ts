@@ -92,6 +92,7 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
         {
           intervalSeconds: config.sessions.cleanupIntervalSeconds,
           batchSize: config.sessions.cleanupBatchSize,
+          pauseFactor: config.sessions.cleanupPauseFactor,
           securityEventRetentionSeconds: config.sessions.securityEventRetentionSeconds,
         },
         now,

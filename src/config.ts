@@ -90,6 +90,8 @@ export interface SessionConfig {
   cleanupIntervalSeconds: number;
   /** Rows the cleanup deletes per statement (each its own short transaction). */
   cleanupBatchSize: number;
+  /** The cleanup's pause after each batch, as a multiple of how long the batch took; 0: none. */
+  cleanupPauseFactor: number;
   /** Live sessions one user may hold; a new one beyond it ends the user's oldest. */
   maxSessionsPerUser: number;
   /** How long a security event is kept; the session cleanup deletes older ones. */
@@ -261,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
       refreshTokenReuseIntervalSeconds: duration(env, "REFRESH_TOKEN_REUSE_INTERVAL", "10s", 0, 300),
       cleanupIntervalSeconds: duration(env, "SESSION_CLEANUP_INTERVAL", "1h", 10, 7 * 24 * 3600),
       cleanupBatchSize: integer(env, "SESSION_CLEANUP_BATCH_SIZE", 1000, 1, 100_000),
+      cleanupPauseFactor: decimal(env, "SESSION_CLEANUP_PAUSE_FACTOR", 1, 0, 100),
       maxSessionsPerUser: integer(env, "MAX_SESSIONS_PER_USER", 50, 1, 1000),
       securityEventRetentionSeconds: duration(env, "SECURITY_EVENT_RETENTION", "90d", 24 * 3600, 3650 * 24 * 3600),
     },
@@ -504,6 +507,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`);
   }
+  return n;
+}
+
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const n = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) throw new ConfigError(`${name} must be a number from ${min} to ${max}, such as 0.5 (got "${raw}").`);
   return n;
 }
 

@@ -370,6 +370,32 @@ describe("session cleanup", () => {
     expect(await app.prisma.refreshToken.count({ where: { session: { userId: { in: ids } } } })).toBe(0);
   });
 
+  test("paced, a backlog is still deleted in full, batch after batch", async () => {
+    const users = await Promise.all([signUp(app.url), signUp(app.url), signUp(app.url)]);
+    const ids = users.map(({ user }) => user.id);
+
+    const deleted = await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000, 2, NINETY_DAYS, { pauseFactor: 2 });
+    expect(deleted.sessions).toBeGreaterThanOrEqual(3);
+    expect(await app.prisma.session.count({ where: { userId: { in: ids } } })).toBe(0);
+  });
+
+  test("stopped during a pause, the cleanup ends at once with the batches done, and the next run carries on", async () => {
+    await Promise.all([signUp(app.url), signUp(app.url), signUp(app.url)]);
+    const before = await app.prisma.session.count();
+    const later = Date.now() + 32 * 24 * 3600_000;
+    const stopping = new AbortController();
+
+    // A pause a million times the batch's duration outlasts the test: only the stop can end it.
+    const cleanup = deleteEndedSessions(app.prisma, later, 2, NINETY_DAYS, { pauseFactor: 1e6, signal: stopping.signal });
+    await waitUntil(async () => (await app.prisma.session.count()) === before - 2, "the first batch is deleted");
+    stopping.abort();
+    expect((await cleanup).sessions).toBe(2);
+    expect(await app.prisma.session.count()).toBe(before - 2);
+
+    await deleteEndedSessions(app.prisma, later, 2, NINETY_DAYS);
+    expect(await app.prisma.session.count()).toBe(0);
+  });
+
   test("security events are deleted once older than SECURITY_EVENT_RETENTION, batch after batch; newer ones stay", async () => {
     const users = await Promise.all([signUp(app.url), signUp(app.url), signUp(app.url)]);
     const ids = users.map(({ user }) => user.id);

@@ -111,6 +111,17 @@ describe("configuration", () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  test("SESSION_CLEANUP_PAUSE_FACTOR: 1 unless set, any number from 0 to 100, nothing else", () => {
+    expect(loadConfig({}).sessions.cleanupPauseFactor).toBe(1);
+    expect(loadConfig({ SESSION_CLEANUP_PAUSE_FACTOR: "0" }).sessions.cleanupPauseFactor).toBe(0);
+    expect(loadConfig({ SESSION_CLEANUP_PAUSE_FACTOR: "2.5" }).sessions.cleanupPauseFactor).toBe(2.5);
+    for (const bad of ["-1", "101", "half", "1e2", "0x10"]) {
+      expect(() => loadConfig({ SESSION_CLEANUP_PAUSE_FACTOR: bad })).toThrow(
+        `SESSION_CLEANUP_PAUSE_FACTOR must be a number from 0 to 100, such as 0.5 (got "${bad}").`,
+      );
+    }
+  });
+
   test("durations accept seconds and units", () => {
     expect(loadConfig({ ACCESS_TOKEN_TTL: "90" }).jwt.accessTokenTtlSeconds).toBe(90);
     expect(loadConfig({ ACCESS_TOKEN_TTL: "5m" }).jwt.accessTokenTtlSeconds).toBe(300);

@@ -29,9 +29,9 @@ export interface AuthCacheOptions {
 /**
  * This process's copy of the sessions and users it has loaded, so that an authenticated request
  * needs no database round trip. It is only as fresh as the invalidations it receives: the
- * database publishes every change (./changeListener.ts), and while that listener is not
- * connected the cache is off, because changes may be happening that it would never hear about.
- * The TTL is a safety net, not the mechanism.
+ * database publishes every change but one (./changeListener.ts), a session's expiry moving later,
+ * which `get` allows for. While that listener is not connected the cache is off, because changes
+ * may be happening that it would never hear about. The TTL is a safety net, not the mechanism.
  *
  * Sessions and users are kept apart so that a change to a user drops one entry, whatever the
  * number of that user's sessions. Whether the user has a second factor is kept with the user: the
@@ -49,7 +49,10 @@ export class AuthCache {
   private generation = 0;
   private enabled = false;
 
+  private readonly now: () => number;
+
   constructor(options: AuthCacheOptions) {
+    this.now = options.now ?? Date.now;
     this.sessions = new LruCache(options.maxEntries, options.ttlMs, options.now);
     this.users = new LruCache(options.maxEntries, options.ttlMs, options.now);
   }
@@ -58,10 +61,17 @@ export class AuthCache {
     return this.enabled;
   }
 
+  /**
+   * A session past its cached `expiresAt` is not served: that expiry may be stale. A refresh moves
+   * `expiresAt` later without notifying (prisma/migrations/*_session_extension_without_notification),
+   * so a cached expiry is never later than the stored one, and an entry that says "expired" is read
+   * again from the database, which knows whether the session was extended meanwhile.
+   */
   get(sessionId: string): SessionWithUser | undefined {
     if (!this.enabled) return undefined;
     const session = this.sessions.get(sessionId);
-    const account = session && this.users.get(session.userId);
+    if (!session || session.expiresAt.getTime() <= this.now()) return undefined;
+    const account = this.users.get(session.userId);
     return account ? { ...session, ...account } : undefined;
   }
 

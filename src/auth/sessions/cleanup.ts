@@ -28,94 +28,134 @@ export interface DeletedRows {
  * DELETE of a large backlog would hold its row locks, and queue one notification per session for
  * every API process, until it commits, and could outrun the statement timeout. A batch is picked
  * through an index (expiresAt, revokedAt) and deletes whole rows, so a cleanup cut short leaves
- * nothing half-done and the next run carries on.
+ * nothing half-done and the next run carries on. `pacing` pauses after each full batch, and its
+ * signal cuts the cleanup short: the rows deleted until then are returned.
  */
 export async function deleteEndedSessions(
   prisma: PrismaClient,
   now: number,
   batchSize: number,
   securityEventRetentionSeconds: number,
+  pacing: CleanupPacing = NO_PAUSE,
 ): Promise<DeletedRows> {
+  const untilDone = (batch: () => Promise<number>) => batchesUntilDone(batch, batchSize, pacing);
   const cutoff = new Date(now - ENDED_SESSION_RETENTION_MS);
   const expiredBefore = new Date(now);
   const sessions =
     (await untilDone(
       () => prisma.$executeRaw`DELETE FROM "Session" WHERE "id" IN (
         SELECT "id" FROM "Session" WHERE "expiresAt" < ${cutoff} LIMIT ${batchSize})`,
-      batchSize,
     )) +
     (await untilDone(
       () => prisma.$executeRaw`DELETE FROM "Session" WHERE "id" IN (
         SELECT "id" FROM "Session" WHERE "revokedAt" < ${cutoff} LIMIT ${batchSize})`,
-      batchSize,
     ));
   const refreshTokens = await untilDone(
     () => prisma.$executeRaw`DELETE FROM "RefreshToken" WHERE "id" IN (
       SELECT "id" FROM "RefreshToken" WHERE "expiresAt" < ${expiredBefore} LIMIT ${batchSize})`,
-    batchSize,
   );
   const emailTokens = await untilDone(
     () => prisma.$executeRaw`DELETE FROM "EmailToken" WHERE "id" IN (
       SELECT "id" FROM "EmailToken" WHERE "expiresAt" < ${cutoff} LIMIT ${batchSize})`,
-    batchSize,
   );
   const eventsBefore = new Date(now - securityEventRetentionSeconds * 1000);
   const securityEvents = await untilDone(
     () => prisma.$executeRaw`DELETE FROM "SecurityEvent" WHERE "id" IN (
       SELECT "id" FROM "SecurityEvent" WHERE "createdAt" < ${eventsBefore} LIMIT ${batchSize})`,
-    batchSize,
   );
   const passkeyChallenges = await untilDone(
     () => prisma.$executeRaw`DELETE FROM "PasskeyChallenge" WHERE "challenge" IN (
       SELECT "challenge" FROM "PasskeyChallenge" WHERE "expiresAt" <= ${expiredBefore} LIMIT ${batchSize})`,
-    batchSize,
   );
   const identityFlows = await untilDone(
     () => prisma.$executeRaw`DELETE FROM "IdentityFlow" WHERE "id" IN (
       SELECT "id" FROM "IdentityFlow" WHERE "expiresAt" < ${expiredBefore} LIMIT ${batchSize})`,
-    batchSize,
   );
   const identityTickets = await untilDone(
     () => prisma.$executeRaw`DELETE FROM "IdentityTicket" WHERE "id" IN (
       SELECT "id" FROM "IdentityTicket" WHERE "expiresAt" < ${expiredBefore} LIMIT ${batchSize})`,
-    batchSize,
   );
   return { sessions, refreshTokens, emailTokens, securityEvents, passkeyChallenges, identityFlows, identityTickets };
 }
 
-/** Runs a batch until one deletes fewer than a full batch; returns the rows deleted. */
-async function untilDone(batch: () => Promise<number>, batchSize: number): Promise<number> {
+/**
+ * How the cleanup makes room for requests between batches. A batch holds a pooled connection and
+ * competes for PostgreSQL's CPU and locks; back to back, batches of a large backlog pushed `me`'s
+ * p99 to 2.67x (bench/README.md, "Cost as the work grows"). A pause in proportion to how long the
+ * batch took adapts by itself: on a busy database batches take longer, and so do the pauses.
+ */
+export interface CleanupPacing {
+  /** The pause after a full batch, as a multiple of that batch's duration: 1 leaves the database to requests half the time; 0 never pauses. */
+  pauseFactor: number;
+  /** Aborted on shutdown: a pause ends at once, and no further batch starts. */
+  signal?: AbortSignal;
+}
+
+const NO_PAUSE: CleanupPacing = { pauseFactor: 0 };
+
+/** Runs a batch until one deletes fewer than a full batch (or the cleanup is stopped); returns the rows deleted. */
+async function batchesUntilDone(batch: () => Promise<number>, batchSize: number, { pauseFactor, signal }: CleanupPacing): Promise<number> {
   let total = 0;
-  for (;;) {
+  while (!signal?.aborted) {
+    const started = performance.now();
     const deleted = await batch();
     total += deleted;
-    if (deleted < batchSize) return total;
+    if (deleted < batchSize) break;
+    await pause((performance.now() - started) * pauseFactor, signal);
   }
+  return total;
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done);
+  });
 }
 
 export interface SessionCleanupSchedule {
   intervalSeconds: number;
   batchSize: number;
+  pauseFactor: number;
   securityEventRetentionSeconds: number;
 }
 
 /**
  * Runs the cleanup in every process on a timer. Several processes doing it is harmless (the
- * deletes are idempotent) and needs no coordination. Returns a function that stops the timer.
+ * deletes are idempotent) and needs no coordination. One run at a time per process: a paced run
+ * through a large backlog may outlast the interval. Returns a function that stops the timer, cuts
+ * a running cleanup short after its current batch (a pause ends at once) and resolves when it
+ * has, so that the database connections can close behind it.
  */
 export function scheduleSessionCleanup(
   prisma: PrismaClient,
-  { intervalSeconds, batchSize, securityEventRetentionSeconds }: SessionCleanupSchedule,
+  { intervalSeconds, batchSize, pauseFactor, securityEventRetentionSeconds }: SessionCleanupSchedule,
   now: () => number,
   logger: Logger,
-): () => void {
+): () => Promise<void> {
+  const stopping = new AbortController();
+  let running: Promise<void> | undefined;
   const run = () => {
-    deleteEndedSessions(prisma, now(), batchSize, securityEventRetentionSeconds).then(
-      (deleted) => logger.debug({ deleted }, "ended sessions deleted"),
-      (error: unknown) => logger.warn({ err: error }, "session cleanup failed; it runs again later"),
-    );
+    if (running) return;
+    running = deleteEndedSessions(prisma, now(), batchSize, securityEventRetentionSeconds, { pauseFactor, signal: stopping.signal })
+      .then(
+        (deleted) => logger.debug({ deleted, cutShort: stopping.signal.aborted }, "ended sessions deleted"),
+        (error: unknown) => logger.warn({ err: error }, "session cleanup failed; it runs again later"),
+      )
+      .finally(() => (running = undefined));
   };
   const timer = setInterval(run, intervalSeconds * 1000);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    stopping.abort();
+    await running;
+  };
 }

@@ -45,8 +45,9 @@ interface PresentedRow extends SessionUserRow {
  * re-checks a locked row that changed). Only an unspent, unexpired token of a live session of an
  * enabled user rotates: its successor is inserted (id and hash made here, from the derived token:
  * nothing to read back), the token is marked spent and pointed at it, and the session's
- * `lastUsedAt` and `expiresAt` move (the latter notifies every process's auth cache, as any
- * session change does). The row comes back whatever happened, so the caller says why not.
+ * `lastUsedAt` and `expiresAt` move (an expiry moved later notifies no auth cache:
+ * prisma/migrations/*_session_extension_without_notification). The row comes back whatever
+ * happened, so the caller says why not.
  *
  * $1 token hash, $2 now, $3 successor id, $4 successor hash, $5 successor's expiry.
  */
