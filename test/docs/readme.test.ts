@@ -94,112 +94,116 @@ describe("docs/api.md", () => {
   // The last section deletes the account, and with it the sessions whose endings are checked
   // here; so it goes into a second shell, after that check. It needs only what the first block
   // sets (API, pick): it logs in again itself.
-  test("the curl examples under Operations, pasted in order into a shell, do what they say", async () => {
-    // Its own DATA_DIR: the mail examples read the newest .eml files there, as a reader would in theirs.
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-readme-"));
-    const app: RunningApp = await startTestServer({ DATA_DIR: dataDir });
-    try {
-      const email = uniqueEmail("readme");
-      const newEmail = uniqueEmail("readme-new");
-      // The admin examples need ADMIN_TOKEN, an admin's access token, as a reader would have it.
-      const admin = await signUp(app.url, { name: "Admin" });
-      await app.prisma.user.update({ where: { id: admin.user.id }, data: { role: "ADMIN" } });
-      const operations = section("docs/api.md", "Operations");
-      const deletionStart = operations.indexOf("\n### `deleteAccount`");
-      expect(operations.indexOf("\n### ", deletionStart + 1)).toBe(-1);
-      const [preamble] = codeBlocks(operations, "sh");
-      const beforeDeletion = codeBlocks(operations.slice(0, deletionStart), "sh");
-      expect(
-        await pasteIntoShell(app, { email, newEmail }, [`ADMIN_TOKEN=${admin.accessToken}`, `DATA_DIR=${dataDir}`, ...beforeDeletion]),
-      ).toEqual([
-        "signup",
-        "login",
-        "me",
-        "NOT_AUTHENTICATED",
-        "refreshToken",
-        "mySessions",
-        "revokeSession",
-        "mySecurityEvents",
-        "changePassword",
-        "startTotpEnrollment",
-        "confirmTotpEnrollment",
-        "login",
-        "SECOND_FACTOR_REQUIRED",
-        "verifySecondFactor",
-        "regenerateRecoveryCodes",
-        "disableTotp",
-        "startPasskeyRegistration",
-        "MALFORMED_RESPONSE",
-        "startPasskeyLogin",
-        "MALFORMED_RESPONSE",
-        "startPasskeyVerification",
-        "MALFORMED_RESPONSE",
-        "NOT_FOUND",
-        "NOT_FOUND",
-        "identityProviders",
-        "LOGIN_CODE_INVALID",
-        "UNKNOWN_PROVIDER",
-        "NOT_LINKED",
-        "createPost",
-        "updatePost",
-        "publishPost",
-        "feed",
-        "feed",
-        "myPosts",
-        "post",
-        "unpublishPost",
-        "deletePost",
-        "users",
-        "securityEvents",
-        "removePost",
-        "setUserRole",
-        "removeUserSecondFactor",
-        "disableUser",
-        "enableUser",
-        "logout",
-        "SESSION_ENDED",
-        "logoutAll",
-        "SESSION_ENDED",
-        "verifyEmail",
-        "LINK_USED",
-        "resendVerification",
-        "requestPasswordReset",
-        "resetPassword",
-        "requestEmailChange",
-        "confirmEmailChange",
-        "SESSION_ENDED",
-      ]);
+  test(
+    "the curl examples under Operations, pasted in order into a shell, do what they say",
+    async () => {
+      // Its own DATA_DIR: the mail examples read the newest .eml files there, as a reader would in theirs.
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "auth-api-readme-"));
+      const app: RunningApp = await startTestServer({ DATA_DIR: dataDir });
+      try {
+        const email = uniqueEmail("readme");
+        const newEmail = uniqueEmail("readme-new");
+        // The admin examples need ADMIN_TOKEN, an admin's access token, as a reader would have it.
+        const admin = await signUp(app.url, { name: "Admin" });
+        await app.prisma.user.update({ where: { id: admin.user.id }, data: { role: "ADMIN" } });
+        const operations = section("docs/api.md", "Operations");
+        const deletionStart = operations.indexOf("\n### `deleteAccount`");
+        expect(operations.indexOf("\n### ", deletionStart + 1)).toBe(-1);
+        const [preamble] = codeBlocks(operations, "sh");
+        const beforeDeletion = codeBlocks(operations.slice(0, deletionStart), "sh");
+        expect(
+          await pasteIntoShell(app, { email, newEmail }, [`ADMIN_TOKEN=${admin.accessToken}`, `DATA_DIR=${dataDir}`, ...beforeDeletion]),
+        ).toEqual([
+          "signup",
+          "login",
+          "me",
+          "NOT_AUTHENTICATED",
+          "refreshToken",
+          "mySessions",
+          "revokeSession",
+          "mySecurityEvents",
+          "changePassword",
+          "startTotpEnrollment",
+          "confirmTotpEnrollment",
+          "login",
+          "SECOND_FACTOR_REQUIRED",
+          "verifySecondFactor",
+          "regenerateRecoveryCodes",
+          "disableTotp",
+          "startPasskeyRegistration",
+          "MALFORMED_RESPONSE",
+          "startPasskeyLogin",
+          "MALFORMED_RESPONSE",
+          "startPasskeyVerification",
+          "MALFORMED_RESPONSE",
+          "NOT_FOUND",
+          "NOT_FOUND",
+          "identityProviders",
+          "LOGIN_CODE_INVALID",
+          "UNKNOWN_PROVIDER",
+          "NOT_LINKED",
+          "createPost",
+          "updatePost",
+          "publishPost",
+          "feed",
+          "feed",
+          "myPosts",
+          "post",
+          "unpublishPost",
+          "deletePost",
+          "users",
+          "securityEvents",
+          "removePost",
+          "setUserRole",
+          "removeUserSecondFactor",
+          "disableUser",
+          "enableUser",
+          "logout",
+          "SESSION_ENDED",
+          "logoutAll",
+          "SESSION_ENDED",
+          "verifyEmail",
+          "LINK_USED",
+          "resendVerification",
+          "requestPasswordReset",
+          "resetPassword",
+          "requestEmailChange",
+          "confirmEmailChange",
+          "SESSION_ENDED",
+        ]);
 
-      // The email change went through: the account now has the new address, verified.
-      const user = await app.prisma.user.findUniqueOrThrow({ where: { email: newEmail }, include: { sessions: true } });
-      expect(user.emailVerifiedAt).not.toBeNull();
-      const endings = user.sessions.map((session) => session.revokedReason).sort();
-      expect(endings).toEqual([
-        "EMAIL_CHANGED",
-        "LOGOUT",
-        "LOGOUT_ALL",
-        "LOGOUT_ALL",
-        "PASSWORD_CHANGED",
-        "PASSWORD_RESET",
-        "REVOKED",
-        "USER_DISABLED",
-        "USER_DISABLED",
-      ]);
+        // The email change went through: the account now has the new address, verified.
+        const user = await app.prisma.user.findUniqueOrThrow({ where: { email: newEmail }, include: { sessions: true } });
+        expect(user.emailVerifiedAt).not.toBeNull();
+        const endings = user.sessions.map((session) => session.revokedReason).sort();
+        expect(endings).toEqual([
+          "EMAIL_CHANGED",
+          "LOGOUT",
+          "LOGOUT_ALL",
+          "LOGOUT_ALL",
+          "PASSWORD_CHANGED",
+          "PASSWORD_RESET",
+          "REVOKED",
+          "USER_DISABLED",
+          "USER_DISABLED",
+        ]);
 
-      expect(
-        await pasteIntoShell(app, { email, newEmail }, [
-          `DATA_DIR=${dataDir}`,
-          preamble!,
-          ...codeBlocks(operations.slice(deletionStart), "sh"),
-        ]),
-      ).toEqual(["deleteAccount", "SESSION_ENDED"]);
-      expect(await app.prisma.user.count({ where: { OR: [{ id: user.id }, { email }, { email: newEmail }] } })).toBe(0);
-      expect(await app.prisma.session.count({ where: { userId: user.id } })).toBe(0);
-    } finally {
-      await app.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+        expect(
+          await pasteIntoShell(app, { email, newEmail }, [
+            `DATA_DIR=${dataDir}`,
+            preamble!,
+            ...codeBlocks(operations.slice(deletionStart), "sh"),
+          ]),
+        ).toEqual(["deleteAccount", "SESSION_ENDED"]);
+        expect(await app.prisma.user.count({ where: { OR: [{ id: user.id }, { email }, { email: newEmail }] } })).toBe(0);
+        expect(await app.prisma.session.count({ where: { userId: user.id } })).toBe(0);
+      } finally {
+        await app.stop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    LONG_TEST_TIMEOUT_MS,
+  );
 
   test("every query and mutation of schema.graphql has its own section, with valid GraphQL and a curl command", () => {
     const schema = buildSchema(read("schema.graphql"));
@@ -322,32 +326,36 @@ describe("README.md, signing in with an identity provider", () => {
   // One line per sentence would be easier to match, but the README wraps its prose.
   const text = section("README.md", "See it from a client: the examples").replace(/\s+/g, " ");
 
-  test("the command starts an API that offers the button the README names; the variables it names are configuration.md's", async () => {
-    const command = /`((?:[A-Z_]+=\S+ )+)npm start`: \*\*Sign in with ([^*]+)\*\*/.exec(text);
-    expect(command).not.toBeNull();
-    const env = Object.fromEntries(
-      command![1]!
-        .trim()
-        .split(" ")
-        .map((pair) => pair.split("=") as [string, string]),
-    );
-    expect(env).toEqual({ APP_URL: "http://localhost:5173", OIDC_DEV_PROVIDER: "true" });
-    const reference = variableRows(read("docs/configuration.md"));
-    for (const name of ["OIDC_DEV_PROVIDER", "OIDC_PROVIDERS", "PUBLIC_API_URL"]) {
-      expect([name, new RegExp(`\\b${name}\\b`).test(text), reference.has(name)]).toEqual([name, true, true]);
-    }
-    const app = await startTestServer(env);
-    try {
-      const answer = await graphql(app.url, "{ identityProviders { id name } }");
-      const providers = (answer.data as { identityProviders: Array<{ id: string; name: string }> }).identityProviders;
-      expect(providers.map(({ name }) => name)).toEqual([command![2]]);
-      // The button is a link to the start URL; the provider it leads to is the one built in.
-      const start = await fetch(`${new URL(app.url).origin}/auth/${providers[0]!.id}/start?return_to=http://localhost:5173/`, {
-        redirect: "manual",
-      });
-      expect(new URL(start.headers.get("location")!).pathname).toMatch(/^\/dev-idp\//);
-    } finally {
-      await app.stop();
-    }
-  });
+  test(
+    "the command starts an API that offers the button the README names; the variables it names are configuration.md's",
+    async () => {
+      const command = /`((?:[A-Z_]+=\S+ )+)npm start`: \*\*Sign in with ([^*]+)\*\*/.exec(text);
+      expect(command).not.toBeNull();
+      const env = Object.fromEntries(
+        command![1]!
+          .trim()
+          .split(" ")
+          .map((pair) => pair.split("=") as [string, string]),
+      );
+      expect(env).toEqual({ APP_URL: "http://localhost:5173", OIDC_DEV_PROVIDER: "true" });
+      const reference = variableRows(read("docs/configuration.md"));
+      for (const name of ["OIDC_DEV_PROVIDER", "OIDC_PROVIDERS", "PUBLIC_API_URL"]) {
+        expect([name, new RegExp(`\\b${name}\\b`).test(text), reference.has(name)]).toEqual([name, true, true]);
+      }
+      const app = await startTestServer(env);
+      try {
+        const answer = await graphql(app.url, "{ identityProviders { id name } }");
+        const providers = (answer.data as { identityProviders: Array<{ id: string; name: string }> }).identityProviders;
+        expect(providers.map(({ name }) => name)).toEqual([command![2]]);
+        // The button is a link to the start URL; the provider it leads to is the one built in.
+        const start = await fetch(`${new URL(app.url).origin}/auth/${providers[0]!.id}/start?return_to=http://localhost:5173/`, {
+          redirect: "manual",
+        });
+        expect(new URL(start.headers.get("location")!).pathname).toMatch(/^\/dev-idp\//);
+      } finally {
+        await app.stop();
+      }
+    },
+    LONG_TEST_TIMEOUT_MS,
+  );
 });
