@@ -47,6 +47,7 @@ export default defineConfig(
       "src/generated/",
       "src/graphql/generated/",
       "examples/generated/",
+      "examples/apollo-client/generated/",
       "test/support/generated/",
       "dist/",
       "coverage/",
