@@ -44,7 +44,7 @@ export function socketOperations<E>(
       // graphql-ws has already counted this one.
       if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerSocket) {
         const message = `At most ${limits.maxSubscriptionsPerSocket} subscriptions at once on one socket (WS_MAX_SUBSCRIPTIONS_PER_SOCKET): complete one first.`;
-        return [new GraphQLError(message, { originalError: new AppError(ErrorCode.BAD_REQUEST, message) })];
+        return [new GraphQLError(message, { extensions: { code: ErrorCode.BAD_REQUEST } })];
       }
       let document: DocumentNode;
       try {

@@ -123,3 +123,50 @@ export async function primed<T>(subscription: LiveSubscription<T>, trigger: () =
   if (subscription.error !== undefined) throw new Error(`the subscription failed: ${JSON.stringify(subscription.error)}`);
   subscription.results.length = 0;
 }
+
+/** A socket spoken to in the protocol's own messages, for what graphql-ws's client will not do (stop reading, stop answering pings). */
+export interface RawSocket {
+  socket: WebSocket;
+  /** Every message received, parsed. */
+  messages: Array<{ type: string; id?: string; payload?: unknown }>;
+  /** Resolves with the HTTP status when the upgrade is refused, or undefined once the socket is open. */
+  opened: Promise<{ status: number; body: string } | undefined>;
+  closed: Promise<Closed>;
+  send(message: Record<string, unknown>): void;
+}
+
+export function rawSocket(graphqlUrl: string, options: WebSocket.ClientOptions = {}): RawSocket {
+  const socket = new WebSocket(socketUrl(graphqlUrl), "graphql-transport-ws", options);
+  const messages: RawSocket["messages"] = [];
+  socket.on("message", (data: Buffer) => messages.push(JSON.parse(data.toString("utf8")) as RawSocket["messages"][number]));
+  return {
+    socket,
+    messages,
+    opened: new Promise((resolve, reject) => {
+      socket.once("open", () => resolve(undefined));
+      socket.once("unexpected-response", (_request, response) => {
+        let body = "";
+        response.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+        response.on("end", () => {
+          resolve({ status: response.statusCode ?? 0, body });
+          // With a listener for it, ending the refused handshake is ours to do.
+          socket.terminate();
+        });
+      });
+      // Also after `unexpected-response`, for the handshake cut above: a promise settles once.
+      socket.on("error", reject);
+    }),
+    closed: new Promise((resolve) => socket.once("close", (code, reason) => resolve({ code, reason: reason.toString("utf8") }))),
+    send: (message) => socket.send(JSON.stringify(message)),
+  };
+}
+
+/** A raw socket past `connection_init` with the token, acknowledged. */
+export async function acknowledgedSocket(graphqlUrl: string, token: string, options: WebSocket.ClientOptions = {}): Promise<RawSocket> {
+  const raw = rawSocket(graphqlUrl, options);
+  const refused = await raw.opened;
+  if (refused) throw new Error(`the upgrade was refused: ${refused.status} ${refused.body}`);
+  raw.send({ type: "connection_init", payload: { authorization: `Bearer ${token}` } });
+  await waitUntil(() => raw.messages.some((message) => message.type === "connection_ack"), "the connection was acknowledged");
+  return raw;
+}
