@@ -1,3 +1,4 @@
+import { listenerApplicationName } from "../../src/auth/authCache/changeListener";
 import { generateOpaqueToken, hashOpaqueToken } from "../../src/auth/tokens/opaqueTokens";
 import {
   DisableUserDocument,
@@ -124,6 +125,22 @@ describe("a subscription socket closes when its session or token ends", () => {
     const { subscription } = await openSocket(() => account.accessToken);
     await server.prisma
       .$executeRaw`UPDATE "Session" SET "revokedAt" = now(), "revokedReason" = 'REVOKED' WHERE "userId" = ${account.user.id}::uuid`;
+    await expectClosed(subscription, "session ended");
+  });
+
+  test("a session ended while the listener connection was lost closes its socket once the process listens again", async () => {
+    const account = await signUp(server.url);
+    const { subscription } = await openSocket(() => account.accessToken);
+    const readyz = async () => ((await (await fetch(new URL("/readyz", server.url))).json()) as { authCache: string }).authCache;
+    const killed = await server.prisma.$queryRaw<
+      unknown[]
+    >`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${listenerApplicationName()}`;
+    expect(killed).toHaveLength(1);
+    await waitUntil(async () => (await readyz()) === "off", "the listener connection is lost");
+    // Nobody in this process hears of this.
+    await server.prisma
+      .$executeRaw`UPDATE "Session" SET "revokedAt" = now(), "revokedReason" = 'REVOKED' WHERE "userId" = ${account.user.id}::uuid`;
+    await waitUntil(async () => (await readyz()) === "on", "the listener is back");
     await expectClosed(subscription, "session ended");
   });
 
