@@ -163,3 +163,20 @@ describe("a subscription socket closes when its session or token ends", () => {
     expect(second.error).toBeUndefined();
   });
 });
+
+describe("the session limit", () => {
+  const server = useTestServer({ MAX_SESSIONS_PER_USER: "2" });
+  let client: TestClient | undefined;
+  afterAll(() => client?.dispose());
+
+  test("a sign-in beyond MAX_SESSIONS_PER_USER ends the oldest session, and closes its socket", async () => {
+    const account = await signUp(server.url);
+    client = testClient(server.url, () => account.accessToken);
+    const oldest = subscribe(client.client, PostPublishedDocument);
+    await waitUntil(() => client!.connections === 1, "the socket was accepted");
+    // Two sessions, the limit; the third sign-in ends the first.
+    await logIn(server.url, account.user.email);
+    await logIn(server.url, account.user.email);
+    expect(await oldest.failed()).toMatchObject({ code: 4401, reason: "session ended" });
+  });
+});
