@@ -1,3 +1,4 @@
+import { listenerApplicationName } from "../../src/auth/authCache/changeListener";
 import { generateOpaqueToken, hashOpaqueToken } from "../../src/auth/tokens/opaqueTokens";
 import {
   DisableUserDocument,
@@ -127,6 +128,22 @@ describe("a subscription socket closes when its session or token ends", () => {
     await expectClosed(subscription, "session ended");
   });
 
+  test("a session ended while the listener connection was lost closes its socket once the process listens again", async () => {
+    const account = await signUp(server.url);
+    const { subscription } = await openSocket(() => account.accessToken);
+    const readyz = async () => ((await (await fetch(new URL("/readyz", server.url))).json()) as { authCache: string }).authCache;
+    const killed = await server.prisma.$queryRaw<
+      unknown[]
+    >`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${listenerApplicationName()}`;
+    expect(killed).toHaveLength(1);
+    await waitUntil(async () => (await readyz()) === "off", "the listener connection is lost");
+    // Nobody in this process hears of this.
+    await server.prisma
+      .$executeRaw`UPDATE "Session" SET "revokedAt" = now(), "revokedReason" = 'REVOKED' WHERE "userId" = ${account.user.id}::uuid`;
+    await waitUntil(async () => (await readyz()) === "on", "the listener is back");
+    await expectClosed(subscription, "session ended");
+  });
+
   test("the token's expiry, by the server's clock, closes the socket with 'token expired'; the client reconnects with a fresh token", async () => {
     const account: AuthPayload = await signUp(server.url);
     let current = account.accessToken;
@@ -144,5 +161,22 @@ describe("a subscription socket closes when its session or token ends", () => {
     await primed(second, () => logIn(server.url, account.user.email));
     expect(client.connections).toBe(2);
     expect(second.error).toBeUndefined();
+  });
+});
+
+describe("the session limit", () => {
+  const server = useTestServer({ MAX_SESSIONS_PER_USER: "2" });
+  let client: TestClient | undefined;
+  afterAll(() => client?.dispose());
+
+  test("a sign-in beyond MAX_SESSIONS_PER_USER ends the oldest session, and closes its socket", async () => {
+    const account = await signUp(server.url);
+    client = testClient(server.url, () => account.accessToken);
+    const oldest = subscribe(client.client, PostPublishedDocument);
+    await waitUntil(() => client!.connections === 1, "the socket was accepted");
+    // Two sessions, the limit; the third sign-in ends the first.
+    await logIn(server.url, account.user.email);
+    await logIn(server.url, account.user.email);
+    expect(await oldest.failed()).toMatchObject({ code: 4401, reason: "session ended" });
   });
 });
