@@ -4,13 +4,17 @@
 //
 //   BENCH_DURATION=10  seconds per scenario      BENCH_SOAK=60  seconds of the RSS soak
 //   BENCH_BASELINE=dist-before/main.js  also measures `me` and the write paths against that build, right before this one
+//   BENCH_SOCKETS=5000  idle sockets of the subscriptions scenario
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { cpuMs, runLoad, runRefreshChains, sampleRss, type LoadResult } from "./load";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "../src/db/embeddedPostgres";
 import { PROJECT_ROOT } from "../src/projectRoot";
 import { measureRuleLayer } from "./ruleLayer";
+import { PASSWORD, seedEmail, seedUsers } from "./seedUsers";
 import { productionServerEnv, startServerProcess, stopAllServers, type ServerProcess } from "./serverProcess";
+import { measureIdleSockets, measureLogoutAll } from "./subscriptions";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const SOAK = Number(process.env.BENCH_SOAK ?? 60);
@@ -19,8 +23,6 @@ const LOGIN_CONNECTIONS = 8;
 const REFRESH_CHAINS = 16;
 /** Another build (its main.js, one folder below the root as dist/ is), measured on the same machine minutes apart. */
 const BASELINE = process.env.BENCH_BASELINE;
-const SEEDED_USERS = 32;
-const PASSWORD = "correct horse battery staple";
 
 const ME = JSON.stringify({ query: "query Me { me { id email name role createdAt } }" });
 const MY_SESSIONS = JSON.stringify({ query: "query MySessions { mySessions(first: 10) { edges { node { id lastUsedAt current } } } }" });
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
     console.log(formatRow(row));
     return row;
   };
+  let postgres: EmbeddedPostgres | undefined;
   let soak: { startMb: number; endMb: number; peakMb: number; seconds: number } | undefined;
 
   console.log(`scenarios of ${DURATION}s, soak of ${SOAK}s, ${os.cpus().length} CPUs (shared: expect noise)\n`);
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
   try {
     // Before: the same build with the auth cache off, every request reading PostgreSQL.
     let api = await startServerProcess(["dist/main.js"], { ...apiEnv, AUTH_CACHE_MAX_ENTRIES: "0" });
-    let { tokens } = await seed(api.origin);
+    let { tokens } = await seedUsers(api.origin);
     const meLoad =
       (server: ServerProcess, connections: number, seconds = DURATION) =>
       () =>
@@ -110,14 +113,14 @@ async function main(): Promise<void> {
     };
     if (BASELINE) {
       const baseline = await startServerProcess([BASELINE], apiEnv);
-      const seededBaseline = await seed(baseline.origin);
+      const seededBaseline = await seedUsers(baseline.origin);
       tokens = seededBaseline.tokens;
       await writePaths(baseline, seededBaseline.refreshTokens, " (baseline)");
       await baseline.stop();
     }
 
     api = await startServerProcess(["dist/main.js"], apiEnv);
-    const seeded = await seed(api.origin);
+    const seeded = await seedUsers(api.origin);
     tokens = seeded.tokens;
     await measure("me", api, meLoad(api, 1), 1);
     const me32 = await measure("me", api, meLoad(api, 32), 32);
@@ -178,6 +181,19 @@ async function main(): Promise<void> {
     };
     await api.stop();
 
+    // Subscriptions (issue 22), on the same database, now served by a PostgreSQL of the bench's
+    // own so that two API processes can share it.
+    postgres = await startEmbeddedPostgres(dataDir);
+    // 5,000 sockets of 32 users: about 160 a user, over the per-user limit of 20.
+    const liveEnv = { ...apiEnv, DATABASE_URL: postgres.url, MIGRATE_ON_START: "false", WS_MAX_SOCKETS_PER_USER: "1000" };
+    // Inspected: the sockets' cost is read from its heap after a full collection (bench/heapUsage.ts).
+    const live = await startServerProcess(["--inspect=127.0.0.1:0", "dist/main.js"], liveEnv);
+    tokens = (await seedUsers(live.origin)).tokens;
+    const idle = await measureIdleSockets(live, tokens, (label) => measure(label, live, meLoad(live, 32), 32));
+    const other = await startServerProcess(["dist/main.js"], liveEnv);
+    const logoutAll = await measureLogoutAll([live, other]);
+    await Promise.all([live.stop(), other.stop()]);
+
     // In this process, with the API idle: the access rules' cost on one `me`, against the server's time per `me` at 32 connections.
     const ruleLayer = await measureRuleLayer();
     console.log(
@@ -198,13 +214,17 @@ async function main(): Promise<void> {
       },
       errors: { value: rows.reduce((sum, row) => sum + row.errors, 0), target: "0" },
       soakRss: { value: soak, target: "flat: end within 10% of start" },
+      socketRssKb: { value: idle.rssKbPerSocket, target: "<= 50" },
+      socketHeapKb: { value: idle.heapKbPerSocket, target: "<= 50" },
+      meShareWithIdleSockets: { value: idle.meShareWithSockets, target: ">= 0.9" },
+      logoutAllMaxCloseMs: { value: Math.max(...logoutAll.map((round) => round.maxCloseMs)), target: "<= 1000" },
     };
     console.log("\ntargets:");
     for (const [name, { value, target }] of Object.entries(targets)) console.log(`  ${name}: ${JSON.stringify(value)} (target ${target})`);
     fs.writeFileSync(
       path.join(PROJECT_ROOT, "bench", "results.json"),
       JSON.stringify(
-        { date: new Date().toISOString(), cpus: os.cpus().length, durationSeconds: DURATION, rows, ruleLayer, targets },
+        { date: new Date().toISOString(), cpus: os.cpus().length, durationSeconds: DURATION, rows, ruleLayer, idle, logoutAll, targets },
         null,
         2,
       ) + "\n",
@@ -212,40 +232,9 @@ async function main(): Promise<void> {
     console.log("\nwritten to bench/results.json");
   } finally {
     await stopAllServers();
+    await postgres?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-const seedEmail = (i: number) => `bench-user-${i}@example.com`;
-
-/**
- * Signs up SEEDED_USERS users (or logs them in, when they exist): one new session each. Returns
- * their Authorization values and their refresh tokens.
- */
-async function seed(origin: string): Promise<{ tokens: string[]; refreshTokens: string[] }> {
-  const sessions = await Promise.all(
-    Array.from({ length: SEEDED_USERS }, async (_, i) => {
-      const input = { email: seedEmail(i), password: PASSWORD };
-      const ask = async (query: string, variables: unknown) => {
-        const response = await fetch(`${origin}/graphql`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ query, variables }),
-        });
-        return (await response.json()) as { data?: Record<string, { accessToken: string; refreshToken: string }>; errors?: unknown };
-      };
-      const signup = await ask("mutation($input: SignupInput!) { signup(input: $input) { accessToken refreshToken } }", {
-        input: { ...input, name: `Bench ${i}` },
-      });
-      const login = signup.data?.signup
-        ? undefined
-        : await ask("mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }", { input });
-      const payload = signup.data?.signup ?? login?.data?.login;
-      if (!payload) throw new Error(`could not seed ${input.email}: ${JSON.stringify(login ?? signup)}`);
-      return { authorization: `Bearer ${payload.accessToken}`, refreshToken: payload.refreshToken };
-    }),
-  );
-  return { tokens: sessions.map((one) => one.authorization), refreshTokens: sessions.map((one) => one.refreshToken) };
 }
 
 function formatHeader(): string {

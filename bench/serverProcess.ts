@@ -26,6 +26,8 @@ export interface ServerProcess {
   origin: string;
   pid: number;
   child: ChildProcess;
+  /** The last few thousand characters of its stderr (where `node --inspect` says where it listens). */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export function startServerProcess(args: string[], env: Record<string, string>):
         origin,
         pid: child.pid!,
         child,
+        stderr: () => stderr,
         async stop() {
           child.kill("SIGTERM");
           await exited;

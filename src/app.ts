@@ -7,12 +7,14 @@ import { committedMigrations } from "./db/migrationStatus";
 import { closeDatabasePool, connectionSettings, createDatabasePool, createPrismaClient } from "./db/prismaClient";
 import type { PrismaClient } from "./generated/prisma/client";
 import { createApolloServer } from "./graphql/apolloServer";
+import { buildApiSchema } from "./graphql/schema";
 import { DevIdentityProvider } from "./http/devIdentityProvider";
 import { closeGracefully } from "./http/gracefulClose";
 import { createHttpServer } from "./http/httpServer";
 import { ensurePortFree, portRefusal } from "./http/portCheck";
 import { GRAPHQL_PATH } from "./http/paths";
 import { Readiness } from "./http/readiness";
+import { attachSubscriptionServer } from "./http/subscriptionServer";
 import type { Logger } from "./logger";
 import { Mailer } from "./mail/mailer";
 import { prepareDatabase } from "./prepareDatabase";
@@ -30,7 +32,7 @@ export interface RunningApp {
    */
   mailIdle(): Promise<void>;
   /**
-   * Graceful shutdown: report unready, stop accepting, let in-flight requests finish (at most
+   * Graceful shutdown: report unready, close the subscriptions' sockets (1001), stop accepting, let in-flight requests finish (at most
    * SHUTDOWN_TIMEOUT), let the mail they asked for go out, then close the change listener, the
    * Prisma pool and the embedded PostgreSQL, in that order, so that no request loses its database
    * mid-way.
@@ -67,9 +69,9 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
       // Prisma ends the pool it has used; one it never connected through is still ours to end.
       await closeDatabasePool(pool);
     });
-    const authCache = createAuthCaching(config, connectionSettings(database.url, config.database), logger, now);
-    if (authCache) closers.push(() => authCache.listener.stop());
-    await authCache?.listener.start();
+    const { listener, authCache } = createAuthCaching(config, connectionSettings(database.url, config.database), logger, now);
+    closers.push(() => listener.stop());
+    await listener.start();
     const signingKeys = SigningKeys.fromConfig(config.jwt, database.jwtSecret);
     const mailer = Mailer.fromConfig(config.mail, logger);
     closers.push(async () => {
@@ -81,9 +83,12 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
       // Allowed (a deployment may not mail at all), but then no user ever gets a link: say so once.
       logger.warn({ mailDir: config.mail.fileDir }, "SMTP_URL is not set: account mail is written to files, not sent");
     }
-    const services = createServices({ config, prisma, pool, jwtSecret: database.jwtSecret, signingKeys, mailer, authCache, now });
+    const services = createServices({ config, prisma, pool, jwtSecret: database.jwtSecret, signingKeys, mailer, authCache, now, logger });
+    listener.observe(services.liveEvents);
     const readiness = new Readiness(prisma, committedMigrations(), authCache?.listener, logger);
-    const apollo = createApolloServer(config.http, logger);
+    // One schema, with its rules, for HTTP and the subscriptions' WebSocket.
+    const schema = buildApiSchema();
+    const apollo = createApolloServer(config.http, logger, schema);
     await apollo.start();
     closers.push(() => apollo.stop());
     closers.push(
@@ -110,6 +115,8 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
       now,
       devIdentityProvider: () => devIdentityProvider,
     });
+    const subscriptions = attachSubscriptionServer(server, { config: config.http, schema, services, readiness, logger, now });
+    closers.push(() => subscriptions.close());
     await new Promise<void>((resolve, reject) => {
       // Taken since the check above: said the same way.
       server.once("error", (error) => reject(portRefusal(error, config.http.port) ?? error));
@@ -132,6 +139,8 @@ export async function startApp(config: Config, { logger, now = Date.now }: AppOp
       mailIdle: () => mailer.idle(),
       async stop() {
         readiness.startDraining();
+        // Sockets first: an open one would hold the HTTP server's close until the timeout. Clients reconnect elsewhere.
+        await subscriptions.close();
         const drained = await closeGracefully(server, config.shutdownTimeoutSeconds * 1000);
         if (!drained) logger.warn({ timeoutSeconds: config.shutdownTimeoutSeconds }, "shutdown timeout: open requests were cut");
         await closeInReverse(closers, logger);

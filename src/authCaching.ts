@@ -19,14 +19,24 @@ export interface AuthCaching extends CurrentAuthCache {
   verifiedOnce(accessTokens: AccessTokens): VerifiedAccessTokens;
 }
 
-/** Undefined when AUTH_CACHE_MAX_ENTRIES=0: every request then verifies its token and reads the database. */
-export function createAuthCaching(config: Config, connection: pg.ClientConfig, logger: Logger, now: () => number): AuthCaching | undefined {
+/**
+ * The process's one listener connection, and the caching it keeps current: `authCache` is
+ * undefined when AUTH_CACHE_MAX_ENTRIES=0 (every request then verifies its token and reads the
+ * database), while the listener still runs for the subscriptions' events (src/liveEvents).
+ */
+export function createAuthCaching(
+  config: Config,
+  connection: pg.ClientConfig,
+  logger: Logger,
+  now: () => number,
+): { listener: AuthChangeListener; authCache: AuthCaching | undefined } {
   const { maxEntries, ttlSeconds } = config.authCache;
-  if (maxEntries === 0) return undefined;
+  if (maxEntries === 0) return { listener: new AuthChangeListener({ connection, cache: undefined, logger }), authCache: undefined };
   const cache = new AuthCache({ maxEntries, ttlMs: ttlSeconds * 1000, now });
-  return {
+  const listener = new AuthChangeListener({ connection, cache, logger });
+  const authCache: AuthCaching = {
     cache,
-    listener: new AuthChangeListener({ connection, cache, logger }),
+    listener,
     verifiedOnce: (accessTokens) =>
       new VerifiedAccessTokens(accessTokens, {
         maxEntries,
@@ -36,4 +46,5 @@ export function createAuthCaching(config: Config, connection: pg.ClientConfig, l
         now,
       }),
   };
+  return { listener, authCache };
 }

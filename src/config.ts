@@ -63,6 +63,24 @@ export interface HttpConfig {
   introspection: boolean;
   /** Largest accepted GraphQL operation, by shape. */
   operationLimits: OperationLimits;
+  /** The subscriptions' WebSocket on /graphql (docs/configuration.md#subscriptions). */
+  subscriptions: SubscriptionLimits;
+}
+
+/** What one process allows the subscriptions' sockets; each refusal says which limit it hit. */
+export interface SubscriptionLimits {
+  /** Open sockets in this process; one more upgrade gets HTTP 503. */
+  maxSockets: number;
+  /** Open sockets of one user in this process; one more closes with 4429. */
+  maxSocketsPerUser: number;
+  /** Subscriptions at once on one socket; one more gets an error message. */
+  maxSubscriptionsPerSocket: number;
+  /** Largest message a client may send (ws maxPayload); a larger one closes the socket with 1009. */
+  maxMessageBytes: number;
+  /** A ping every this many seconds; a socket that has not answered the last one by the next is dropped. */
+  keepAliveSeconds: number;
+  /** Events waiting for a client that does not read, per subscription; one more closes the socket with 1013. */
+  maxQueuedEvents: number;
 }
 
 export interface JwtConfig {
@@ -247,6 +265,14 @@ export function loadConfig(env: Env = process.env): Config {
         maxDirectives: integer(env, "GRAPHQL_MAX_DIRECTIVES", 10, 0, 1000),
         maxTokens: integer(env, "GRAPHQL_MAX_TOKENS", 1000, 50, 100_000),
         maxCost: integer(env, "GRAPHQL_MAX_COST", 10_000, 10, 1_000_000),
+      },
+      subscriptions: {
+        maxSockets: integer(env, "WS_MAX_SOCKETS", 10_000, 1, 1_000_000),
+        maxSocketsPerUser: integer(env, "WS_MAX_SOCKETS_PER_USER", 20, 1, 10_000),
+        maxSubscriptionsPerSocket: integer(env, "WS_MAX_SUBSCRIPTIONS_PER_SOCKET", 10, 1, 1_000),
+        maxMessageBytes: integer(env, "WS_MAX_MESSAGE_BYTES", 65_536, 1_024, 10_000_000),
+        keepAliveSeconds: duration(env, "WS_KEEP_ALIVE", "30s", 1, 3600),
+        maxQueuedEvents: integer(env, "WS_MAX_QUEUED_EVENTS", 100, 1, 100_000),
       },
     },
     jwt: {

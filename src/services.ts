@@ -42,6 +42,8 @@ import type { SigningKeys } from "./auth/tokens/signingKeys";
 import type { AuthCaching } from "./authCaching";
 import type { Config } from "./config";
 import type { PrismaClient } from "./generated/prisma/client";
+import { LiveEvents } from "./liveEvents/liveEvents";
+import type { Logger } from "./logger";
 import type { Mailer } from "./mail/mailer";
 import { PostService } from "./posts/postService";
 import { IdentityFlows } from "./auth/identities/identityFlows";
@@ -80,6 +82,8 @@ export interface Services {
   identityFlows: IdentityFlows;
   identitySignIn: IdentitySignIn;
   identities: IdentitySettings;
+  /** What subscriptions deliver: session events, published posts, and the auth changes that end sockets. */
+  liveEvents: LiveEvents;
 }
 
 export interface ServiceDeps {
@@ -96,9 +100,10 @@ export interface ServiceDeps {
   authCache: AuthCaching | undefined;
   /** Milliseconds since the epoch; tests replace it to move time. */
   now: () => number;
+  logger: Logger;
 }
 
-export function createServices({ config, prisma, pool, jwtSecret, signingKeys, mailer, authCache, now }: ServiceDeps): Services {
+export function createServices({ config, prisma, pool, jwtSecret, signingKeys, mailer, authCache, now, logger }: ServiceDeps): Services {
   const { jwt, sessions, accountEmails } = config;
   const accessTokens = new AccessTokens({
     keys: signingKeys,
@@ -145,6 +150,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
   const identityProviders = new IdentityProviders(config.identities);
   const identityTickets = new IdentityTickets(prisma, now);
   const proof = new SecondFactorProof({ prisma, sealer, recoveryCodes, loginRateLimiter, notices: factorNotices, now });
+  const posts = new PostService({ prisma, now });
   return {
     accounts: new AccountService({
       prisma,
@@ -208,7 +214,7 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
     adminFactorRemoval: new AdminFactorRemoval({ prisma, notices: factorNotices, now }),
     factors: new FactorDirectory(prisma),
     securityEvents: new SecurityEventLog(prisma),
-    posts: new PostService({ prisma, now }),
+    posts,
     passkeyRegistration: new PasskeyRegistration({ prisma, rp, challenges, assurance, notices: passkeyNotices, now }),
     passkeyLogin: new PasskeyLogin({
       prisma,
@@ -250,5 +256,6 @@ export function createServices({ config, prisma, pool, jwtSecret, signingKeys, m
     }),
     passkeys: new PasskeyDirectory({ prisma, assurance, notices: passkeyNotices, now }),
     identities: new IdentitySettings({ prisma, providers: identityProviders, tickets: identityTickets, appUrl: accountEmails.appUrl, now }),
+    liveEvents: new LiveEvents(posts, logger),
   };
 }

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { GraphQLRequestError } from "../client/graphqlRequest";
 import { resetThePassword } from "./passwordReset";
 import { describeError, walkTheStory } from "./story";
+import { watchMySessions } from "./watchSessions";
 
 const DEFAULT_URL = "http://localhost:4000/graphql";
 
@@ -13,6 +14,10 @@ const USAGE = `Usage:
   npm run example -- [--url URL] [--email EMAIL] [--password PASSWORD] [--name NAME] [--totp-secret SECRET]
       The story: refused without a token, sign up (or log in when the account exists), me, a post,
       a refreshed token, log out, refused again.
+  npm run example -- --watch [--url URL] [--email EMAIL] [--password PASSWORD]
+      Sessions, live: signs in, subscribes to the account's session events over the WebSocket and
+      prints each one (a sign-in elsewhere, a session ending) until this session ends or Ctrl-C.
+      When the access token expires, it refreshes it and subscribes again.
   npm run example -- --reset EMAIL --new-password PASSWORD
       "Forgot password?": asks for a reset link, reads the link from the mail as you paste it, sets
       the new password and shows me.
@@ -51,6 +56,7 @@ function readArguments() {
       reset: { type: "string" },
       link: { type: "string" },
       "new-password": { type: "string" },
+      watch: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   }).values;
@@ -68,8 +74,9 @@ chosenStory().then(
 /** Tells the story the arguments ask for; resolves to its last line. */
 async function chosenStory(): Promise<string> {
   const print = (line: string) => console.log(line);
+  const account = { email: values.email, password: values.password, name: values.name, totpSecret: values["totp-secret"] };
+  if (values.watch) return watchMySessions(values.url, account, print, interrupted());
   if (values.reset === undefined && values.link === undefined) {
-    const account = { email: values.email, password: values.password, name: values.name, totpSecret: values["totp-secret"] };
     await walkTheStory(values.url, account, print);
     return "The story went as expected.";
   }
@@ -80,6 +87,13 @@ async function chosenStory(): Promise<string> {
   const reset = { email: values.reset, link: values.link, newPassword, readLink: firstLineOfInput, mailFolder: apiMailFolder() };
   await resetThePassword(values.url, reset, print);
   return "The password is reset; log in with the new one from now on.";
+}
+
+/** Aborts on Ctrl-C (SIGINT) or SIGTERM: the watch stops and says so, instead of dying mid-line. */
+function interrupted(): AbortSignal {
+  const controller = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => controller.abort());
+  return controller.signal;
 }
 
 /**

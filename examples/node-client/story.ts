@@ -82,7 +82,7 @@ export async function walkTheStory(url: string, account: Account, print: (line: 
 }
 
 /** Signs up; an account that exists already logs in instead, so the story can be told again. */
-async function signUpOrLogIn(url: string, account: Account, detail: (text: string) => void): Promise<SessionTokensFragment> {
+export async function signUpOrLogIn(url: string, account: Account, detail: (text: string) => void): Promise<SessionTokensFragment> {
   try {
     const { signup } = await graphqlRequest(url, SignupDocument, {
       input: { email: account.email, password: account.password, name: account.name },

@@ -6,8 +6,9 @@ import { defineConfig } from "vite";
 // rule for the page.
 const apiOrigin = process.env.API_ORIGIN ?? "http://localhost:4000";
 // /auth/{id}/start too: the sign-in buttons open it on the page's origin, and the cookie that binds
-// the sign-in to this browser is set for this host.
-const forwardToApi = { "/graphql": { target: apiOrigin }, "/auth": { target: apiOrigin } };
+// the sign-in to this browser is set for this host. `ws`: the subscriptions' WebSocket on /graphql
+// goes along too, with the page's Origin, which the API checks against CORS_ORIGINS.
+const forwardToApi = { "/graphql": { target: apiOrigin, ws: true }, "/auth": { target: apiOrigin } };
 
 // Mailed links open this page as /reset-password?token=...: Vite answers every such path with
 // index.html (appType "spa", the default), and no request from the page may carry the token away

@@ -42,6 +42,12 @@ export interface Caller {
   hasSecondFactor: boolean;
 }
 
+/** The caller an access token proved, with when that token expires: a subscription's socket closes then. */
+export interface TokenCaller extends Caller {
+  /** The token's `exp`, in milliseconds since the epoch. */
+  accessTokenExpiresAt: number;
+}
+
 /** What signup, login, refresh, password change and second-factor verification hand to the client. */
 export interface AuthResult {
   accessToken: string;

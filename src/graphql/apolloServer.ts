@@ -1,6 +1,7 @@
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import type { GraphQLSchema } from "graphql";
 import type { HttpConfig } from "../config";
 import type { Logger } from "../logger";
 import type { GraphQLContext } from "./context";
@@ -10,11 +11,12 @@ import { exampleOperationsDocument } from "./exampleOperations";
 import { maskedErrorIdPlugin } from "./maskedErrorIdPlugin";
 import { operationLimitRules, parseLimits } from "./operationLimits";
 import { requestLogPlugin } from "./requestLogPlugin";
-import { buildApiSchema } from "./schema";
+import { noSubscriptionsOverHttp } from "./transportRules";
 
-export function createApolloServer(config: HttpConfig, logger: Logger): ApolloServer<GraphQLContext> {
+/** Apollo on `schema` (from ./schema.ts, shared with the subscriptions' WebSocket). */
+export function createApolloServer(config: HttpConfig, logger: Logger, schema: GraphQLSchema): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
-    schema: buildApiSchema(),
+    schema,
     // Without introspection, "Did you mean ...?" suggestions would still reveal the schema: the
     // formatter removes them from every message (Apollo's hideSchemaDetailsFromClientErrors
     // covers only validation errors, so it is not used).
@@ -22,7 +24,7 @@ export function createApolloServer(config: HttpConfig, logger: Logger): ApolloSe
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     csrfPrevention: true,
-    validationRules: operationLimitRules(config.operationLimits),
+    validationRules: [...operationLimitRules(config.operationLimits), noSubscriptionsOverHttp],
     parseOptions: parseLimits(config.operationLimits),
     // Shutdown is main.ts's: Apollo's own signal handler would stop it before in-flight requests finish.
     stopOnTerminationSignals: false,

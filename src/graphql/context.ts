@@ -1,5 +1,6 @@
 import type { BearerCredential, Caller, ClientInfo } from "../auth/types";
 import { AppError } from "../errors";
+import type { StreamBounds } from "../liveEvents/eventStream";
 import type { Services } from "../services";
 import { createLoaders, type Loaders } from "./loaders";
 
@@ -69,6 +70,11 @@ export interface GraphQLContext {
   passkeyHandleOut: { change: PasskeyHandleChange | undefined };
   /** The binding cookie of an identity-provider sign-in started in this browser. */
   loginBindingIn: string | undefined;
+  /**
+   * Over the subscriptions' WebSocket: how many events may wait for the client, and what the edge
+   * does when more come (src/http/subscriptionServer.ts). Undefined over HTTP, which carries no subscriptions.
+   */
+  eventBounds: StreamBounds | undefined;
 }
 
 export function buildContext(services: Services, requestId: string, request: RequestValues, log: RequestLogFields): GraphQLContext {
@@ -101,5 +107,6 @@ export function buildContext(services: Services, requestId: string, request: Req
     passkeyHandleIn: request.passkeyHandleIn,
     passkeyHandleOut: { change: undefined },
     loginBindingIn: request.loginBindingIn,
+    eventBounds: undefined,
   };
 }

@@ -12,11 +12,31 @@ import { readRefreshTokenCookie } from "./refreshTokenCookie";
  */
 export function readRequest(request: IncomingMessage, trustProxyHops: number): RequestValues {
   return {
-    credential: bearerCredential(request),
+    credential: bearerCredential(request.headersDistinct.authorization),
     refreshCookieIn: readRefreshTokenCookie(request.headers.cookie),
     passkeyHandleIn: readPasskeyLoginCookie(request.headers.cookie),
     loginBindingIn: readLoginBindingCookie(request.headers.cookie),
     client: clientInfo(request, trustProxyHops),
+  };
+}
+
+/**
+ * The same for a subscriptions' socket: its token is `connectionParams.authorization`, read by
+ * the same rule as the header (a value that is not a string is unusable), and its caller is the
+ * upgrade request's. Cookies are not read: a socket neither refreshes nor signs in.
+ */
+export function readSocketRequest(upgrade: IncomingMessage, authorization: unknown, trustProxyHops: number): RequestValues {
+  return {
+    credential:
+      typeof authorization === "string"
+        ? bearerCredential([authorization])
+        : authorization === undefined
+          ? { kind: "none" }
+          : { kind: "unusable" },
+    refreshCookieIn: undefined,
+    passkeyHandleIn: undefined,
+    loginBindingIn: undefined,
+    client: clientInfo(upgrade, trustProxyHops),
   };
 }
 
@@ -29,8 +49,7 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
  * first of several Authorization headers, but a proxy in front may have used another, so a
  * request with two is ambiguous and unusable too.
  */
-function bearerCredential(request: IncomingMessage): BearerCredential {
-  const values = request.headersDistinct.authorization;
+function bearerCredential(values: string[] | undefined): BearerCredential {
   if (values === undefined || (values.length === 1 && values[0]!.trim() === "")) return { kind: "none" };
   const match = values.length === 1 ? BEARER.exec(values[0]!) : null;
   return match ? { kind: "bearer", token: match[1]! } : { kind: "unusable" };

@@ -56,6 +56,11 @@ export class PostService {
     return post;
   }
 
+  /** A published post by id, for every subscriber of `postPublished`; null once it is a draft again or gone. */
+  publishedById(id: string): Promise<Post | null> {
+    return this.deps.prisma.post.findFirst({ where: { id, publishedAt: { not: null } } });
+  }
+
   /** A new draft of the author's. */
   create(authorId: string, input: PostInput): Promise<Post> {
     const now = new Date(this.deps.now());

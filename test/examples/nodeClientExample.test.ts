@@ -1,11 +1,14 @@
+import { spawn } from "node:child_process";
 import path from "node:path";
 import type { RunningApp } from "../../src/app";
-import { childEnv, run, type Finished } from "../support/childProcess";
+import { PROJECT_ROOT } from "../../src/projectRoot";
+import { childEnv, run, stop, type Finished } from "../support/childProcess";
 import { RequestPasswordResetDocument } from "../support/generated/graphql";
-import { graphql, LOGIN, ME, PASSWORD, signUp, uniqueEmail } from "../support/graphqlClient";
+import { graphql, LOGIN, LOGOUT_ALL, ME, PASSWORD, logIn, sessionIdOf, signUp, uniqueEmail } from "../support/graphqlClient";
 import { enrollTotp, untilStepHasLeft } from "../support/secondFactor";
 import { mailedLink, startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { startTestServer, useTestServer } from "../support/testServer";
+import { waitUntil } from "../support/waitUntil";
 
 /**
  * `npm run example`, exactly as README.md gives it, with the arguments after `--`; `input` is typed
@@ -14,6 +17,32 @@ import { startTestServer, useTestServer } from "../support/testServer";
 function runExample(args: string[], input?: Promise<string>): Promise<Finished> {
   return run("npm", ["run", "--silent", "example", "--", ...args], childEnv({ DATA_DIR: process.env.TEST_DATA_DIR! }), input);
 }
+
+/** `npm run example` still running, with what it has printed so far. */
+interface RunningExample {
+  stdout(): string;
+  /** Resolves once it has exited and its output is read. */
+  finished: Promise<Finished>;
+  stop(): Promise<void>;
+}
+
+/** Starts `npm run example` with `args`, as runExample does, and leaves it running. */
+function startExample(args: string[]): RunningExample {
+  const child = spawn("npm", ["run", "--silent", "example", "--", ...args], {
+    cwd: PROJECT_ROOT,
+    env: childEnv({ DATA_DIR: process.env.TEST_DATA_DIR! }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const finished = new Promise<Finished>((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+  return { stdout: () => stdout, finished, stop: () => stop(child) };
+}
+
+/** How often `text` occurs in `within`. */
+const occurrences = (within: string, text: string) => within.split(text).length - 1;
 
 describe("npm run example (examples/node-client)", () => {
   const app = useTestServer();
@@ -195,5 +224,56 @@ describe("npm run example -- --reset (examples/node-client)", () => {
     expect(nothingPasted.code).toBe(1);
     expect(nothingPasted.stdout).toContain("requestPasswordReset: true");
     expect(nothingPasted.stderr).toContain("No link was given: paste the link from the mail, or pass it with --link.");
+  });
+});
+
+describe("npm run example -- --watch (examples/node-client)", () => {
+  const MINUTE = 60_000;
+  let clockAhead = 0;
+  // The server's clock is moved to expire the access token: its sockets close by this clock.
+  const app = useTestServer({}, () => Date.now() + clockAhead);
+  let watch: RunningExample | undefined;
+  afterEach(async () => {
+    await watch?.stop();
+    clockAhead = 0;
+  });
+
+  test("prints sign-ins as they happen; after the token expires it refreshes and goes on; when the session ends elsewhere it says so", async () => {
+    const { user } = await signUp(app.url, { name: "Watcher" });
+    watch = startExample(["--watch", "--url", app.url, "--email", user.email, "--password", PASSWORD]);
+    const connections = () => occurrences(watch!.stdout(), "connected: a sign-in or a session ending anywhere shows here");
+    await waitUntil(() => connections() === 1, "the example connected");
+
+    /**
+     * Signs in elsewhere until one of those sign-ins shows: a subscribe is answered with nothing,
+     * so an event through it is the only sign that the server has set it up.
+     */
+    const signInsUntilOneShows = async () => {
+      const sessionIds: string[] = [];
+      await waitUntil(async () => {
+        if (sessionIds.some((id) => watch!.stdout().includes(`STARTED session ${id} at `))) return true;
+        sessionIds.push(sessionIdOf((await logIn(app.url, user.email)).accessToken));
+        return false;
+      }, "a sign-in elsewhere showed");
+    };
+    await signInsUntilOneShows();
+
+    // Sixteen minutes later on the server's clock, the 15-minute access token has expired.
+    clockAhead = 16 * MINUTE;
+    await waitUntil(() => connections() === 2, "the example connected again");
+    expect(watch.stdout()).toContain('the API closed the socket (4401 "token expired"): refreshing the token, then connecting again');
+    const afterExpiry = watch.stdout().split('"token expired"')[1]!;
+    expect(afterExpiry).toMatch(/^.*\n {3}access token …\S{8} valid until \S+\n {3}refresh token …\S{8} valid until/);
+    // The new socket carries the fresh token: events go on.
+    await signInsUntilOneShows();
+
+    const elsewhere = await logIn(app.url, user.email);
+    await graphql(app.url, LOGOUT_ALL, {}, { token: elsewhere.accessToken });
+    const { code, stdout, stderr } = await watch.finished;
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain('the API closed the socket (4401 "session ended"): refreshing the token, then connecting again');
+    expect(stdout).toMatch(/This session has ended: the refresh was refused \(UNAUTHENTICATED \(\w+\) ".*"\)\. Log in again to watch\.\n$/);
+    expect(connections()).toBe(2);
   });
 });

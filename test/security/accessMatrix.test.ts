@@ -6,14 +6,16 @@ import { generateOpaqueToken, hashOpaqueToken } from "../../src/auth/tokens/opaq
 import type { EmailTokenPurpose } from "../../src/generated/prisma/client";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { totpCode } from "../../src/auth/factors/totp";
-import { graphql, logIn, PASSWORD, signUp, uniqueEmail, type AuthPayload } from "../support/graphqlClient";
+import { graphql, logIn, PASSWORD, signUp, uniqueEmail, type AuthPayload, type GraphQLResponse } from "../support/graphqlClient";
+import { subscribe, testClient } from "../support/subscriptionClient";
+import { waitUntil } from "../support/waitUntil";
 import { enrollTotp } from "../support/secondFactor";
 import { useTestServer } from "../support/testServer";
 
-// Who may do what, in one table: every operation of schema.graphql, and every object field with
-// a rule of its own, run as an anonymous caller, as a user, as another user (on the first user's
-// things), as an admin, and as an account with a second factor whose session has only its
-// password (level 1). The table is checked against the schema, so a new operation or rule without
+// Who may do what, in one table: every operation of schema.graphql (subscriptions over the
+// WebSocket), and every object field with a rule of its own, run as an anonymous caller, as a
+// user, as another user (on the first user's things), as an admin, and as an account with a
+// second factor whose session has only its password (level 1). The table is checked against the schema, so a new operation or rule without
 // a row fails here until someone decides who may use it.
 
 type Actor = "anonymous" | "user" | "otherUser" | "admin" | "awaitingSecondFactor";
@@ -55,6 +57,11 @@ interface Row {
   variables?: (fixture: Fixture) => Record<string, unknown>;
   /** anonymous, user, other user, admin, a session awaiting its second factor */
   expected: [Outcome, Outcome, Outcome, Outcome, Outcome];
+  /**
+   * A subscription, sent over the WebSocket with the actor's token in connectionParams: what makes
+   * an event for it, repeated until its first result (an event, or the refusal) arrives.
+   */
+  event?: (fixture: Fixture, actor: Actor) => Promise<unknown>;
 }
 
 const ALLOWED = "ALLOWED";
@@ -222,6 +229,22 @@ const MATRIX: Record<string, Row> = {
 
   // Identity providers. The test server configures none, so a provider's name is unknown to every caller the rules let through.
   "Query.identityProviders": { query: "{ identityProviders { id name } }", expected: ANYONE },
+
+  // Over the WebSocket: allowed means an event arrived.
+  "Subscription.sessionEvents": {
+    query: "subscription { sessionEvents { kind } }",
+    // A sign-in of the actor's own account; nobody's for the anonymous one, whose refusal needs none.
+    event: async (fixture, actor) => (actor === "anonymous" ? undefined : logIn(matrixUrl(), fixture[actor]!.user.email)),
+    expected: SIGNED_IN,
+  },
+  "Subscription.postPublished": {
+    query: "subscription { postPublished { id } }",
+    event: (fixture) =>
+      graphql(matrixUrl(), "mutation ($id: ID!) { unpublishPost(id: $id) { id } publishPost(id: $id) { id } }", draft(fixture), {
+        token: fixture.user.accessToken,
+      }),
+    expected: SIGNED_IN,
+  },
   "Mutation.exchangeLoginCode": {
     query: 'mutation { exchangeLoginCode(code: "a-code-this-server-never-gave") { accessToken } }',
     expected: ["LOGIN_CODE_INVALID", "LOGIN_CODE_INVALID", "LOGIN_CODE_INVALID", "LOGIN_CODE_INVALID", "LOGIN_CODE_INVALID"],
@@ -278,12 +301,16 @@ const MATRIX: Record<string, Row> = {
   },
 };
 
+/** The test server's GraphQL URL, for the rows' events; set once it has started. */
+let serverUrl = "";
+const matrixUrl = () => serverUrl;
+
 const ACTORS: Actor[] = ["anonymous", "user", "otherUser", "admin", "awaitingSecondFactor"];
 
-/** Every Query and Mutation field, and every other field that has a rule (its own or its type's). */
+/** Every Query, Mutation and Subscription field, and every other field that has a rule (its own or its type's). */
 function fieldsWithRules(): string[] {
   const schema = buildSchema(fs.readFileSync(path.join(PROJECT_ROOT, "schema.graphql"), "utf8"));
-  const roots = new Set([schema.getQueryType()!.name, schema.getMutationType()!.name]);
+  const roots = new Set([schema.getQueryType()!.name, schema.getMutationType()!.name, schema.getSubscriptionType()?.name]);
   return Object.values(schema.getTypeMap())
     .filter(isObjectType)
     .filter((type) => !type.name.startsWith("__"))
@@ -299,6 +326,9 @@ function fieldsWithRules(): string[] {
 
 describe("the access matrix", () => {
   const app = useTestServer();
+  beforeAll(() => {
+    serverUrl = app.url;
+  });
 
   test("has exactly one row for every operation and every field with a rule in schema.graphql", () => {
     expect(Object.keys(MATRIX).sort()).toEqual(fieldsWithRules().sort());
@@ -361,7 +391,7 @@ describe("the access matrix", () => {
     return token;
   }
 
-  function outcome(response: Awaited<ReturnType<typeof graphql>>): string {
+  function outcome(response: Pick<GraphQLResponse, "data" | "errors">): string {
     const error = response.errors?.[0];
     if (!error) return response.data ? ALLOWED : "no data and no error";
     const { code, reason } = error.extensions ?? {};
@@ -370,13 +400,33 @@ describe("the access matrix", () => {
     return code === UNAUTHENTICATED || code === FORBIDDEN ? code : `${String(code)} ${error.message}`;
   }
 
+  /** The outcome of the row's subscription: its first result, once an event has made one (or the refusal came). */
+  async function subscriptionOutcome(row: Row, given: Fixture, actor: Actor, token: string | undefined): Promise<string> {
+    const client = testClient(app.url, () => token);
+    try {
+      const subscription = subscribe(client.client, row.query);
+      await waitUntil(async () => {
+        if (subscription.results.length === 0 && subscription.error === undefined) await row.event!(given, actor);
+        return subscription.results.length > 0 || subscription.error !== undefined;
+      }, `${actor}'s subscription answered`);
+      const [first] = subscription.results;
+      return first
+        ? outcome(first as Pick<GraphQLResponse, "data" | "errors">)
+        : `the subscription failed: ${JSON.stringify(subscription.error)}`;
+    } finally {
+      await client.dispose();
+    }
+  }
+
   test.each(Object.keys(MATRIX))("%s", async (name) => {
     const row = MATRIX[name]!;
     const seen: Record<string, string> = {};
     for (const actor of ACTORS) {
       const given = await fixture(actor);
       const token = actor === "anonymous" ? undefined : given[actor]!.accessToken;
-      seen[actor] = outcome(await graphql(app.url, row.query, row.variables?.(given), { token }));
+      seen[actor] = row.event
+        ? await subscriptionOutcome(row, given, actor, token)
+        : outcome(await graphql(app.url, row.query, row.variables?.(given), { token }));
     }
     expect(seen).toEqual(Object.fromEntries(ACTORS.map((actor, index) => [actor, row.expected[index]])));
   });

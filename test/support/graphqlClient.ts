@@ -126,3 +126,9 @@ export async function logIn(url: string, email: string, password = PASSWORD, hea
   if (!response.data?.login) throw new Error(`login failed: ${response.text}`);
   return withOwnEmail(refreshTokenInBody(response.data.login, response), response);
 }
+
+/** The session an access token belongs to: its `sid` claim, as `mySessions` and `sessionEvents` give the id. */
+export function sessionIdOf(accessToken: string): string {
+  const claims = JSON.parse(Buffer.from(accessToken.split(".")[1]!, "base64url").toString("utf8")) as { sid: string };
+  return claims.sid;
+}

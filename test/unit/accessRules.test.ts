@@ -1,6 +1,6 @@
 import { makeExecutableSchema } from "@graphql-tools/schema";
 import type { IResolvers } from "@graphql-tools/utils";
-import { execute, parse } from "graphql";
+import { execute, parse, subscribe } from "graphql";
 import { AssurancePolicy } from "../../src/auth/sessions/assurance";
 import type { Caller } from "../../src/auth/types";
 import { AuthFailure, AuthenticationError, type AppError } from "../../src/errors";
@@ -39,7 +39,7 @@ function startupError(sdl: string, owners?: Owners): string {
 }
 
 describe("access rules at start-up (default deny)", () => {
-  test("the real schema.graphql has a rule on every Query and Mutation field", () => {
+  test("the real schema.graphql has a rule on every Query, Mutation and Subscription field", () => {
     expect(() => buildApiSchema()).not.toThrow();
   });
 
@@ -52,6 +52,15 @@ describe("access rules at start-up (default deny)", () => {
     expect(message).toContain("Mutation.wipe has no access rule");
     expect(message).not.toContain("Query.open");
     expect(message).not.toContain("Mutation.ok");
+  });
+
+  test("so does a Subscription field without a rule", () => {
+    const message = startupError(`
+      type Query { open: String @public }
+      type Subscription { ticks: Int @auth, leaks: Int }
+    `);
+    expect(message).toContain("Subscription.leaks has no access rule");
+    expect(message).not.toContain("Subscription.ticks");
   });
 
   test("contradictory or unusable rules stop start-up too", () => {
@@ -153,6 +162,44 @@ describe("access rules at run time", () => {
       },
     },
   );
+
+  const subscriptionSchema = build(
+    `
+      type Query { hello: String @public }
+      type Subscription {
+        ticks: Int @auth
+        publicTicks: Int @public
+      }
+    `,
+    {
+      Subscription: {
+        ticks: { subscribe: () => ticks(), resolve: (tick: number) => tick },
+        publicTicks: { subscribe: () => ticks(), resolve: (tick: number) => tick },
+      },
+    },
+  );
+
+  async function* ticks() {
+    yield 1;
+    yield 2;
+  }
+
+  /** The first result of subscribing: the refusal, or the first event. */
+  async function subscribeOnce(query: string, context: GraphQLContext) {
+    const result = await subscribe({ schema: subscriptionSchema, document: parse(query), contextValue: context });
+    if (!(Symbol.asyncIterator in result)) {
+      return { refusals: result.errors?.map((error) => (error.originalError as AppError).details.reason) };
+    }
+    const first = await result.next();
+    await result.return?.();
+    return { data: (first.value as { data: unknown }).data };
+  }
+
+  test("a Subscription field's rule is checked when a client subscribes, before its stream exists", async () => {
+    expect(await subscribeOnce("subscription { ticks }", contextOf(undefined))).toEqual({ refusals: ["NOT_AUTHENTICATED"] });
+    expect(await subscribeOnce("subscription { ticks }", contextOf(ada))).toEqual({ data: { ticks: 1 } });
+    expect(await subscribeOnce("subscription { publicTicks }", contextOf(undefined))).toEqual({ data: { publicTicks: 1 } });
+  });
 
   async function run(query: string, context: GraphQLContext) {
     const result = await execute({ schema, document: parse(query), contextValue: context });

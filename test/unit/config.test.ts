@@ -13,7 +13,19 @@ describe("configuration", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       env: "development",
-      http: { port: 4000, landingPage: true, introspection: true },
+      http: {
+        port: 4000,
+        landingPage: true,
+        introspection: true,
+        subscriptions: {
+          maxSockets: 10_000,
+          maxSocketsPerUser: 20,
+          maxSubscriptionsPerSocket: 10,
+          maxMessageBytes: 65_536,
+          keepAliveSeconds: 30,
+          maxQueuedEvents: 100,
+        },
+      },
       database: { url: undefined, statementTimeoutSeconds: 5, connectTimeoutSeconds: 5 },
       jwt: { secret: undefined, accessTokenTtlSeconds: 15 * 60 },
       sessions: {
@@ -107,6 +119,9 @@ describe("configuration", () => {
       "2m",
       /DATABASE_CONNECT_TIMEOUT must be a duration like 900, 90s, 15m, 12h or 30d, from 1s to 60s \(got "2m"\)/,
     ],
+    ["WS_MAX_SOCKETS_PER_USER", "0", /WS_MAX_SOCKETS_PER_USER must be a whole number from 1 to 10000 \(got "0"\)/],
+    ["WS_MAX_MESSAGE_BYTES", "64k", /WS_MAX_MESSAGE_BYTES must be a whole number from 1024 to 10000000/],
+    ["WS_KEEP_ALIVE", "0", /WS_KEEP_ALIVE must be a duration like 900, 90s, 15m, 12h or 30d, from 1s to 3600s \(got "0"\)/],
   ])("a bad %s says what is wrong", (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });

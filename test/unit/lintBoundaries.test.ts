@@ -72,6 +72,13 @@ describe("import boundaries between the layers (npm run lint)", () => {
     ["src/posts/x.ts", 'import type { GraphQLContext } from "../graphql/context";', "src/posts never imports src/graphql"],
     ["src/posts/x.ts", 'import { corsHeaders } from "../http/cors";', "src/posts never imports src/http"],
     ["src/posts/x.ts", 'import type { Services } from "../services";', "src/posts never imports src/services.ts"],
+    // The subscriptions' fan-out is a service above auth and posts, below the GraphQL layer.
+    ["src/liveEvents/x.ts", 'import type { GraphQLContext } from "../graphql/context";', "src/liveEvents never imports src/graphql"],
+    ["src/liveEvents/x.ts", 'import { SocketClose } from "../http/liveSockets";', "src/liveEvents never imports src/http"],
+    ["src/liveEvents/x.ts", 'import type { Services } from "../services";', "src/liveEvents never imports src/services.ts"],
+    ["src/posts/x.ts", 'import { LiveEvents } from "../liveEvents/liveEvents";', "src/posts never imports src/liveEvents"],
+    ["src/auth/sessions/x.ts", 'import { LiveEvents } from "../../liveEvents/liveEvents";', "src/auth never imports src/liveEvents"],
+    ["src/auth/authCache/x.ts", 'import { LiveEvents } from "../../liveEvents/liveEvents";', "src/auth never imports src/liveEvents"],
   ])("%s: %s is refused", async (filePath, code, rule) => {
     const messages = await layerMessages(filePath, code);
     expect(messages).toHaveLength(1);
@@ -94,6 +101,8 @@ describe("import boundaries between the layers (npm run lint)", () => {
     ["src/auth/sessions/x.ts", 'import { SessionStateReader } from "../authCache/sessionStateReader";'],
     ["src/auth/passwords/x.ts", 'import { LoginRateLimiter } from "../limits/loginRateLimiter";'],
     ["src/auth/mailedLinks/x.ts", 'import { lockUser } from "../sessions/userLock";'],
+    ["src/liveEvents/x.ts", 'import type { PostService } from "../posts/postService";'],
+    ["src/graphql/x.ts", 'import type { StreamBounds } from "../liveEvents/eventStream";'],
     // Node's own modules are not our layers.
     ["src/graphql/x.ts", 'import http from "node:http";'],
     ["src/db/x.ts", 'import type { IncomingMessage } from "http";'],

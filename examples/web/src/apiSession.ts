@@ -4,7 +4,10 @@ import {
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
 } from "@simplewebauthn/browser";
+import type { Client } from "graphql-ws";
 import { GraphQLRequestError, graphqlRequest } from "../../client/graphqlRequest";
+import { graphqlSocket, socketUrl, staySubscribed, type Subscription } from "../../client/graphqlSocket";
+import { describeSessionEvent } from "../../client/sessionEvents";
 import {
   ConfirmEmailChangeDocument,
   ConfirmTotpEnrollmentDocument,
@@ -20,6 +23,7 @@ import {
   RefreshTokenDocument,
   RequestPasswordResetDocument,
   ResetPasswordDocument,
+  SessionEventsDocument,
   SignupDocument,
   StartPasskeyLoginDocument,
   StartPasskeyRegistrationDocument,
@@ -37,6 +41,8 @@ import {
 
 /** The page's own origin: Vite forwards /graphql to the API (see ../vite.config.mts). */
 const API_URL = "/graphql";
+/** How long the socket waits, after its token expired, before it refreshes the token itself. */
+const EXPIRY_PAUSE_MS = 2_000;
 
 /**
  * The browser's half of a session. The access token lives in this object only: gone on reload,
@@ -46,6 +52,7 @@ const API_URL = "/graphql";
 export class ApiSession {
   private accessToken: string | undefined;
   private refreshing: Promise<MyInfoFragment> | undefined;
+  private live: { socket: Client; sessionEvents: Subscription } | undefined;
 
   /** `report` hears every step, for the page's "What happened" list. */
   constructor(private readonly report: (line: string) => void) {}
@@ -182,8 +189,61 @@ export class ApiSession {
     return (await this.request(MyPostsDocument, { first: 10 })).myPosts.edges.map((edge) => edge.node);
   }
 
+  /**
+   * Subscribes to the account's session events over the WebSocket on the page's origin (Vite
+   * forwards it to the API), unless already subscribed. The socket sends the access token in
+   * memory when it opens; when that token expires the API closes it (4401 "token expired"), and
+   * the subscription goes on over a new socket after a refresh. When this session ends anywhere (a
+   * logout on another device, a revoked session, a password change), the API closes the socket
+   * with 4401 at once and the refresh is refused: the access token is forgotten and `onSignedOut` runs.
+   */
+  watchSessions(onSignedOut: () => void): void {
+    if (this.live) return;
+    /** The token the socket was opened with. */
+    let sentToken: string | undefined;
+    const socket = graphqlSocket(socketUrl(new URL(API_URL, window.location.href)), () => (sentToken = this.accessToken), {
+      on: { connected: () => this.report("sessionEvents: connected; sign-ins and ended sessions of this account show here") },
+    });
+    const sessionEvents = staySubscribed(
+      socket,
+      SessionEventsDocument,
+      {},
+      ({ sessionEvents: event }) => this.report(`sessionEvents: ${describeSessionEvent(event)}`),
+      async (close) => {
+        this.report(`sessionEvents: the API closed the socket (${close.code} "${close.reason}"): connecting again with a fresh token`);
+        // An expired token is what every request of the page meets at about the same moment: a
+        // short pause lets one that is on its way refresh for both, as `request` shares refreshes.
+        if (close.reason === "token expired") await new Promise((resolve) => setTimeout(resolve, EXPIRY_PAUSE_MS));
+        if (this.accessToken === sentToken) await this.refresh();
+      },
+    );
+    const live = { socket, sessionEvents };
+    this.live = live;
+    sessionEvents.ended.catch((error: unknown) => {
+      // Stopped by the page meanwhile (a logout here): nothing to tell.
+      if (this.live !== live) return;
+      this.stopWatching();
+      // The refresh after the close was refused (and has said so): this session has ended.
+      if (error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED") {
+        onSignedOut();
+        return;
+      }
+      this.report(`sessionEvents: stopped (${error instanceof Error ? error.message : String(error)})`);
+    });
+  }
+
+  /** Closes the socket of `watchSessions`, if open. */
+  stopWatching(): void {
+    if (!this.live) return;
+    this.live.sessionEvents.stop();
+    void this.live.socket.dispose();
+    this.live = undefined;
+  }
+
   /** Ends the session on the server (which also clears the cookie), and forgets the access token. */
   async logOut(): Promise<void> {
+    // This page's own logout closes the socket too; that is not news for the page.
+    this.stopWatching();
     try {
       await this.request(LogoutDocument, {});
       this.report("logout: the session has ended on the server");

@@ -10,6 +10,8 @@
 // with a passkey" at the login form then signs in with it, without the password.
 // A button per identity provider signs in there; the provider's answer comes back to this page as
 // #login_code=... (or #error=...), exchanged for a session.
+// While signed in, the page subscribes to the account's session events over a WebSocket: when this
+// session ends on another device, it shows the login form with "Signed out on another device" at once.
 import { ApiUnreachableError, GraphQLRequestError } from "../../client/graphqlRequest";
 import type { MeQuery } from "../../generated/graphql";
 import { ApiSession } from "./apiSession";
@@ -91,10 +93,13 @@ function forgetAccountViews(): void {
   draftForm.reset();
 }
 
-/** Shows exactly one of the views, or none. */
+/** Shows exactly one of the views, or none. Only the signed-in view watches the account's sessions live. */
 function show(view: View): void {
   viewsShown += 1;
-  if (view !== "info") forgetAccountViews();
+  if (view !== "info") {
+    forgetAccountViews();
+    session.stopWatching();
+  }
   loginSection.hidden = view !== "login";
   loginStatus.textContent = "";
   signupSection.hidden = view !== "signup";
@@ -133,6 +138,13 @@ function showInfo(user: MeQuery["me"]): void {
   twoStepStart.hidden = twoStepOn;
   passkeyList.replaceChildren(...(user.passkeys ?? []).map((passkey) => listItem(passkey.name)));
   show("info");
+  session.watchSessions(signedOutElsewhere);
+}
+
+/** This session ended on another device (or by an admin): the login form says so, at once. */
+function signedOutElsewhere(): void {
+  showForm("login", loginForm);
+  loginStatus.textContent = "Signed out on another device.";
 }
 
 function listItem(text: string): HTMLLIElement {

@@ -4,6 +4,8 @@ import type { Logger } from "../../logger";
 
 /** The channel that prisma/migrations/*_auth_change_notifications publishes on. */
 const AUTH_CHANGES_CHANNEL = "auth_changes";
+/** The channel of what subscriptions deliver (prisma/migrations/*_live_event_notifications). */
+const LIVE_EVENTS_CHANNEL = "live_events";
 /** Lets an operator (and the tests) find each process's listener connection in pg_stat_activity. */
 export function listenerApplicationName(pid = process.pid): string {
   return `auth-change-listener pid ${pid}`;
@@ -28,13 +30,28 @@ const PING_INTERVAL_MS = 5_000;
 export interface AuthChangeListenerOptions {
   /** Where to connect, and the timeouts: `connectionTimeoutMillis`, and `query_timeout` bounds each ping. */
   connection: pg.ClientConfig;
-  cache: AuthCache;
+  /** Undefined when the cache is off (AUTH_CACHE_MAX_ENTRIES=0): the listener then serves its observer alone. */
+  cache: AuthCache | undefined;
   logger: Logger;
 }
 
 /**
- * Holds one dedicated connection that LISTENs for changes to users and sessions and drops the
- * matching cache entries. The cache is on only while this connection is listening: when it is
+ * Told what the listener hears, after the cache has applied it: the subscriptions' fan-out
+ * (src/liveEvents), which closes the sockets of ended sessions and delivers the events.
+ */
+export interface ChangeObserver {
+  /** A user or a session changed ("user:<id>", "session:<id>" on auth_changes). */
+  authChanged(kind: "user" | "session", id: string): void;
+  /** A payload of the live_events channel, as it came. */
+  liveEvent(payload: string): void;
+  /** LISTEN is in place again after the connection was lost: changes made meanwhile went unheard. */
+  relistening(): void;
+}
+
+/**
+ * Holds this process's one dedicated connection that LISTENs: for changes to users and sessions,
+ * which drop the matching cache entries, and for the events subscriptions deliver, which it hands
+ * to its observer (one connection per process, however many sockets, whether or not the cache is on). The cache is on only while this connection is listening: when it is
  * lost, the cache is emptied and switched off (every request reads the database), and it is
  * switched on again, empty, only after LISTEN is re-established, so that changes missed in
  * between can never be served from memory.
@@ -50,11 +67,20 @@ export class AuthChangeListener {
   private pingTimer: NodeJS.Timeout | undefined;
   private retryDelayMs = FIRST_RETRY_DELAY_MS;
   private stopped = false;
+  /** Set once the services exist, after the listener has started; nothing subscribes before that. */
+  private observer: ChangeObserver | undefined;
+  /** Whether LISTEN has been in place before: a later connect is a re-connect, which the observer hears of. */
+  private listenedBefore = false;
 
   constructor(private readonly options: AuthChangeListenerOptions) {}
 
+  /** With the cache: whether it is on. Without: whether LISTEN is in place. */
   get isListening(): boolean {
-    return this.options.cache.isEnabled;
+    return this.options.cache?.isEnabled ?? this.client !== undefined;
+  }
+
+  observe(observer: ChangeObserver): void {
+    this.observer = observer;
   }
 
   /** Connects; a failure is logged and retried in the background (the cache stays off meanwhile). */
@@ -92,7 +118,7 @@ export class AuthChangeListener {
 
   private async roundTrip(): Promise<boolean> {
     const client = this.client;
-    if (!client || !this.options.cache.isEnabled) return false;
+    if (!client || this.options.cache?.isEnabled === false) return false;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CATCH_UP_TIMEOUT_MS)));
     try {
@@ -111,7 +137,7 @@ export class AuthChangeListener {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     clearTimeout(this.pingTimer);
-    this.options.cache.disable();
+    this.options.cache?.disable();
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
@@ -126,7 +152,7 @@ export class AuthChangeListener {
       if (lost) return;
       lost = true;
       // Off before anything else: from here on, changes may go unheard.
-      cache.disable();
+      cache?.disable();
       if (this.client === client) {
         this.client = undefined;
         this.loseConnection = undefined;
@@ -140,10 +166,13 @@ export class AuthChangeListener {
     // Without an 'error' handler a dropped connection would crash the process.
     client.on("error", onLost);
     client.on("end", () => onLost());
-    client.on("notification", (message) => this.apply(message.payload));
+    client.on("notification", (message) => {
+      if (message.channel === LIVE_EVENTS_CHANNEL) this.observer?.liveEvent(message.payload ?? "");
+      else this.apply(message.payload);
+    });
     try {
       await client.connect();
-      await client.query(`LISTEN ${AUTH_CHANGES_CHANNEL}`);
+      await client.query(`LISTEN ${AUTH_CHANGES_CHANNEL}; LISTEN ${LIVE_EVENTS_CHANNEL}`);
     } catch (error) {
       onLost(error);
       return;
@@ -156,8 +185,10 @@ export class AuthChangeListener {
     this.loseConnection = onLost;
     this.retryDelayMs = FIRST_RETRY_DELAY_MS;
     // Only now, with LISTEN in place, is every later change sure to be heard.
-    cache.enable();
-    logger.info("auth change listener connected; cache on");
+    cache?.enable();
+    logger.info(cache ? "auth change listener connected; cache on" : "auth change listener connected");
+    if (this.listenedBefore) this.observer?.relistening();
+    this.listenedBefore = true;
     this.schedulePing(client, onLost);
   }
 
@@ -185,16 +216,21 @@ export class AuthChangeListener {
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS);
   }
 
+  /** The cache first, then the observer: a socket's re-check then reads the change, not the stale entry. */
   private apply(payload: string | undefined): void {
+    const { cache, logger } = this.options;
     const separator = payload?.indexOf(":") ?? -1;
     const kind = payload?.slice(0, separator);
     const id = payload?.slice(separator + 1);
-    if (kind === "user" && id) this.options.cache.invalidateUser(id);
-    else if (kind === "session" && id) this.options.cache.invalidateSession(id);
-    else {
-      // Something we cannot place: the only safe answer is to forget everything.
-      this.options.cache.enable();
-      this.options.logger.warn({ payload }, "unknown auth change notification; cache cleared");
+    if ((kind === "user" || kind === "session") && id) {
+      if (kind === "user") cache?.invalidateUser(id);
+      else cache?.invalidateSession(id);
+      this.observer?.authChanged(kind, id);
+    } else {
+      // Something we cannot place: the only safe answer is to forget everything, and to check every socket again.
+      cache?.enable();
+      this.observer?.relistening();
+      logger.warn({ payload }, "unknown auth change notification; cache cleared");
     }
   }
 }

@@ -1,7 +1,7 @@
 import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason } from "../../errors";
-import type { AccessTokenClaims } from "../tokens/accessTokens";
+import type { VerifiedClaims } from "../tokens/accessTokens";
 import type { SessionStateReader } from "../authCache/sessionStateReader";
-import type { BearerCredential, Caller } from "../types";
+import type { BearerCredential, TokenCaller } from "../types";
 import { assuranceOf } from "./assurance";
 
 /**
@@ -14,11 +14,11 @@ import { assuranceOf } from "./assurance";
 export class RequestAuthenticator {
   constructor(
     private readonly sessions: SessionStateReader,
-    private readonly accessTokens: { verify(token: string): AccessTokenClaims },
+    private readonly accessTokens: { verify(token: string): VerifiedClaims },
     private readonly now: () => number = Date.now,
   ) {}
 
-  async authenticate(credential: BearerCredential): Promise<Caller> {
+  async authenticate(credential: BearerCredential): Promise<TokenCaller> {
     if (credential.kind === "none") throw new AuthenticationError(AuthFailure.NOT_AUTHENTICATED);
     if (credential.kind === "unusable") throw new AuthenticationError(AuthFailure.TOKEN_INVALID);
     const claims = this.accessTokens.verify(credential.token);
@@ -41,6 +41,7 @@ export class RequestAuthenticator {
       sessionId: claims.sessionId,
       assurance: assuranceOf(session!),
       hasSecondFactor: session!.hasSecondFactor,
+      accessTokenExpiresAt: claims.expiresAtSeconds * 1000,
     };
   }
 }

@@ -27,9 +27,9 @@ type FieldRule = { public: true } | { public: false; requires: AccessRule };
  * (`@auth`/`@public` on it, or `@auth` on its type) gets its resolver wrapped by the rule's check,
  * which runs first and throws the refusal, and then, for a field with `@recentSecondFactor`, by
  * the step-up check. This is the one place where access is decided, once at start-up for the
- * whole schema. Default deny: a Query or Mutation field without a rule (or with a rule that cannot
- * work) stops the server from starting, with a message naming it; and every rule but
- * FIRST_FACTOR refuses a session that has not verified the account's second factor.
+ * whole schema. Default deny: a Query, Mutation or Subscription field without a rule (or with a
+ * rule that cannot work) stops the server from starting, with a message naming it; and every rule
+ * but FIRST_FACTOR refuses a session that has not verified the account's second factor.
  */
 export function withAccessRules(schema: GraphQLSchema, owners: Owners): GraphQLSchema {
   for (const name of ["auth", "public", "recentSecondFactor"]) {
@@ -65,7 +65,7 @@ export function withAccessRules(schema: GraphQLSchema, owners: Owners): GraphQLS
         return field;
       }
       const check = checkFor(rule.requires, owners[typeName]);
-      return guard(field, stepUp ? both(check, recentSecondFactor) : check);
+      return guard(field, stepUp ? both(check, recentSecondFactor) : check, typeName === schema.getSubscriptionType()?.name);
     },
   });
   if (problems.length > 0) throw new AccessRuleError(`Access rules in schema.graphql:\n- ${problems.join("\n- ")}`);
@@ -103,14 +103,20 @@ function both(first: AccessCheck, second: AccessCheck): AccessCheck {
   };
 }
 
-/** The field's resolver, run only once the check has passed. */
-function guard(field: GraphQLFieldConfig<unknown, GraphQLContext>, check: AccessCheck): GraphQLFieldConfig<unknown, GraphQLContext> {
-  const resolve = field.resolve ?? defaultFieldResolver;
-  return {
-    ...field,
-    resolve: (parent, args, context, info) => {
-      const pending = check(parent, context);
-      return pending ? pending.then(() => resolve(parent, args, context, info)) : resolve(parent, args, context, info);
-    },
+/**
+ * The field's resolver, run only once the check has passed. For a Subscription field, its
+ * `subscribe`: the check runs when a client subscribes (and the socket closes when the session
+ * ends), while `resolve` only shapes each event.
+ */
+function guard(
+  field: GraphQLFieldConfig<unknown, GraphQLContext>,
+  check: AccessCheck,
+  isSubscription: boolean,
+): GraphQLFieldConfig<unknown, GraphQLContext> {
+  const run = (isSubscription ? field.subscribe : field.resolve) ?? defaultFieldResolver;
+  const checked: typeof run = (parent, args, context, info) => {
+    const pending = check(parent, context);
+    return pending ? pending.then(() => run(parent, args, context, info)) : run(parent, args, context, info);
   };
+  return isSubscription ? { ...field, subscribe: checked } : { ...field, resolve: checked };
 }

@@ -652,6 +652,51 @@ export type SessionEdge = {
   node: Session;
 };
 
+/** Why a session ended. */
+export type SessionEndReason =
+  /** The account was deleted. */
+  | 'ACCOUNT_DELETED'
+  /** An email change was confirmed through its mailed link. */
+  | 'EMAIL_CHANGED'
+  /** The session reached its end (its last refresh token expired). */
+  | 'EXPIRED'
+  /** `logout` in that session. */
+  | 'LOGOUT'
+  /** `logoutAll` in any session of the account. */
+  | 'LOGOUT_ALL'
+  /** `changePassword`: every other session ends. */
+  | 'PASSWORD_CHANGED'
+  /** `resetPassword` through a mailed link. */
+  | 'PASSWORD_RESET'
+  /** A spent refresh token was used again: the session's tokens may have been stolen. */
+  | 'REUSE_DETECTED'
+  /** `revokeSession` from another session. */
+  | 'REVOKED'
+  /** The second factor was removed (`disableTotp`, or an admin's `removeUserSecondFactor`). */
+  | 'SECOND_FACTOR_REMOVED'
+  /** A new sign-in went over MAX_SESSIONS_PER_USER, and this was the least recently used session. */
+  | 'SESSION_LIMIT'
+  /** An admin disabled the account. */
+  | 'USER_DISABLED';
+
+/** A session of the caller's account started or ended. */
+export type SessionEvent = {
+  __typename?: 'SessionEvent';
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  kind: SessionEventKind;
+  /** Why the session ended; null for STARTED. */
+  reason: Maybe<SessionEndReason>;
+  /** The session's id, as `mySessions` lists it. */
+  sessionId: Scalars['ID']['output'];
+};
+
+export type SessionEventKind =
+  /** A session of the account ended; `reason` says why. */
+  | 'ENDED'
+  /** A session of the account started (a sign-in, a passkey or an identity provider). */
+  | 'STARTED';
+
 export type SignupInput = {
   /** Stored trimmed and lower-cased; must be unused. */
   email: Scalars['String']['input'];
@@ -659,6 +704,22 @@ export type SignupInput = {
   name: Scalars['String']['input'];
   /** 8 characters to 72 bytes (UTF-8), not the email. */
   password: Scalars['String']['input'];
+};
+
+/**
+ * Live events over a WebSocket (the graphql-transport-ws protocol of `graphql-ws`, on `/graphql`).
+ * Send `connectionParams: { authorization: "Bearer <accessToken>" }`; the socket closes with 4401
+ * when the token is refused, expires, or its session ends. docs/api.md#subscriptions has the rest.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Posts of every author as they are published: the feed, live. */
+  postPublished: Post;
+  /**
+   * Sessions of the caller's account starting and ending: a sign-in on another device, a logout,
+   * a revoked session, a session ended by a password change, ...
+   */
+  sessionEvents: SessionEvent;
 };
 
 /**
@@ -837,8 +898,12 @@ export type ResolversTypes = {
   Session: ResolverTypeWrapper<SessionModel>;
   SessionConnection: ResolverTypeWrapper<Omit<SessionConnection, 'edges'> & { edges: Array<ResolversTypes['SessionEdge']> }>;
   SessionEdge: ResolverTypeWrapper<Omit<SessionEdge, 'node'> & { node: ResolversTypes['Session'] }>;
+  SessionEndReason: SessionEndReason;
+  SessionEvent: ResolverTypeWrapper<SessionEvent>;
+  SessionEventKind: SessionEventKind;
   SignupInput: SignupInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TotpEnrollment: ResolverTypeWrapper<TotpEnrollment>;
   UpdatePostInput: UpdatePostInput;
   User: ResolverTypeWrapper<UserModel>;
@@ -873,8 +938,10 @@ export type ResolversParentTypes = {
   Session: SessionModel;
   SessionConnection: Omit<SessionConnection, 'edges'> & { edges: Array<ResolversParentTypes['SessionEdge']> };
   SessionEdge: Omit<SessionEdge, 'node'> & { node: ResolversParentTypes['Session'] };
+  SessionEvent: SessionEvent;
   SignupInput: SignupInput;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   TotpEnrollment: TotpEnrollment;
   UpdatePostInput: UpdatePostInput;
   User: UserModel;
@@ -1054,6 +1121,18 @@ export type SessionEdgeResolvers<ContextType = GraphQLContext, ParentType extend
   node?: Resolver<ResolversTypes['Session'], ParentType, ContextType>;
 };
 
+export type SessionEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SessionEvent'] = ResolversParentTypes['SessionEvent']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['SessionEventKind'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['SessionEndReason']>, ParentType, ContextType>;
+  sessionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  postPublished?: SubscriptionResolver<ResolversTypes['Post'], "postPublished", ParentType, ContextType>;
+  sessionEvents?: SubscriptionResolver<ResolversTypes['SessionEvent'], "sessionEvents", ParentType, ContextType>;
+};
+
 export type TotpEnrollmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TotpEnrollment'] = ResolversParentTypes['TotpEnrollment']> = {
   otpauthUri?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   qrCodeSvg?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1110,6 +1189,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Session?: SessionResolvers<ContextType>;
   SessionConnection?: SessionConnectionResolvers<ContextType>;
   SessionEdge?: SessionEdgeResolvers<ContextType>;
+  SessionEvent?: SessionEventResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   TotpEnrollment?: TotpEnrollmentResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;

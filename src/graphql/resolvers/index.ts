@@ -8,6 +8,7 @@ import { DateTime, JSONScalar } from "./scalars";
 import { secondFactorMutations, UserSecondFactors } from "./secondFactors";
 import { SecurityEvent, securityEventQueries } from "./securityEvents";
 import { Session, sessionMutations, sessionQueries } from "./sessions";
+import { Subscription } from "./subscriptions";
 import { userMutations, userQueries } from "./users";
 
 export const resolvers: Resolvers = {
@@ -28,4 +29,5 @@ export const resolvers: Resolvers = {
     ...passkeyMutations,
     ...identityMutations,
   },
+  Subscription,
 };

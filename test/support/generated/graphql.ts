@@ -39,6 +39,39 @@ export type SecondFactorKind =
   /** A time-based one-time code (RFC 6238) from an authenticator app. */
   | 'TOTP';
 
+/** Why a session ended. */
+export type SessionEndReason =
+  /** The account was deleted. */
+  | 'ACCOUNT_DELETED'
+  /** An email change was confirmed through its mailed link. */
+  | 'EMAIL_CHANGED'
+  /** The session reached its end (its last refresh token expired). */
+  | 'EXPIRED'
+  /** `logout` in that session. */
+  | 'LOGOUT'
+  /** `logoutAll` in any session of the account. */
+  | 'LOGOUT_ALL'
+  /** `changePassword`: every other session ends. */
+  | 'PASSWORD_CHANGED'
+  /** `resetPassword` through a mailed link. */
+  | 'PASSWORD_RESET'
+  /** A spent refresh token was used again: the session's tokens may have been stolen. */
+  | 'REUSE_DETECTED'
+  /** `revokeSession` from another session. */
+  | 'REVOKED'
+  /** The second factor was removed (`disableTotp`, or an admin's `removeUserSecondFactor`). */
+  | 'SECOND_FACTOR_REMOVED'
+  /** A new sign-in went over MAX_SESSIONS_PER_USER, and this was the least recently used session. */
+  | 'SESSION_LIMIT'
+  /** An admin disabled the account. */
+  | 'USER_DISABLED';
+
+export type SessionEventKind =
+  /** A session of the account ended; `reason` says why. */
+  | 'ENDED'
+  /** A session of the account started (a sign-in, a passkey or an identity provider). */
+  | 'STARTED';
+
 export type SignupInput = {
   /** Stored trimmed and lower-cased; must be unused. */
   email: string;
@@ -452,6 +485,16 @@ export type RevokeSessionMutationVariables = Exact<{
 
 
 export type RevokeSessionMutation = { revokeSession: boolean };
+
+export type SessionEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SessionEventsSubscription = { sessionEvents: { kind: SessionEventKind, sessionId: string, at: string, reason: SessionEndReason | null } };
+
+export type PostPublishedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PostPublishedSubscription = { postPublished: { id: string, title: string, publishedAt: string | null, author: { id: string, name: string } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1119,3 +1162,26 @@ export const RevokeSessionDocument = new TypedDocumentString(`
   revokeSession(id: $id)
 }
     `) as unknown as TypedDocumentString<RevokeSessionMutation, RevokeSessionMutationVariables>;
+export const SessionEventsDocument = new TypedDocumentString(`
+    subscription SessionEvents {
+  sessionEvents {
+    kind
+    sessionId
+    at
+    reason
+  }
+}
+    `) as unknown as TypedDocumentString<SessionEventsSubscription, SessionEventsSubscriptionVariables>;
+export const PostPublishedDocument = new TypedDocumentString(`
+    subscription PostPublished {
+  postPublished {
+    id
+    title
+    publishedAt
+    author {
+      id
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PostPublishedSubscription, PostPublishedSubscriptionVariables>;
