@@ -3,10 +3,13 @@
 // token in connectionParams, the two links split on the operation type. The documents come typed
 // from ./generated/ (`npm run codegen`, from examples/operations/*.graphql).
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from "@apollo/client";
+import { CombinedGraphQLErrors } from "@apollo/client/errors";
 import { SetContextLink } from "@apollo/client/link/context";
+import { ErrorLink } from "@apollo/client/link/error";
 import { RetryLink } from "@apollo/client/link/retry";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
 import { OperationTypeNode } from "graphql";
+import { from, switchMap } from "rxjs";
 import type { Client, ClientOptions } from "graphql-ws";
 import { graphqlSocket, isCloseEvent, reconnectWithFreshToken, socketUrl, type SocketClose } from "../client/graphqlSocket";
 
@@ -38,6 +41,14 @@ export function createApiClient(url: string, tokens: AccessTokens, webSocketImpl
   const reconnect = reconnectWithFreshToken(socket, () => tokens.refresh());
 
   const overHttp = ApolloLink.from([
+    // An access token that expired between two requests: refresh it and send the operation again,
+    // once (the SetContextLink below puts the new token in); any other error goes to the caller.
+    new ErrorLink(({ error, operation, forward }) => {
+      const expired = CombinedGraphQLErrors.is(error) && error.errors.some((one) => one.extensions?.reason === "TOKEN_EXPIRED");
+      if (!expired || operation.getContext().afterRefresh === true) return;
+      operation.setContext({ afterRefresh: true });
+      return from(tokens.refresh()).pipe(switchMap(() => forward(operation)));
+    }),
     new SetContextLink((context) => {
       const headers = context.headers as Record<string, string> | undefined;
       return { headers: tokens.accessToken === undefined ? headers : { ...headers, authorization: `Bearer ${tokens.accessToken}` } };

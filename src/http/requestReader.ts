@@ -16,28 +16,20 @@ export function readRequest(request: IncomingMessage, trustProxyHops: number): R
     refreshCookieIn: readRefreshTokenCookie(request.headers.cookie),
     passkeyHandleIn: readPasskeyLoginCookie(request.headers.cookie),
     loginBindingIn: readLoginBindingCookie(request.headers.cookie),
-    client: clientInfo(request, trustProxyHops),
+    client: readClientInfo(request, trustProxyHops),
   };
 }
 
 /**
  * The same for a subscriptions' socket: its token is `connectionParams.authorization`, read by
  * the same rule as the header (a value that is not a string is unusable), and its caller is the
- * upgrade request's. Cookies are not read: a socket neither refreshes nor signs in.
+ * upgrade request's (`client`, read with readClientInfo). Cookies are not read: a socket neither
+ * refreshes nor signs in.
  */
-export function readSocketRequest(upgrade: IncomingMessage, authorization: unknown, trustProxyHops: number): RequestValues {
-  return {
-    credential:
-      typeof authorization === "string"
-        ? bearerCredential([authorization])
-        : authorization === undefined
-          ? { kind: "none" }
-          : { kind: "unusable" },
-    refreshCookieIn: undefined,
-    passkeyHandleIn: undefined,
-    loginBindingIn: undefined,
-    client: clientInfo(upgrade, trustProxyHops),
-  };
+export function socketRequestValues(client: ClientInfo, authorization: unknown): RequestValues {
+  const credential: BearerCredential =
+    typeof authorization === "string" ? bearerCredential([authorization]) : { kind: authorization === undefined ? "none" : "unusable" };
+  return { credential, refreshCookieIn: undefined, passkeyHandleIn: undefined, loginBindingIn: undefined, client };
 }
 
 /** RFC 6750's token68 characters, after the scheme and its spaces. */
@@ -56,7 +48,7 @@ function bearerCredential(values: string[] | undefined): BearerCredential {
 }
 
 /** Who is calling: the address (see clientAddress) and the User-Agent header, made safe to store and show. */
-function clientInfo(request: IncomingMessage, trustProxyHops: number): ClientInfo {
+export function readClientInfo(request: IncomingMessage, trustProxyHops: number): ClientInfo {
   return { ip: clientAddress(request, trustProxyHops), userAgent: printableUserAgent(request.headers["user-agent"]) };
 }
 

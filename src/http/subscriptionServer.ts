@@ -2,8 +2,9 @@ import crypto from "node:crypto";
 import type http from "node:http";
 import type { Duplex } from "node:stream";
 import type { GraphQLSchema } from "graphql";
-import { useServer, type Extra } from "graphql-ws/use/ws";
+import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
 import { WebSocketServer, type WebSocket } from "ws";
+import type { ClientInfo } from "../auth/types";
 import type { HttpConfig } from "../config";
 import { socketOperations, type SocketValues } from "../graphql/socketOperations";
 import type { Logger } from "../logger";
@@ -12,7 +13,7 @@ import { isAllowedOrigin } from "./cors";
 import { closeReason, LiveSockets, SocketClose } from "./liveSockets";
 import { GRAPHQL_PATH } from "./paths";
 import type { Readiness } from "./readiness";
-import { readSocketRequest } from "./requestReader";
+import { readClientInfo, socketRequestValues } from "./requestReader";
 
 export interface SubscriptionServerDeps {
   config: HttpConfig;
@@ -24,14 +25,17 @@ export interface SubscriptionServerDeps {
   now: () => number;
 }
 
-/** What this module keeps per socket: its values and, once admitted, the function that forgets it. */
-interface SocketState {
-  values: SocketValues;
-  release: (() => void) | undefined;
+/**
+ * What graphql-ws carries for each socket (its context's `extra`): the socket, the caller read
+ * from the upgrade, and, once the connection is initialised, its values and the function that
+ * forgets it. Not the upgrade request itself: an idle socket should hold little.
+ */
+interface SocketExtra {
+  socket: WebSocket;
+  client: ClientInfo;
+  values?: SocketValues;
+  release?: () => void;
 }
-
-/** graphql-ws's context extra, with ours. */
-type SocketExtra = Extra & Partial<{ state: SocketState }>;
 
 /** How long sockets get to finish their close handshake at shutdown before they are cut. */
 const CLOSE_GRACE_MS = 1_000;
@@ -42,16 +46,17 @@ export interface SubscriptionServer {
 }
 
 /**
- * GraphQL subscriptions over a WebSocket (graphql-ws, on `ws`) on the same path as HTTP GraphQL.
- * The upgrade is refused with a plain HTTP answer, before any handshake, for another path, an
- * Origin that CORS_ORIGINS does not allow (no cross-site WebSocket hijacking: a browser sends
- * Origin on every upgrade, cookies included), a draining server and a full one (WS_MAX_SOCKETS).
- * A connection's `connectionParams.authorization` is verified as the Authorization header is;
- * a refused one closes with 4401. Without one, the socket may subscribe only to @public fields.
+ * GraphQL subscriptions over a WebSocket (graphql-ws's protocol, on `ws`) on the same path as
+ * HTTP GraphQL. The upgrade is refused with a plain HTTP answer, before any handshake, for another
+ * path, an Origin that CORS_ORIGINS does not allow (no cross-site WebSocket hijacking: a browser
+ * sends Origin on every upgrade), a draining server and a full one (WS_MAX_SOCKETS). A
+ * connection's `connectionParams.authorization` is verified as the Authorization header is; a
+ * refused one closes with 4401. Without one, the socket may subscribe only to @public fields.
+ * The transport is graphql-ws's `ws` adapter, written here so that errors go to our log.
  */
 export function attachSubscriptionServer(server: http.Server, deps: SubscriptionServerDeps): SubscriptionServer {
   const limits = deps.config.subscriptions;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, handleProtocols });
   const sockets = new LiveSockets({
     authenticator: deps.services.authenticator,
     liveEvents: deps.services.liveEvents,
@@ -59,54 +64,81 @@ export function attachSubscriptionServer(server: http.Server, deps: Subscription
     now: deps.now,
     logger: deps.logger,
   });
-  const stateOf = (extra: SocketExtra): SocketState => {
-    // onConnect sets it before graphql-ws lets any subscribe through.
-    return extra.state!;
-  };
-  useServer<Record<string, unknown> | undefined, { state: SocketState }>(
-    {
+  const graphqlWs = makeServer<Record<string, unknown> | undefined, SocketExtra>({
+    schema: deps.schema,
+    ...socketOperations<SocketExtra>({
       schema: deps.schema,
-      ...socketOperations<SocketExtra>({
-        schema: deps.schema,
-        services: deps.services,
-        config: deps.config,
-        logger: deps.logger,
-        valuesOf: (ctx) => stateOf(ctx.extra).values,
-      }),
-      onConnect: async (ctx) => {
-        const { socket, request } = ctx.extra;
-        const values: SocketValues = {
-          id: crypto.randomUUID(),
-          request: readSocketRequest(request, ctx.connectionParams?.authorization, deps.config.trustProxyHops),
-          eventBounds: {
-            maxQueued: limits.maxQueuedEvents,
-            onOverflow: () => socket.close(SocketClose.TRY_AGAIN_LATER, "slow consumer: events were not read"),
-          },
-        };
-        const state: SocketState = { values, release: undefined };
-        ctx.extra.state = state;
-        // Anonymous: only @public fields will pass their rules.
-        if (values.request.credential.kind === "none") return true;
-        try {
-          const caller = await deps.services.authenticator.authenticate(values.request.credential);
-          state.release = sockets.admit(caller, values.request.credential, (code, reason) => socket.close(code, reason));
-          if (state.release) return true;
-          socket.close(SocketClose.TOO_MANY_SOCKETS, `too many sockets for this user (at most ${limits.maxSocketsPerUser})`);
-        } catch (error) {
-          const reason = closeReason(error);
-          if (!reason) throw error;
-          socket.close(SocketClose.UNAUTHORIZED, reason);
+      services: deps.services,
+      config: deps.config,
+      logger: deps.logger,
+      // Set by onConnect, which graphql-ws runs before it lets any subscribe through.
+      valuesOf: (ctx) => ctx.extra.values!,
+    }),
+    onConnect: async (ctx) => {
+      const extra = ctx.extra;
+      const { socket } = extra;
+      const values: SocketValues = {
+        id: crypto.randomUUID(),
+        request: socketRequestValues(extra.client, ctx.connectionParams?.authorization),
+        eventBounds: {
+          maxQueued: limits.maxQueuedEvents,
+          onOverflow: () => socket.close(SocketClose.TRY_AGAIN_LATER, "slow consumer: events were not read"),
+        },
+      };
+      extra.values = values;
+      // Anonymous: only @public fields will pass their rules.
+      if (values.request.credential.kind === "none") return true;
+      try {
+        const caller = await deps.services.authenticator.authenticate(values.request.credential);
+        extra.release = sockets.admit(caller, values.request.credential, (code, reason) => socket.close(code, reason));
+        if (extra.release) return true;
+        socket.close(SocketClose.TOO_MANY_SOCKETS, `too many sockets for this user (at most ${limits.maxSocketsPerUser})`);
+      } catch (error) {
+        const reason = closeReason(error);
+        if (reason) socket.close(SocketClose.UNAUTHORIZED, reason);
+        else {
+          // Not an answer about the token (the database is unreachable): the client may try again.
+          deps.logger.warn({ err: error }, "a subscription socket could not be authenticated");
+          socket.close(SocketClose.TRY_AGAIN_LATER, "try again later");
         }
-        // Closed above; graphql-ws's own close (4403) then finds the socket closing and does nothing.
-        return false;
-      },
-      onClose: (ctx) => {
-        ctx.extra.state?.release?.();
-      },
+      }
+      // Closed above; graphql-ws's own close (4403) then finds the socket closing and does nothing.
+      return false;
     },
-    wss,
-    limits.keepAliveSeconds * 1000,
-  );
+    onClose: (ctx) => {
+      ctx.extra.release?.();
+    },
+  });
+
+  wss.on("connection", (socket: WebSocket, request: http.IncomingMessage) => {
+    // A client's own fault (a message over WS_MAX_MESSAGE_BYTES, a bad frame): ws closes the socket with its code.
+    socket.on("error", (error) => deps.logger.debug({ err: error }, "a subscription socket failed"));
+    const stopKeepAlive = keepAlive(socket, limits.keepAliveSeconds * 1000);
+    const closed = graphqlWs.opened(
+      {
+        protocol: socket.protocol,
+        // Resolves once the frame has left (ws's callback): graphql-ws sends a subscription's next event only then.
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) resolve();
+            else socket.send(data, (error) => (error ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on("message", (data: Buffer) => {
+            handle(data.toString("utf8")).catch((error: unknown) => {
+              deps.logger.error({ err: error }, "a subscription message failed");
+              socket.close(CloseCode.InternalServerError, "Internal server error");
+            });
+          }),
+      },
+      { socket, client: readClientInfo(request, deps.config.trustProxyHops) },
+    );
+    socket.once("close", (code, reason) => {
+      stopKeepAlive();
+      void closed(code, reason.toString("utf8"));
+    });
+  });
 
   server.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = upgradeRefusal(request, wss, deps);
@@ -126,6 +158,21 @@ export function attachSubscriptionServer(server: http.Server, deps: Subscription
         wss.close();
       })()),
   };
+}
+
+/** A ping every `intervalMs`; a socket that has not answered (pong) by the next one is cut. Returns the stop. */
+function keepAlive(socket: WebSocket, intervalMs: number): () => void {
+  let answered = true;
+  socket.on("pong", () => (answered = true));
+  const timer = setInterval(() => {
+    if (!answered) {
+      socket.terminate();
+      return;
+    }
+    answered = false;
+    socket.ping();
+  }, intervalMs);
+  return () => clearInterval(timer);
 }
 
 /** Why an upgrade is refused, as an HTTP status and message, or undefined when it may proceed. */

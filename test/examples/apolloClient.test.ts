@@ -111,6 +111,16 @@ describe("Apollo Client with a split HTTP/WebSocket link (examples/apollo-client
     expect(arrived).toMatchObject({ title: "Live", publishedAt: expect.any(String), author: { name: "Apollo" } });
   });
 
+  test("an access token that expired between two queries is refreshed over HTTP and the query sent again", async () => {
+    const { api, tokens, email } = await signedUpClient();
+    const firstToken = tokens.accessToken;
+    // Sixteen minutes later on the server's clock, the 15-minute access token has expired.
+    clockAhead = 16 * MINUTE;
+    const { data } = await api.client.query({ query: MeDocument, fetchPolicy: "network-only" });
+    expect(data?.me.email).toBe(email);
+    expect(tokens.accessToken).not.toBe(firstToken);
+  });
+
   test("when the token expires the socket closes; the link refreshes it and the subscription goes on; when the session ends, it ends", async () => {
     const { api, tokens, email, connections } = await signedUpClient();
     const events = delivered<SessionEventsSubscription>(api, SessionEventsDocument);

@@ -44,7 +44,7 @@ export interface ChangeObserver {
   authChanged(kind: "user" | "session", id: string): void;
   /** A payload of the live_events channel, as it came. */
   liveEvent(payload: string): void;
-  /** LISTEN is in place again after the connection was lost: changes made meanwhile went unheard. */
+  /** Changes may have gone unheard: LISTEN is in place again after the connection was lost, or a notification could not be placed. */
   relistening(): void;
 }
 
