@@ -69,8 +69,6 @@ export class AuthChangeListener {
   private stopped = false;
   /** Set once the services exist, after the listener has started; nothing subscribes before that. */
   private observer: ChangeObserver | undefined;
-  /** Whether LISTEN has been in place before: a later connect is a re-connect, which the observer hears of. */
-  private listenedBefore = false;
 
   constructor(private readonly options: AuthChangeListenerOptions) {}
 
@@ -187,8 +185,8 @@ export class AuthChangeListener {
     // Only now, with LISTEN in place, is every later change sure to be heard.
     cache?.enable();
     logger.info(cache ? "auth change listener connected; cache on" : "auth change listener connected");
-    if (this.listenedBefore) this.observer?.relistening();
-    this.listenedBefore = true;
+    // Whatever changed before LISTEN was in place went unheard (nothing, at the first start: no socket is open yet).
+    this.observer?.relistening();
     this.schedulePing(client, onLost);
   }
 
