@@ -4,8 +4,12 @@ import type { Logger } from "../logger";
 import type { PostService } from "../posts/postService";
 import { EventStream, type StreamBounds } from "./eventStream";
 
-/** Why a session ended: what the code stores (Session.revokedReason), and the two ends a row's deletion means. */
-export type LiveSessionEndReason = SessionEndReason | "ACCOUNT_DELETED" | "EXPIRED";
+/**
+ * Why a session ended: what the code stores (Session.revokedReason), or the deletion of a live
+ * session with its user. An expiry is not an event: the cleanup deletes expired rows a day later,
+ * unannounced (prisma/migrations/*_live_event_notifications).
+ */
+export type LiveSessionEndReason = SessionEndReason | "ACCOUNT_DELETED";
 
 const END_REASONS = new Set<string>([
   "LOGOUT",
@@ -19,7 +23,6 @@ const END_REASONS = new Set<string>([
   "SECOND_FACTOR_REMOVED",
   "USER_DISABLED",
   "ACCOUNT_DELETED",
-  "EXPIRED",
 ] satisfies LiveSessionEndReason[]);
 
 /** A session of a user's account started or ended (Subscription.sessionEvents). */

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import pg from "pg";
 import type { RunningApp } from "../../src/app";
 import { deleteEndedSessions } from "../../src/auth/sessions/cleanup";
 import { createIsolatedDatabase } from "../support/isolatedDatabase";
@@ -358,6 +359,44 @@ describe("session cleanup", () => {
     await deleteEndedSessions(app.prisma, Date.now() + 32 * 24 * 3600_000, 1000, NINETY_DAYS);
     expect(await app.prisma.session.count({ where: { userId: live.user.id } })).toBe(0);
     expect(await app.prisma.refreshToken.count({ where: { session: { userId: live.user.id } } })).toBe(0);
+  });
+
+  test("its deletes of sessions that ended or expired notify nobody; a live session deleted with its user still does", async () => {
+    const expired = await signUp(app.url);
+    const loggedOut = await signUp(app.url);
+    await graphql(app.url, LOGOUT, undefined, { token: loggedOut.accessToken });
+    // Ended two days ago: past the one-day retention, so the cleanup deletes both.
+    await app.prisma.$executeRaw`UPDATE "Session" SET "expiresAt" = now() - interval '2 days' WHERE "userId" = ${expired.user.id}`;
+    await app.prisma.$executeRaw`UPDATE "Session" SET "revokedAt" = now() - interval '2 days' WHERE "userId" = ${loggedOut.user.id}`;
+    const endedIds = (await app.prisma.session.findMany({ where: { userId: { in: [expired.user.id, loggedOut.user.id] } } })).map(
+      ({ id }) => id,
+    );
+    expect(endedIds).toHaveLength(2);
+
+    const listener = new pg.Client({ connectionString: database.url });
+    await listener.connect();
+    try {
+      const heard: string[] = [];
+      listener.on("notification", ({ channel, payload }) => heard.push(`${channel} ${payload}`));
+      await listener.query("LISTEN auth_changes; LISTEN live_events");
+
+      await deleteEndedSessions(app.prisma, Date.now(), 1000, NINETY_DAYS);
+      expect(await app.prisma.session.count({ where: { id: { in: endedIds } } })).toBe(0);
+
+      // Notifications arrive in commit order: once the later deletion's are here, any the cleanup sent would be too.
+      const live = await signUp(app.url);
+      const liveId = (await app.prisma.session.findFirstOrThrow({ where: { userId: live.user.id } })).id;
+      await app.prisma.user.delete({ where: { id: live.user.id } });
+      await waitUntil(
+        () =>
+          heard.includes(`auth_changes session:${liveId}`) &&
+          heard.some((line) => line.startsWith(`live_events session_ended:${live.user.id}:${liveId}:`)),
+        "the live session's deletion is published on both channels",
+      );
+      expect(heard.filter((line) => endedIds.some((id) => line.includes(id)))).toEqual([]);
+    } finally {
+      await listener.end();
+    }
   });
 
   test("a backlog larger than one batch is deleted in full, batch after batch", async () => {

@@ -21,8 +21,10 @@ AFTER INSERT ON "Session"
 FOR EACH ROW
 EXECUTE FUNCTION "notify_session_started"();
 
--- Ended: revokedAt set (the reason is revokedReason, Session's comment lists them), or the row
--- deleted while still live: by the cleanup once it expired, or with its deleted user.
+-- Ended: revokedAt set (the reason is revokedReason, Session's comment lists them), or a live row
+-- deleted, which only happens with its deleted user. The cleanup's deletes of sessions that ended
+-- or expired long ago publish nothing: an ending was published when it happened, and an expiry a
+-- day old is no news (a client sees every session's expiresAt in mySessions).
 CREATE FUNCTION "notify_session_ended"() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -32,9 +34,6 @@ BEGIN
   IF TG_OP = 'UPDATE' THEN
     ended_at := NEW."revokedAt";
     reason := coalesce(NEW."revokedReason", '');
-  ELSIF OLD."expiresAt" <= now() THEN
-    ended_at := OLD."expiresAt";
-    reason := 'EXPIRED';
   ELSE
     ended_at := now();
     reason := 'ACCOUNT_DELETED';
@@ -54,7 +53,7 @@ EXECUTE FUNCTION "notify_session_ended"();
 CREATE TRIGGER "Session_live_ended_delete"
 AFTER DELETE ON "Session"
 FOR EACH ROW
-WHEN (OLD."revokedAt" IS NULL)
+WHEN (OLD."revokedAt" IS NULL AND OLD."expiresAt" > now())
 EXECUTE FUNCTION "notify_session_ended"();
 
 -- Published: publishedAt goes from null (a draft) to a time, or a post is inserted published.

@@ -25,8 +25,9 @@ export interface DeletedRows {
  * its table, but the rows of a burst that then stops would stay until the next.
  *
  * In batches of at most `batchSize` rows, each its own short transaction, until none is left: one
- * DELETE of a large backlog would hold its row locks, and queue one notification per session for
- * every API process, until it commits, and could outrun the statement timeout. A batch is picked
+ * DELETE of a large backlog would hold its row locks until it commits, and could outrun the
+ * statement timeout. (The rows it deletes notify nobody: their endings were published when they
+ * happened, prisma/migrations/*_cleanup_deletes_without_notification.) A batch is picked
  * through an index (expiresAt, revokedAt) and deletes whole rows, so a cleanup cut short leaves
  * nothing half-done and the next run carries on. `pacing` pauses after each full batch, and its
  * signal cuts the cleanup short: the rows deleted until then are returned.

@@ -658,8 +658,6 @@ export type SessionEndReason =
   | 'ACCOUNT_DELETED'
   /** An email change was confirmed through its mailed link. */
   | 'EMAIL_CHANGED'
-  /** The session reached its end (its last refresh token expired). */
-  | 'EXPIRED'
   /** `logout` in that session. */
   | 'LOGOUT'
   /** `logoutAll` in any session of the account. */
