@@ -149,10 +149,11 @@ describe("HTTP", () => {
     expect(withHeader.status).toBe(200);
   });
 
-  test("a subscription, which this API does not offer, is BAD_REQUEST with the reason, not an internal error", async () => {
-    const response = await graphql(app.url, "subscription { me { id } }");
+  test("a subscription over HTTP is refused before it runs, pointing to the WebSocket, not an internal error", async () => {
+    const response = await graphql(app.url, "subscription { sessionEvents { kind } }");
+    expect(response.status).toBe(400);
     expect(response.errors).toEqual([
-      expect.objectContaining({ message: expect.stringMatching(/subscription/), extensions: { code: "BAD_REQUEST" } }),
+      expect.objectContaining({ message: expect.stringMatching(/WebSocket/), extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }),
     ]);
   });
 

@@ -45,8 +45,12 @@ export function startChildServer(env: Record<string, string | undefined> = {}, o
       // Where mail goes as .eml files (see testServer.ts).
       DATA_DIR: process.env.TEST_DATA_DIR,
       BCRYPT_COST: "4",
-      // Every suite signs up from 127.0.0.1 against one database (see testServer.ts).
+      // Every suite logs in and signs up from 127.0.0.1 against one database (see testServer.ts):
+      // the failed logins of other suites must not lock a child server's logins out.
+      LOGIN_MAX_FAILURES_PER_IP: "100000",
       SIGNUP_MAX_PER_IP: "100000",
+      PASSKEY_LOGIN_MAX_PER_IP: "100000",
+      PASSWORD_RESET_MAX_PER_IP: "100000",
       LOG_LEVEL: "info",
       ...env,
     },
