@@ -1,5 +1,5 @@
 import type { Post } from "../generated/prisma/client";
-import type { SessionEndReason } from "../auth/sessions/lifecycle";
+import { SESSION_END_REASONS, type SessionEndReason } from "../auth/sessions/lifecycle";
 import type { Logger } from "../logger";
 import type { PostService } from "../posts/postService";
 import { EventStream, type StreamBounds } from "./eventStream";
@@ -11,19 +11,7 @@ import { EventStream, type StreamBounds } from "./eventStream";
  */
 export type LiveSessionEndReason = SessionEndReason | "ACCOUNT_DELETED";
 
-const END_REASONS = new Set<string>([
-  "LOGOUT",
-  "LOGOUT_ALL",
-  "REVOKED",
-  "SESSION_LIMIT",
-  "PASSWORD_CHANGED",
-  "PASSWORD_RESET",
-  "EMAIL_CHANGED",
-  "REUSE_DETECTED",
-  "SECOND_FACTOR_REMOVED",
-  "USER_DISABLED",
-  "ACCOUNT_DELETED",
-] satisfies LiveSessionEndReason[]);
+const END_REASONS = new Set<string>([...SESSION_END_REASONS, "ACCOUNT_DELETED"] satisfies LiveSessionEndReason[]);
 
 /** A session of a user's account started or ended (Subscription.sessionEvents). */
 export interface SessionEvent {

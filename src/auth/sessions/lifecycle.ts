@@ -13,17 +13,19 @@ export interface NewSession {
 }
 
 /** Why a session ended (Session.revokedReason). */
-export type SessionEndReason =
-  | "LOGOUT"
-  | "LOGOUT_ALL"
-  | "PASSWORD_CHANGED"
-  | "PASSWORD_RESET"
-  | "EMAIL_CHANGED"
-  | "REVOKED"
-  | "REUSE_DETECTED"
-  | "SESSION_LIMIT"
-  | "USER_DISABLED"
-  | "SECOND_FACTOR_REMOVED";
+export const SESSION_END_REASONS = [
+  "LOGOUT",
+  "LOGOUT_ALL",
+  "PASSWORD_CHANGED",
+  "PASSWORD_RESET",
+  "EMAIL_CHANGED",
+  "REVOKED",
+  "REUSE_DETECTED",
+  "SESSION_LIMIT",
+  "USER_DISABLED",
+  "SECOND_FACTOR_REMOVED",
+] as const;
+export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
 
 /** The update that ends a session: every token of it fails from the next request on. */
 export function sessionEnded(reason: SessionEndReason, now: number) {
