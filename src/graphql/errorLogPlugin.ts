@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
+import type { GraphQLError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
@@ -13,13 +14,18 @@ export function errorLogPlugin(logger: Logger): ApolloServerPlugin<GraphQLContex
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, contextValue }) {
-          for (const error of errors) {
-            const original = unwrapResolverError(error);
-            if (original instanceof AppError || !error.path) continue;
-            logger.error({ requestId: contextValue.requestId, err: original, path: error.path }, "resolver failed");
-          }
+          logResolverFailures(logger, errors, contextValue.requestId);
         },
       };
     },
   };
+}
+
+/** Logs the errors of one operation that are failures, not answers; HTTP (above) and the subscriptions' socket both use it. */
+export function logResolverFailures(logger: Logger, errors: readonly GraphQLError[], requestId: string): void {
+  for (const error of errors) {
+    const original = unwrapResolverError(error);
+    if (original instanceof AppError || !error.path) continue;
+    logger.error({ requestId, err: original, path: error.path }, "resolver failed");
+  }
 }

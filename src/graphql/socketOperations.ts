@@ -1,13 +1,13 @@
-import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from "graphql";
 import type { Context, ServerOptions } from "graphql-ws";
 import type { HttpConfig } from "../config";
-import { AppError, ErrorCode } from "../errors";
+import { ErrorCode } from "../errors";
 import type { StreamBounds } from "../liveEvents/eventStream";
 import type { Logger } from "../logger";
 import type { Services } from "../services";
 import { buildContext, type RequestValues } from "./context";
 import { errorFormatter, withRequestIdOnMaskedErrors } from "./errorFormatting";
+import { logResolverFailures } from "./errorLogPlugin";
 import { operationLimitRules, parseLimits } from "./operationLimits";
 import { subscriptionsOnlyOverSocket } from "./transportRules";
 
@@ -74,12 +74,8 @@ export function socketOperations<E>(
 function prepare<E>(deps: SocketOperationsDeps<E>) {
   const formatter = errorFormatter({ hideSchemaDetails: !deps.config.introspection });
   const format = (errors: readonly GraphQLError[], requestId: string) => {
-    for (const error of errors) {
-      const original = unwrapResolverError(error);
-      // As errorLogPlugin.ts for HTTP: what is not ours is a failure, logged in full; the client sees it masked.
-      if (!(original instanceof AppError) && error.path)
-        deps.logger.error({ requestId, err: original, path: error.path }, "resolver failed");
-    }
+    // What is not ours is a failure, logged in full; the client sees it masked.
+    logResolverFailures(deps.logger, errors, requestId);
     return [
       ...(withRequestIdOnMaskedErrors(
         errors.map((error) => formatter(error.toJSON(), error)),
