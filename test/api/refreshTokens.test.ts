@@ -36,7 +36,9 @@ describe("refresh-token rotation", () => {
 
     const spent = await app.prisma.refreshToken.findUniqueOrThrow({ where: { tokenHash: hashOpaqueToken(account.refreshToken) } });
     expect(spent.spentAt).not.toBeNull();
-    expect(spent.successorId).not.toBeNull();
+    const successor = await app.prisma.refreshToken.findUniqueOrThrow({ where: { tokenHash: hashOpaqueToken(renewed.refreshToken!) } });
+    expect(spent.successorId).toBe(successor.id);
+    expect(successor.spentAt).toBeNull();
   });
 
   test("reusing a spent token after the reuse interval ends the whole session", async () => {
@@ -64,6 +66,17 @@ describe("refresh-token rotation", () => {
     expect(retried.errors).toBeUndefined();
     expect(retried.data!.refreshToken.refreshToken).toBe(first.refreshToken);
     expect(await app.prisma.refreshToken.count({ where: { session: { userId: account.user.id } } })).toBe(2);
+  });
+
+  test("within the reuse interval, a chain whose successor row is gone is refused as invalid, not as a server error", async () => {
+    const account = await signUp(app.url);
+    const first = (await refresh(app, account.refreshToken)).data!.refreshToken;
+    // No foreign key holds a successor: an operator's hand (or anything else) may remove it first.
+    await app.prisma.refreshToken.delete({ where: { tokenHash: hashOpaqueToken(first.refreshToken!) } });
+    clock.offsetMs = 5_000;
+    const retried = await refresh(app, account.refreshToken);
+    expect(retried.data).toBeNull();
+    expect(retried.errors![0]!.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "REFRESH_TOKEN_INVALID" });
   });
 
   test("parallel refreshes of one token create exactly one successor, and every caller gets it", async () => {

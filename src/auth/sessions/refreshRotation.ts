@@ -73,6 +73,14 @@ const ROTATION = {
     SELECT found.*, EXISTS (SELECT 1 FROM rotating) AS "rotated" FROM found`,
 };
 
+/** A token of a rotation chain, as far as following the chain needs it. */
+interface ChainLink {
+  successorId: string | null;
+  spentAt: Date | null;
+  tokenHash: string;
+  expiresAt: Date;
+}
+
 // Our refresh tokens are 43 base64url characters; anything else is not worth a database read.
 const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
 
@@ -115,17 +123,15 @@ export class RefreshRotation {
    */
   private async newestOfFamily(token: string, spent: PresentedRow): Promise<AuthResult> {
     let value = token;
-    let current: { successorId: string | null; spentAt: Date | null; tokenHash: string; expiresAt: Date } = {
-      ...spent,
-      tokenHash: "",
-      expiresAt: spent.tokenExpiresAt,
-    };
-    while (current.spentAt !== null && current.successorId !== null) {
+    let current: ChainLink | null = { ...spent, tokenHash: "", expiresAt: spent.tokenExpiresAt };
+    while (current?.spentAt && current.successorId) {
       value = successorRefreshToken(value, this.deps.rotationKey);
-      current = await this.deps.prisma.refreshToken.findUniqueOrThrow({ where: { id: current.successorId } });
+      // No foreign key holds the successor (prisma/migrations/*_refresh_token_successor_unindexed):
+      // a chain whose rows went with their session meanwhile just ends.
+      current = await this.deps.prisma.refreshToken.findUnique({ where: { id: current.successorId } });
     }
     // A mismatch means the chain was made under another server secret: nothing to hand out.
-    if (current.spentAt !== null || current.tokenHash !== hashOpaqueToken(value)) {
+    if (current?.spentAt !== null || current.tokenHash !== hashOpaqueToken(value)) {
       throw new AuthenticationError(AuthFailure.REFRESH_TOKEN_INVALID);
     }
     return this.pair(spent, value, current.expiresAt);
