@@ -361,6 +361,20 @@ describe("session cleanup", () => {
     expect(await app.prisma.refreshToken.count({ where: { session: { userId: live.user.id } } })).toBe(0);
   });
 
+  test("an expired session is kept until the UTC day it expired on is a day past", async () => {
+    const account = await signUp(app.url);
+    const expiry = new Date("2026-01-10T23:00:00Z");
+    await app.prisma.$executeRaw`UPDATE "Session" SET "expiresAt" = ${expiry} WHERE "userId" = ${account.user.id}`;
+    const sessionCount = () => app.prisma.session.count({ where: { userId: account.user.id } });
+
+    // A day and a half hour after it expired, but its day (the 10th) is not yet a day past.
+    await deleteEndedSessions(app.prisma, Date.parse("2026-01-11T23:30:00Z"), 1000, NINETY_DAYS);
+    expect(await sessionCount()).toBe(1);
+    // Once the 11th is over, the 10th is more than a day past.
+    await deleteEndedSessions(app.prisma, Date.parse("2026-01-12T00:00:01Z"), 1000, NINETY_DAYS);
+    expect(await sessionCount()).toBe(0);
+  });
+
   test("its deletes of sessions that ended or expired notify nobody; a live session deleted with its user still does", async () => {
     const expired = await signUp(app.url);
     const loggedOut = await signUp(app.url);

@@ -16,7 +16,8 @@ export interface DeletedRows {
 
 /**
  * Deletes what can never be used again, so the tables do not grow without bound: sessions that
- * expired or ended more than a day ago (their refresh tokens go with them, by cascade), expired
+ * ended more than a day ago or expired on a UTC day that ended more than a day ago (kept between
+ * one and two days; their refresh tokens go with them, by cascade), expired
  * refresh tokens of live sessions (every spent ancestor of a long session), mailed-link tokens
  * expired more than a day ago (kept until then so that a used link is told apart from a forged one),
  * security events older than their retention (SECURITY_EVENT_RETENTION), expired passkey
@@ -28,7 +29,7 @@ export interface DeletedRows {
  * DELETE of a large backlog would hold its row locks until it commits, and could outrun the
  * statement timeout. (The rows it deletes notify nobody: their endings were published when they
  * happened, prisma/migrations/*_cleanup_deletes_without_notification.) A batch is picked
- * through an index (expiresAt, revokedAt) and deletes whole rows, so a cleanup cut short leaves
+ * through an index (expiresDay, revokedAt) and deletes whole rows, so a cleanup cut short leaves
  * nothing half-done and the next run carries on. `pacing` pauses after each full batch, and its
  * signal cuts the cleanup short: the rows deleted until then are returned.
  */
@@ -42,10 +43,13 @@ export async function deleteEndedSessions(
   const untilDone = (batch: () => Promise<number>) => batchesUntilDone(batch, batchSize, pacing);
   const cutoff = new Date(now - ENDED_SESSION_RETENTION_MS);
   const expiredBefore = new Date(now);
+  // Expired sessions by the UTC day of their expiry (the indexed column that a refresh leaves
+  // alone, prisma/migrations/*_session_expiry_day): a day that ended before the cutoff's began.
+  const cutoffDay = cutoff.toISOString().slice(0, 10);
   const sessions =
     (await untilDone(
       () => prisma.$executeRaw`DELETE FROM "Session" WHERE "id" IN (
-        SELECT "id" FROM "Session" WHERE "expiresAt" < ${cutoff} LIMIT ${batchSize})`,
+        SELECT "id" FROM "Session" WHERE "expiresDay" < ${cutoffDay}::date LIMIT ${batchSize})`,
     )) +
     (await untilDone(
       () => prisma.$executeRaw`DELETE FROM "Session" WHERE "id" IN (
