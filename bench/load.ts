@@ -79,7 +79,7 @@ const REFRESHED = /"refreshToken":"([A-Za-z0-9_-]+)"\}\}\}\s*$/;
  * One connection per refresh token, each rotating its own as fast as it can: every answer's
  * refresh token is the next request's. Driven by autocannon, the client `me` is measured with, so
  * that the two scenarios pay the same for their load generator on the machine they share (a
- * `fetch` loop cost this process 0.6-1.25 ms of CPU per refresh, as much as the API and
+ * `fetch` loop cost this process 0.7-1.25 ms of CPU per refresh, as much as the API and
  * PostgreSQL together). One autocannon instance per chain: an instance resets its per-connection
  * context before every request when it has one request to repeat, so the chain's token lives in
  * the instance's closure. A chain that gets anything but a new pair stops, and counts it.
