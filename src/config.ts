@@ -73,6 +73,8 @@ export interface SubscriptionLimits {
   maxSockets: number;
   /** Open sockets of one user in this process; one more closes with 4429. */
   maxSocketsPerUser: number;
+  /** Open sockets without a token from one address (IPv6: one /64) in this process; one more closes with 4429. */
+  maxAnonymousSocketsPerIp: number;
   /** Subscriptions at once on one socket; one more gets an error message. */
   maxSubscriptionsPerSocket: number;
   /** Largest message a client may send (ws maxPayload); a larger one closes the socket with 1009. */
@@ -269,6 +271,7 @@ export function loadConfig(env: Env = process.env): Config {
       subscriptions: {
         maxSockets: integer(env, "WS_MAX_SOCKETS", 10_000, 1, 1_000_000),
         maxSocketsPerUser: integer(env, "WS_MAX_SOCKETS_PER_USER", 20, 1, 10_000),
+        maxAnonymousSocketsPerIp: integer(env, "WS_MAX_ANONYMOUS_SOCKETS_PER_IP", 20, 1, 10_000),
         maxSubscriptionsPerSocket: integer(env, "WS_MAX_SUBSCRIPTIONS_PER_SOCKET", 10, 1, 1_000),
         maxMessageBytes: integer(env, "WS_MAX_MESSAGE_BYTES", 65_536, 1_024, 10_000_000),
         keepAliveSeconds: duration(env, "WS_KEEP_ALIVE", "30s", 1, 3600),

@@ -8,7 +8,7 @@ import type { Logger } from "../logger";
 export const SocketClose = {
   /** graphql-ws's Unauthorized: a refused or expired token, an ended session. Refresh the token and reconnect. */
   UNAUTHORIZED: 4401,
-  /** Too many sockets of this user in this process (WS_MAX_SOCKETS_PER_USER). */
+  /** Too many sockets of this user, or without a token from this address, in this process (WS_MAX_SOCKETS_PER_USER, WS_MAX_ANONYMOUS_SOCKETS_PER_IP). */
   TOO_MANY_SOCKETS: 4429,
   /** The client did not read its events (WS_MAX_QUEUED_EVENTS), or the token could not be checked (database trouble). */
   TRY_AGAIN_LATER: 1013,

@@ -9,6 +9,7 @@ import type { HttpConfig } from "../config";
 import { socketOperations, type SocketValues } from "../graphql/socketOperations";
 import type { Logger } from "../logger";
 import type { Services } from "../services";
+import { AnonymousSockets } from "./anonymousSockets";
 import { isAllowedOrigin } from "./cors";
 import { closeReason, LiveSockets, SocketClose } from "./liveSockets";
 import { GRAPHQL_PATH } from "./paths";
@@ -51,7 +52,8 @@ export interface SubscriptionServer {
  * path, an Origin that CORS_ORIGINS does not allow (no cross-site WebSocket hijacking: a browser
  * sends Origin on every upgrade), a draining server and a full one (WS_MAX_SOCKETS). A
  * connection's `connectionParams.authorization` is verified as the Authorization header is; a
- * refused one closes with 4401. Without one, the socket may subscribe only to @public fields.
+ * refused one closes with 4401. Without one, the socket may subscribe only to @public fields, and
+ * one address may hold at most WS_MAX_ANONYMOUS_SOCKETS_PER_IP such sockets (4429 beyond).
  * The transport is graphql-ws's `ws` adapter, written here so that errors go to our log.
  */
 export function attachSubscriptionServer(server: http.Server, deps: SubscriptionServerDeps): SubscriptionServer {
@@ -64,6 +66,7 @@ export function attachSubscriptionServer(server: http.Server, deps: Subscription
     now: deps.now,
     logger: deps.logger,
   });
+  const anonymous = new AnonymousSockets(limits.maxAnonymousSocketsPerIp);
   const graphqlWs = makeServer<Record<string, unknown> | undefined, SocketExtra>({
     schema: deps.schema,
     ...socketOperations<SocketExtra>({
@@ -87,7 +90,15 @@ export function attachSubscriptionServer(server: http.Server, deps: Subscription
       };
       extra.values = values;
       // Anonymous: only @public fields will pass their rules.
-      if (values.request.credential.kind === "none") return true;
+      if (values.request.credential.kind === "none") {
+        extra.release = anonymous.admit(extra.client.ip);
+        if (extra.release) return true;
+        socket.close(
+          SocketClose.TOO_MANY_SOCKETS,
+          `too many sockets without a token from this address (at most ${limits.maxAnonymousSocketsPerIp})`,
+        );
+        return false;
+      }
       try {
         const caller = await deps.services.authenticator.authenticate(values.request.credential);
         extra.release = sockets.admit(caller, values.request.credential, (code, reason) => socket.close(code, reason));

@@ -1,6 +1,6 @@
 import { PostPublishedDocument, SessionEventsDocument } from "../support/generated/graphql";
 import { logIn, signUp } from "../support/graphqlClient";
-import { acknowledgedSocket, primed, rawSocket, subscribe, testClient, type TestClient } from "../support/subscriptionClient";
+import { acknowledgedSocket, primed, rawSocket, subscribe, testClient, type Closed, type TestClient } from "../support/subscriptionClient";
 import { startTestServer, useTestServer } from "../support/testServer";
 import { LONG_TEST_TIMEOUT_MS } from "../support/timeouts";
 import { waitUntil } from "../support/waitUntil";
@@ -42,6 +42,55 @@ describe("WS_MAX_SOCKETS", () => {
     expect(refused?.status).toBe(503);
     expect(refused?.body).toContain("WS_MAX_SOCKETS");
     for (const { socket } of open) socket.close();
+  });
+});
+
+describe("WS_MAX_ANONYMOUS_SOCKETS_PER_IP", () => {
+  // Behind one proxy: X-Forwarded-For says which address each socket comes from.
+  const server = useTestServer({ WS_MAX_ANONYMOUS_SOCKETS_PER_IP: "2", TRUST_PROXY_HOPS: "1" });
+
+  /** A socket past `connection_init` without a token, from `ip`: acknowledged, or how it was closed. */
+  async function anonymousSocket(ip: string) {
+    const raw = rawSocket(server.url, { headers: { "x-forwarded-for": ip } });
+    expect(await raw.opened).toBeUndefined();
+    raw.send({ type: "connection_init" });
+    let closed: Closed | undefined;
+    void raw.closed.then((how) => (closed = how));
+    await waitUntil(
+      () => closed !== undefined || raw.messages.some((message) => message.type === "connection_ack"),
+      "acknowledged or closed",
+    );
+    return { raw, closed };
+  }
+
+  test("an address's socket without a token beyond the limit closes with 4429; other addresses and signed-in sockets open", async () => {
+    const first = await anonymousSocket("203.0.113.5");
+    const second = await anonymousSocket("203.0.113.5");
+    expect([first.closed, second.closed]).toEqual([undefined, undefined]);
+
+    const third = await anonymousSocket("203.0.113.5");
+    expect(third.closed).toEqual({ code: 4429, reason: "too many sockets without a token from this address (at most 2)" });
+
+    const elsewhere = await anonymousSocket("203.0.113.6");
+    expect(elsewhere.closed).toBeUndefined();
+    const account = await signUp(server.url);
+    const signedIn = await acknowledgedSocket(server.url, account.accessToken, { headers: { "x-forwarded-for": "203.0.113.5" } });
+
+    // A closed socket makes room for the next (once the server has seen it close).
+    first.raw.socket.close();
+    await first.raw.closed;
+    let next = await anonymousSocket("203.0.113.5");
+    while (next.closed) next = await anonymousSocket("203.0.113.5");
+    for (const { raw } of [next, second, elsewhere]) raw.socket.close();
+    signedIn.socket.close();
+  });
+
+  test("IPv6 addresses count by their /64", async () => {
+    const sameNetwork = [await anonymousSocket("2001:db8:1:2::a"), await anonymousSocket("2001:db8:1:2::b")];
+    expect((await anonymousSocket("2001:db8:1:2:ffff::1")).closed?.code).toBe(4429);
+    const nextNetwork = await anonymousSocket("2001:db8:1:3::a");
+    expect(nextNetwork.closed).toBeUndefined();
+    for (const { raw } of [...sameNetwork, nextNetwork]) raw.socket.close();
   });
 });
 
