@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { RunningApp } from "../../src/app";
 import { PROJECT_ROOT } from "../../src/projectRoot";
 import { launchChromium } from "../support/browser";
+import { DisableUserDocument } from "../support/generated/graphql";
 import { graphql, logIn, MY_SESSIONS, PASSWORD, REVOKE_SESSION, sessionIdOf, sessionsOf, signUp } from "../support/graphqlClient";
 import { startTestServer } from "../support/testServer";
 import { EVENT_DEADLINE_MS } from "../support/timeouts";
@@ -100,6 +101,23 @@ describe("the See my info page, live", () => {
     expect(shown).toContain('sessionEvents: the API closed the socket (4401 "session ended"): connecting again with a fresh token');
     expect(shown).toContain("refreshToken: refused (");
     await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-signed-out-elsewhere.png"), fullPage: true });
+  });
+
+  test("disabled by an admin, the page signs out at once and says the account is disabled", async () => {
+    const { user } = await signedInPage();
+    const admin = await signUp(api.url, { name: "Admin" });
+    await api.prisma.user.update({ where: { id: admin.user.id }, data: { role: "ADMIN" } });
+    const disabled = await graphql(api.url, DisableUserDocument, { id: user.id }, { token: admin.accessToken });
+    expect(disabled.errors).toBeUndefined();
+
+    await loginForm().getByText("This account has been disabled.").waitFor();
+    expect(await myInfo().isHidden()).toBe(true);
+    expect(await page.locator("#my-info").textContent()).not.toContain(user.email);
+    expect(await page.getByText("Signed out on another device.").count()).toBe(0);
+    expect(navigations).toBe(0);
+    const shown = (await activity().textContent()) ?? "";
+    expect(shown).toContain('sessionEvents: the API closed the socket (4401 "account disabled"): connecting again with a fresh token');
+    expect(shown).toContain("refreshToken: refused (ACCOUNT_DISABLED): log in again");
   });
 
   test("when the access token expires, the socket closes and comes back with a refreshed token, with nobody clicking", async () => {

@@ -44,6 +44,9 @@ const API_URL = "/graphql";
 /** How long the socket waits, after its token expired, before it refreshes the token itself. */
 const EXPIRY_PAUSE_MS = 2_000;
 
+/** Why the page's session stopped while it watched: ended (anywhere, by anyone), or its account disabled by an admin. */
+export type SignedOutReason = "SESSION_ENDED" | "ACCOUNT_DISABLED";
+
 /**
  * The browser's half of a session. The access token lives in this object only: gone on reload,
  * never in storage that other scripts could read later. The refresh token lives in an HttpOnly
@@ -195,9 +198,10 @@ export class ApiSession {
    * memory when it opens; when that token expires the API closes it (4401 "token expired"), and
    * the subscription goes on over a new socket after a refresh. When this session ends anywhere (a
    * logout on another device, a revoked session, a password change), the API closes the socket
-   * with 4401 at once and the refresh is refused: the access token is forgotten and `onSignedOut` runs.
+   * with 4401 at once and the refresh is refused: the access token is forgotten and `onSignedOut`
+   * runs, told whether the session ended or an admin disabled the account.
    */
-  watchSessions(onSignedOut: () => void): void {
+  watchSessions(onSignedOut: (why: SignedOutReason) => void): void {
     if (this.live) return;
     /** The token the socket was opened with. */
     let sentToken: string | undefined;
@@ -223,9 +227,14 @@ export class ApiSession {
       // Stopped by the page meanwhile (a logout here): nothing to tell.
       if (this.live !== live) return;
       this.stopWatching();
-      // The refresh after the close was refused (and has said so): this session has ended.
+      // The refresh after the close was refused (and has said so): this session has ended, or
+      // the account was disabled (which ends its sessions too, and refuses the refresh as such).
       if (error instanceof GraphQLRequestError && error.code === "UNAUTHENTICATED") {
-        onSignedOut();
+        onSignedOut("SESSION_ENDED");
+        return;
+      }
+      if (error instanceof GraphQLRequestError && error.reason === "ACCOUNT_DISABLED") {
+        onSignedOut("ACCOUNT_DISABLED");
         return;
       }
       this.report(`sessionEvents: stopped (${error instanceof Error ? error.message : String(error)})`);

@@ -11,10 +11,11 @@
 // A button per identity provider signs in there; the provider's answer comes back to this page as
 // #login_code=... (or #error=...), exchanged for a session.
 // While signed in, the page subscribes to the account's session events over a WebSocket: when this
-// session ends on another device, it shows the login form with "Signed out on another device" at once.
+// session ends on another device, it shows the login form with "Signed out on another device" at once
+// (or "This account has been disabled." when an admin did that).
 import { ApiUnreachableError, GraphQLRequestError } from "../../client/graphqlRequest";
 import type { MeQuery } from "../../generated/graphql";
-import { ApiSession } from "./apiSession";
+import { ApiSession, type SignedOutReason } from "./apiSession";
 
 function element(id: string): HTMLElement {
   const found = document.getElementById(id);
@@ -141,10 +142,10 @@ function showInfo(user: MeQuery["me"]): void {
   session.watchSessions(signedOutElsewhere);
 }
 
-/** This session ended on another device (or by an admin): the login form says so, at once. */
-function signedOutElsewhere(): void {
+/** This session ended on another device, or an admin disabled the account: the login form says which, at once. */
+function signedOutElsewhere(why: SignedOutReason): void {
   showForm("login", loginForm);
-  loginStatus.textContent = "Signed out on another device.";
+  loginStatus.textContent = why === "ACCOUNT_DISABLED" ? "This account has been disabled." : "Signed out on another device.";
 }
 
 function listItem(text: string): HTMLLIElement {
