@@ -28,6 +28,18 @@ const MINUTE = 60_000;
 // log out ends it all and says so; a forgotten password is reset with a mailed link that opens the
 // page. Errors look like errors, and an API that does not answer is named, with how to start it. The page is built from examples/web, the real API runs behind
 // it and mails to an SMTP server in this process, and the API's clock is moved to expire tokens.
+/**
+ * What the page sent after its access token expired: one refresh among `me` requests, the last one
+ * a `me`. Only the count is fixed, not the order: the live socket's close ("token expired", within
+ * half a second of the API's clock jumping) refreshes by itself after a 2-second pause, and on a
+ * slow machine that can come before a click's `me`, which then shares or follows that refresh.
+ */
+function expectOneRefreshAmongMe(sent: string[]): void {
+  expect(sent.filter((name) => name === "RefreshToken")).toEqual(["RefreshToken"]);
+  expect(sent.filter((name) => name !== "RefreshToken" && name !== "Me")).toEqual([]);
+  expect(sent.at(-1)).toBe("Me");
+}
+
 describe("the See my info page (examples/web) in Chromium", () => {
   let apiClockAhead = 0;
   let smtp: TestSmtpServer;
@@ -136,7 +148,8 @@ describe("the See my info page (examples/web) in Chromium", () => {
       .getByText(/^refreshToken: new access token/)
       .waitFor();
     await activity().getByText(`me: Grace Hopper <${user.email}>`).nth(1).waitFor();
-    expect(operations).toEqual(["Me", "Login", "Me", "Me", "RefreshToken", "Me"]);
+    // Usually the click's Me, refused, then the refresh and the Me again.
+    expectOneRefreshAmongMe(operations.slice(3));
     expect(await myInfo().textContent()).toContain(user.email);
     await page.screenshot({ path: path.join(SCREENSHOTS, "web-example-after-refresh.png"), fullPage: true });
 
@@ -183,7 +196,8 @@ describe("the See my info page (examples/web) in Chromium", () => {
     // A double click sends two `me` requests before either answer is back.
     await page.getByRole("button", { name: "See my info" }).dblclick();
     await activity().getByText(`me: Test User <${user.email}>`).nth(2).waitFor();
-    expect(operations.slice(2)).toEqual(["Me", "Me", "RefreshToken", "Me", "Me"]);
+    // Usually both Me, refused, then one refresh and both Me again.
+    expectOneRefreshAmongMe(operations.slice(2));
     const sessions = await api.prisma.session.findMany({ where: { userId: user.id, userAgent: { contains: "Chrome" } } });
     expect(sessions).toEqual([expect.objectContaining({ revokedAt: null })]);
   });
