@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import pg from "pg";
 import { run, childEnv } from "../support/childProcess";
 import {
   DisableUserDocument,
@@ -8,7 +9,10 @@ import {
   type TypedDocumentString,
 } from "../support/generated/graphql";
 import { graphql, LOGIN, logIn, ME, PASSWORD, REFRESH, signUp, uniqueEmail, type AuthPayload } from "../support/graphqlClient";
+import { passkeyLogin, registerPasskey } from "../support/passkeys";
+import { SoftwareAuthenticator } from "../support/softwareAuthenticator";
 import { useTestServer } from "../support/testServer";
+import { waitUntil } from "../support/waitUntil";
 
 describe("the admin surface", () => {
   const app = useTestServer();
@@ -98,6 +102,55 @@ describe("the admin surface", () => {
       code: "BAD_USER_INPUT",
       field: "id",
     });
+  });
+
+  /**
+   * Runs `signIn` across a disabling: the disabling is written as disableUser writes it (the user's
+   * row locked and changed, the sessions ended) and held uncommitted; `signIn` checks the account
+   * as it was (enabled) and its proof, then waits for the user's row; the disabling commits while
+   * it waits. Returns what `signIn` answered.
+   */
+  async function acrossDisabling<T>(userId: string, signIn: () => Promise<T>): Promise<T> {
+    const disabling = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    // Another connection watches: inside a transaction, pg_stat_activity keeps the view of its first read.
+    const observer = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await Promise.all([disabling.connect(), observer.connect()]);
+    try {
+      await disabling.query("BEGIN");
+      await disabling.query(`UPDATE "User" SET "disabledAt" = now(), "tokenVersion" = "tokenVersion" + 1 WHERE "id" = $1`, [userId]);
+      await disabling.query(
+        `UPDATE "Session" SET "revokedAt" = now(), "revokedReason" = 'USER_DISABLED' WHERE "userId" = $1 AND "revokedAt" IS NULL`,
+        [userId],
+      );
+      const [{ pid }] = (await disabling.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows as [{ pid: number }];
+      const answer = signIn();
+      await waitUntil(
+        async () => (await observer.query("SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", [pid])).rowCount! > 0,
+        "the sign-in waits for the user's row",
+      );
+      await disabling.query("COMMIT");
+      return await answer;
+    } finally {
+      await Promise.all([disabling.end(), observer.end()]);
+    }
+  }
+
+  test("a login that checked the password before a disabling committed starts no session after it", async () => {
+    const ada = await signUp(app.url);
+    const login = await acrossDisabling(ada.user.id, () =>
+      graphql(app.url, LOGIN, { input: { email: ada.user.email, password: PASSWORD } }),
+    );
+    expect(login.errors![0]!.extensions).toEqual(ACCOUNT_DISABLED);
+    expect(await app.prisma.session.count({ where: { userId: ada.user.id, revokedAt: null } })).toBe(0);
+  });
+
+  test("so does a passkey login (and every sign-in that starts its session as it does)", async () => {
+    const ada = await signUp(app.url);
+    const authenticator = new SoftwareAuthenticator({ origin: "http://localhost:4000" });
+    await registerPasskey(app.url, ada.accessToken, authenticator);
+    const login = await acrossDisabling(ada.user.id, () => passkeyLogin(app.url, authenticator, ada.user.email));
+    expect(login.errors![0]!.extensions).toEqual(ACCOUNT_DISABLED);
+    expect(await app.prisma.session.count({ where: { userId: ada.user.id, revokedAt: null } })).toBe(0);
   });
 
   test("disableUser ends every session at once and refuses login and refresh; enableUser lets the user log in again", async () => {

@@ -156,9 +156,11 @@ export class AccountService {
     const sessionId = crypto.randomUUID();
     await inPoolTransaction(pool, async (tx) => {
       // With a second factor to come, the account's count stands and the address is remembered only once it is verified.
-      if (!(await lockForLogin(tx, user.id, givenBackKeys(attempt, hasSecondFactor), now))) {
-        throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
-      }
+      const locked = await lockForLogin(tx, user.id, givenBackKeys(attempt, hasSecondFactor), now);
+      if (!locked) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
+      // Disabled while the password was checked: the disabling ended the account's sessions, and
+      // none may start after it. The transaction rolls back, points given back included.
+      if (locked.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
       const endedIds = await writeLogin(
         tx,
         sessionStartValues(user.id, sessionId, session, this.deps.maxSessionsPerUser, now),

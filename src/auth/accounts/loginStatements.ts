@@ -35,7 +35,7 @@ const ACCOUNT_FOR_LOGIN = {
 const LOCK_AND_GIVE_BACK = {
   name: "auth-login-lock",
   text: `WITH ${giveBackExpressions("$2", "$3", "$4")}
-         SELECT "tokenVersion" FROM "User" WHERE "id" = $1::uuid FOR UPDATE`,
+         SELECT "disabledAt" FROM "User" WHERE "id" = $1::uuid FOR UPDATE`,
 };
 
 /**
@@ -72,15 +72,22 @@ export async function readAccountForLogin(
   return { user, hasSecondFactor: row.hasSecondFactor === true, knownAddress: row.knownAddress };
 }
 
-/** Locks the user and gives the points back; false when the account is gone (deleted after its password was checked). */
+/**
+ * Locks the user and gives the points back. Returns the account as the lock found it: undefined
+ * when it is gone (deleted after its password was checked), with `disabledAt` set when an admin
+ * disabled it meanwhile.
+ */
 export async function lockForLogin(
   client: pg.ClientBase,
   userId: string,
   keys: { accountKey: string | null; addressKey: string },
   now: number,
-): Promise<boolean> {
-  const { rowCount } = await client.query({ ...LOCK_AND_GIVE_BACK, values: [userId, keys.accountKey, keys.addressKey, now] });
-  return rowCount === 1;
+): Promise<{ disabledAt: Date | null } | undefined> {
+  const { rows } = await client.query<{ disabledAt: Date | null }>({
+    ...LOCK_AND_GIVE_BACK,
+    values: [userId, keys.accountKey, keys.addressKey, now],
+  });
+  return rows[0];
 }
 
 /** LOGIN_WRITES with its values: SESSION_START's, then the address to remember with its oldest known time, then the upgraded hash. */

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { AuthFailure, AuthenticationError } from "../../errors";
+import { AuthFailure, AuthenticationError, ForbiddenError, ForbiddenReason } from "../../errors";
 import type { Prisma } from "../../generated/prisma/client";
 import { hashOpaqueToken } from "../tokens/opaqueTokens";
 import type { NewSession } from "./lifecycle";
@@ -72,7 +72,11 @@ export async function insertSessionWithinLimit(
   // includes the first's session. Other users' logins do not wait.
   // The account was deleted after its password was checked (deleteAccount, or an operator): no
   // account, so no session, and the same answer as an unknown email rather than a foreign-key error.
-  if ((await lockUser(tx, userId)) === undefined) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
+  const locked = await lockUser(tx, userId);
+  if (locked === undefined) throw new AuthenticationError(AuthFailure.INVALID_CREDENTIALS);
+  // Disabled after the caller checked (an admin's disableUser committed while this waited for the
+  // lock): its sessions have ended, and no new one may start after it.
+  if (locked.disabledAt !== null) throw new ForbiddenError(ForbiddenReason.ACCOUNT_DISABLED);
   const id = crypto.randomUUID();
   const ended = await tx.$queryRawUnsafe<Array<{ id: string }>>(
     `WITH ${SESSION_START} SELECT "id"::text FROM beyond_limit`,

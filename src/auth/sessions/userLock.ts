@@ -6,6 +6,8 @@ export interface LockedUser {
   id: string;
   /** Bumped by every change that voids the user's access tokens (password, logoutAll, disabling). */
   tokenVersion: number;
+  /** Read under the lock: a disabling that committed while the transaction waited is seen here. */
+  disabledAt: Date | null;
 }
 
 /**
@@ -15,7 +17,9 @@ export interface LockedUser {
  * instead of deadlocking. Undefined when there is no such user (any more).
  */
 export async function lockUser(tx: Prisma.TransactionClient, userId: string): Promise<LockedUser | undefined> {
-  const [locked] = await tx.$queryRaw<LockedUser[]>`SELECT "id"::text, "tokenVersion" FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
+  const [locked] = await tx.$queryRaw<
+    LockedUser[]
+  >`SELECT "id"::text, "tokenVersion", "disabledAt" FROM "User" WHERE "id" = ${userId}::uuid FOR UPDATE`;
   return locked;
 }
 
