@@ -1,11 +1,12 @@
 import crypto from "node:crypto";
 import type http from "node:http";
 import type { Duplex } from "node:stream";
-import type { GraphQLSchema } from "graphql";
+import { GraphQLError, type GraphQLSchema } from "graphql";
 import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { ClientInfo } from "../auth/types";
 import type { HttpConfig } from "../config";
+import { AuthenticationError, AuthFailure } from "../errors";
 import { socketOperations, type SocketValues } from "../graphql/socketOperations";
 import type { Logger } from "../logger";
 import type { Services } from "../services";
@@ -36,6 +37,8 @@ interface SocketExtra {
   client: ClientInfo;
   values?: SocketValues;
   release?: () => void;
+  /** When the token it connected with expires (ms since the epoch); none for an anonymous socket. */
+  tokenExpiresAt?: number;
 }
 
 /** How long sockets get to finish their close handshake at shutdown before they are cut. */
@@ -67,16 +70,30 @@ export function attachSubscriptionServer(server: http.Server, deps: Subscription
     logger: deps.logger,
   });
   const anonymous = new AnonymousSockets(limits.maxAnonymousSocketsPerIp);
+  const operations = socketOperations<SocketExtra>({
+    schema: deps.schema,
+    services: deps.services,
+    config: deps.config,
+    logger: deps.logger,
+    // Set by onConnect, which graphql-ws runs before it lets any subscribe through.
+    valuesOf: (ctx) => ctx.extra.values!,
+  });
   const graphqlWs = makeServer<Record<string, unknown> | undefined, SocketExtra>({
     schema: deps.schema,
-    ...socketOperations<SocketExtra>({
-      schema: deps.schema,
-      services: deps.services,
-      config: deps.config,
-      logger: deps.logger,
-      // Set by onConnect, which graphql-ws runs before it lets any subscribe through.
-      valuesOf: (ctx) => ctx.extra.values!,
-    }),
+    ...operations,
+    onSubscribe: (ctx, id, payload) => {
+      // A socket lives no longer than its token. The sweep closes it within EXPIRY_SWEEP_MS of the
+      // expiry; a subscribe that comes in between closes it now, the same way (4401, "token
+      // expired": refresh, connect again), rather than failing alone on a socket that is about to close.
+      const { socket, tokenExpiresAt } = ctx.extra;
+      if (tokenExpiresAt !== undefined && tokenExpiresAt <= deps.now()) {
+        socket.close(SocketClose.UNAUTHORIZED, "token expired");
+        // Answered too, though the closing socket will not carry it.
+        const expired = new AuthenticationError(AuthFailure.TOKEN_EXPIRED);
+        return [new GraphQLError(expired.message, { originalError: expired })];
+      }
+      return operations.onSubscribe!(ctx, id, payload);
+    },
     onConnect: async (ctx) => {
       const extra = ctx.extra;
       const { socket } = extra;
@@ -102,6 +119,7 @@ export function attachSubscriptionServer(server: http.Server, deps: Subscription
       try {
         const caller = await deps.services.authenticator.authenticate(values.request.credential);
         extra.release = sockets.admit(caller, values.request.credential, (code, reason) => socket.close(code, reason));
+        extra.tokenExpiresAt = caller.accessTokenExpiresAt;
         if (extra.release) return true;
         socket.close(SocketClose.TOO_MANY_SOCKETS, `too many sockets for this user (at most ${limits.maxSocketsPerUser})`);
       } catch (error) {

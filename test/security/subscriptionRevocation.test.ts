@@ -19,7 +19,7 @@ import {
   signUp,
   type AuthPayload,
 } from "../support/graphqlClient";
-import { primed, subscribe, testClient, type LiveSubscription, type TestClient } from "../support/subscriptionClient";
+import { acknowledgedSocket, primed, subscribe, testClient, type LiveSubscription, type TestClient } from "../support/subscriptionClient";
 import { useTestServer } from "../support/testServer";
 import { waitUntil } from "../support/waitUntil";
 
@@ -161,6 +161,23 @@ describe("a subscription socket closes when its session or token ends", () => {
     await primed(second, () => logIn(server.url, account.user.email));
     expect(client.connections).toBe(2);
     expect(second.error).toBeUndefined();
+  });
+});
+
+describe("a subscribe that comes after the socket's token expired", () => {
+  let offsetMs = 0;
+  const server = useTestServer({}, () => Date.now() + offsetMs);
+
+  test("closes the socket with 'token expired' at once, as the expiry sweep would, instead of failing alone", async () => {
+    const account = await signUp(server.url);
+    const socket = await acknowledgedSocket(server.url, account.accessToken);
+    // Past the token's 15 minutes, and a subscribe right away: before the next sweep (every 500 ms), as a
+    // rule, so this is what meets the expired token.
+    offsetMs = 16 * 60_000;
+    socket.send({ id: "1", type: "subscribe", payload: { query: "subscription { sessionEvents { kind } }" } });
+    expect(await socket.closed).toEqual({ code: 4401, reason: "token expired" });
+    // Not an error for the subscription alone: a client would take that for the end of its session.
+    expect(socket.messages.filter((message) => message.type !== "connection_ack")).toEqual([]);
   });
 });
 
