@@ -1,5 +1,4 @@
 import jwt from "jsonwebtoken";
-import { generateOpaqueToken, hashOpaqueToken } from "../../src/auth/tokens/opaqueTokens";
 import {
   DeletePasskeyDocument,
   FinishPasskeyRegistrationDocument,
@@ -20,6 +19,7 @@ import { finishLogin, passkeyLogin, registerPasskey, startLogin } from "../suppo
 import { enrollTotp } from "../support/secondFactor";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtpServer";
 import { SoftwareAuthenticator } from "../support/softwareAuthenticator";
+import { storedResetLink } from "../support/storedLinks";
 import { useTestServer } from "../support/testServer";
 import { waitUntil } from "../support/waitUntil";
 
@@ -402,19 +402,7 @@ describe("managing passkeys, and a passkey as the second step", () => {
   test("adding or deleting a passkey voids pending password-reset links", async () => {
     const account = await signUp(app.url);
     const authenticator = new SoftwareAuthenticator({ origin: ORIGIN });
-    const resetLink = async () => {
-      const token = generateOpaqueToken();
-      await app.prisma.emailToken.create({
-        data: {
-          userId: account.user.id,
-          purpose: "RESET_PASSWORD",
-          email: account.user.email,
-          tokenHash: hashOpaqueToken(token),
-          expiresAt: new Date(Date.now() + 3600_000),
-        },
-      });
-      return token;
-    };
+    const resetLink = () => storedResetLink(app.prisma, account.user);
     const reset = (token: string) =>
       graphql(
         app.url,

@@ -1,6 +1,5 @@
 import crypto from "node:crypto";
 import jwt from "jsonwebtoken";
-import { generateOpaqueToken, hashOpaqueToken } from "../../src/auth/tokens/opaqueTokens";
 import {
   ConfirmTotpEnrollmentDocument,
   LoginTwoStepDocument,
@@ -11,6 +10,7 @@ import {
 } from "../support/generated/graphql";
 import { graphql, logIn, LOGOUT, ME, PASSWORD, signUp } from "../support/graphqlClient";
 import { codeAt, enrollTotp, verifyWithCode } from "../support/secondFactor";
+import { storedResetLink } from "../support/storedLinks";
 import { useTestServer } from "../support/testServer";
 
 // TOTP as a user meets it: set up an authenticator app, then every password login asks for its
@@ -215,17 +215,7 @@ describe("a login with a second factor", () => {
 
   test("a password reset leaves the factor on: its session is at level 1 too", async () => {
     const account = await accountWithTotp();
-    // A reset link's token, stored as the server stores the one it mails (only its hash).
-    const token = generateOpaqueToken();
-    await app.prisma.emailToken.create({
-      data: {
-        userId: account.user.id,
-        purpose: "RESET_PASSWORD",
-        email: account.user.email,
-        tokenHash: hashOpaqueToken(token),
-        expiresAt: new Date(now() + 3_600_000),
-      },
-    });
+    const token = await storedResetLink(app.prisma, account.user, now());
     const reset = await graphql(
       app.url,
       'mutation ($token: String!) { resetPassword(token: $token, newPassword: "a brand new passphrase") { accessToken secondFactorRequired } }',

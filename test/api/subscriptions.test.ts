@@ -1,5 +1,5 @@
 import { CreatePostDocument, PostPublishedDocument, PublishPostDocument, SessionEventsDocument } from "../support/generated/graphql";
-import { graphql, LOGOUT, logIn, signUp, ME, type AuthPayload } from "../support/graphqlClient";
+import { graphql, LOGOUT, logIn, sessionIdOf, signUp, ME, type AuthPayload } from "../support/graphqlClient";
 import { primed, subscribe, testClient, type Closed, type TestClient } from "../support/subscriptionClient";
 import { useTestServer } from "../support/testServer";
 import { waitUntil } from "../support/waitUntil";
@@ -28,7 +28,7 @@ describe("subscriptions over the WebSocket on /graphql", () => {
     await primed(events, newSession(account));
     const other = await logIn(server.url, account.user.email);
     await graphql(server.url, LOGOUT, undefined, { token: other.accessToken });
-    const sessionId = sessionIdOf(other);
+    const sessionId = sessionIdOf(other.accessToken);
     const ofOther = () => events.results.map((result) => result.data?.sessionEvents).filter((event) => event?.sessionId === sessionId);
     await waitUntil(() => ofOther().length === 2, "the other session's start and end arrived");
     expect(ofOther()).toEqual([
@@ -45,10 +45,10 @@ describe("subscriptions over the WebSocket on /graphql", () => {
     const started = await logIn(server.url, theirs.user.email);
     const marker = await logIn(server.url, mine.user.email);
     await waitUntil(
-      () => events.results.length > 0 && JSON.stringify(events.results).includes(sessionIdOf(marker)),
+      () => events.results.length > 0 && JSON.stringify(events.results).includes(sessionIdOf(marker.accessToken)),
       "my own next event arrived",
     );
-    expect(JSON.stringify(events.results)).not.toContain(sessionIdOf(started));
+    expect(JSON.stringify(events.results)).not.toContain(sessionIdOf(started.accessToken));
   });
 
   test("postPublished delivers a post as it is published, with its author", async () => {
@@ -119,9 +119,3 @@ describe("subscriptions over the WebSocket on /graphql", () => {
     expect(staying.error).toBeUndefined();
   });
 });
-
-/** The session id of a login's access token (its `sid` claim). */
-function sessionIdOf(payload: AuthPayload | { accessToken: string }): string {
-  const claims = JSON.parse(Buffer.from(payload.accessToken.split(".")[1]!, "base64url").toString("utf8")) as { sid: string };
-  return claims.sid;
-}

@@ -9,10 +9,10 @@ import {
   type TypedDocumentString,
 } from "../support/generated/graphql";
 import { graphql, LOGIN, logIn, ME, PASSWORD, REFRESH, signUp, uniqueEmail, type AuthPayload } from "../support/graphqlClient";
+import { waitUntilBlockedBy } from "../support/lockWaits";
 import { passkeyLogin, registerPasskey } from "../support/passkeys";
 import { SoftwareAuthenticator } from "../support/softwareAuthenticator";
 import { useTestServer } from "../support/testServer";
-import { waitUntil } from "../support/waitUntil";
 
 describe("the admin surface", () => {
   const app = useTestServer();
@@ -112,9 +112,7 @@ describe("the admin surface", () => {
    */
   async function acrossDisabling<T>(userId: string, signIn: () => Promise<T>): Promise<T> {
     const disabling = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    // Another connection watches: inside a transaction, pg_stat_activity keeps the view of its first read.
-    const observer = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await Promise.all([disabling.connect(), observer.connect()]);
+    await disabling.connect();
     try {
       await disabling.query("BEGIN");
       await disabling.query(`UPDATE "User" SET "disabledAt" = now(), "tokenVersion" = "tokenVersion" + 1 WHERE "id" = $1`, [userId]);
@@ -122,16 +120,12 @@ describe("the admin surface", () => {
         `UPDATE "Session" SET "revokedAt" = now(), "revokedReason" = 'USER_DISABLED' WHERE "userId" = $1 AND "revokedAt" IS NULL`,
         [userId],
       );
-      const [{ pid }] = (await disabling.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows as [{ pid: number }];
       const answer = signIn();
-      await waitUntil(
-        async () => (await observer.query("SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", [pid])).rowCount! > 0,
-        "the sign-in waits for the user's row",
-      );
+      await waitUntilBlockedBy(app.prisma, disabling);
       await disabling.query("COMMIT");
       return await answer;
     } finally {
-      await Promise.all([disabling.end(), observer.end()]);
+      await disabling.end();
     }
   }
 

@@ -1,6 +1,6 @@
 import { startChildServer, type ChildServer } from "../support/childServer";
 import { CreatePostDocument, PostPublishedDocument, PublishPostDocument, SessionEventsDocument } from "../support/generated/graphql";
-import { graphql, logIn, LOGOUT_ALL, signUp } from "../support/graphqlClient";
+import { graphql, logIn, LOGOUT_ALL, sessionIdOf, signUp } from "../support/graphqlClient";
 import { probeOnceItMatches } from "../support/readiness";
 import { primed, subscribe, testClient, type TestClient } from "../support/subscriptionClient";
 import { LONG_TEST_TIMEOUT_MS } from "../support/timeouts";
@@ -40,7 +40,7 @@ describe("subscriptions across two server processes", () => {
     const events = subscribe(clientOf(b, account.accessToken).client, SessionEventsDocument);
     await primed(events, () => logIn(a.url, account.user.email));
     const session = await logIn(a.url, account.user.email);
-    const sessionId = (JSON.parse(Buffer.from(session.accessToken.split(".")[1]!, "base64url").toString("utf8")) as { sid: string }).sid;
+    const sessionId = sessionIdOf(session.accessToken);
     await waitUntil(() => events.results.some((result) => result.data?.sessionEvents.sessionId === sessionId), "B heard of A's sign-in");
     expect(events.results.find((result) => result.data?.sessionEvents.sessionId === sessionId)?.data?.sessionEvents.kind).toBe("STARTED");
   });

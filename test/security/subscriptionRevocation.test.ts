@@ -1,5 +1,4 @@
 import { listenerApplicationName } from "../../src/auth/authCache/changeListener";
-import { generateOpaqueToken, hashOpaqueToken } from "../../src/auth/tokens/opaqueTokens";
 import {
   DisableUserDocument,
   PostPublishedDocument,
@@ -16,10 +15,12 @@ import {
   PASSWORD,
   REFRESH,
   REVOKE_SESSION,
+  sessionIdOf,
   signUp,
   type AuthPayload,
 } from "../support/graphqlClient";
 import { acknowledgedSocket, primed, subscribe, testClient, type LiveSubscription, type TestClient } from "../support/subscriptionClient";
+import { storedResetLink } from "../support/storedLinks";
 import { useTestServer } from "../support/testServer";
 import { waitUntil } from "../support/waitUntil";
 
@@ -45,9 +46,6 @@ describe("a subscription socket closes when its session or token ends", () => {
     return { client, subscription };
   }
 
-  const sessionIdOf = (payload: { accessToken: string }) =>
-    (JSON.parse(Buffer.from(payload.accessToken.split(".")[1]!, "base64url").toString("utf8")) as { sid: string }).sid;
-
   async function expectClosed(subscription: LiveSubscription<unknown>, reason: string) {
     expect(await subscription.failed()).toMatchObject({ code: 4401, reason });
   }
@@ -65,7 +63,7 @@ describe("a subscription socket closes when its session or token ends", () => {
     const other = await logIn(server.url, account.user.email);
     const revoked = await openSocket(() => other.accessToken);
     const staying = await openSocket(() => account.accessToken);
-    await graphql(server.url, REVOKE_SESSION, { id: sessionIdOf(other) }, { token: account.accessToken });
+    await graphql(server.url, REVOKE_SESSION, { id: sessionIdOf(other.accessToken) }, { token: account.accessToken });
     await expectClosed(revoked.subscription, "session ended");
     expect(staying.subscription.error).toBeUndefined();
     expect(staying.client.closes).toEqual([]);
@@ -83,16 +81,7 @@ describe("a subscription socket closes when its session or token ends", () => {
   test("a password reset through its mailed link closes every socket of the account", async () => {
     const account = await signUp(server.url);
     const { subscription } = await openSocket(() => account.accessToken);
-    const token = generateOpaqueToken();
-    await server.prisma.emailToken.create({
-      data: {
-        userId: account.user.id,
-        purpose: "RESET_PASSWORD",
-        email: account.user.email,
-        tokenHash: hashOpaqueToken(token),
-        expiresAt: new Date(Date.now() + 3600_000),
-      },
-    });
+    const token = await storedResetLink(server.prisma, account.user);
     const reset = await graphql(server.url, ResetPasswordDocument, { token, newPassword: "a brand new passphrase" });
     expect(reset.errors).toBeUndefined();
     await expectClosed(subscription, "session ended");
