@@ -33,6 +33,13 @@ interface TrackedSocket {
   checkAgain: boolean;
 }
 
+/** A socket that LiveSockets keeps: `release` when it closes. */
+export interface AdmittedSocket {
+  release: () => void;
+  /** Closes it now (4401, "token expired") if its token has expired by the app's clock, as the sweep would; true if it did. */
+  closeIfExpired: () => boolean;
+}
+
 export interface LiveSocketsDeps {
   authenticator: Pick<RequestAuthenticator, "authenticate">;
   liveEvents: Pick<LiveEvents, "watchAuthChanges">;
@@ -69,10 +76,10 @@ export class LiveSockets {
   }
 
   /**
-   * Keeps the socket of `caller` open while its token and session last. Returns the function to
-   * call when it closes, or undefined when the user already has WS_MAX_SOCKETS_PER_USER here.
+   * Keeps the socket of `caller` open while its token and session last. Returns its handle, or
+   * undefined when the user already has WS_MAX_SOCKETS_PER_USER here.
    */
-  admit(caller: TokenCaller, credential: BearerCredential, close: TrackedSocket["close"]): (() => void) | undefined {
+  admit(caller: TokenCaller, credential: BearerCredential, close: TrackedSocket["close"]): AdmittedSocket | undefined {
     const userId = caller.user.id;
     const ofUser = this.byUser.get(userId) ?? new Set<TrackedSocket>();
     if (ofUser.size >= this.deps.maxSocketsPerUser) return undefined;
@@ -89,9 +96,12 @@ export class LiveSockets {
     this.byUser.set(userId, ofUser.add(socket));
     const ofSession = this.bySession.get(socket.sessionId) ?? new Set<TrackedSocket>();
     this.bySession.set(socket.sessionId, ofSession.add(socket));
-    return () => {
-      removeFrom(this.byUser, userId, socket);
-      removeFrom(this.bySession, socket.sessionId, socket);
+    return {
+      release: () => {
+        removeFrom(this.byUser, userId, socket);
+        removeFrom(this.bySession, socket.sessionId, socket);
+      },
+      closeIfExpired: () => closeIfExpired(socket, this.deps.now()),
     };
   }
 
@@ -103,7 +113,7 @@ export class LiveSockets {
   private closeExpired(): void {
     const now = this.deps.now();
     for (const sockets of this.byUser.values()) {
-      for (const socket of sockets) if (socket.expiresAt <= now) socket.close(SocketClose.UNAUTHORIZED, "token expired");
+      for (const socket of sockets) closeIfExpired(socket, now);
     }
   }
 
@@ -149,6 +159,13 @@ export function closeReason(error: unknown): string | undefined {
   // ACCOUNT_DISABLED: disabling ended the sessions too.
   if (error instanceof AppError && error.code === ErrorCode.FORBIDDEN) return "account disabled";
   return undefined;
+}
+
+/** A socket lives no longer than its token: closed with 4401 "token expired" once it has expired. */
+function closeIfExpired(socket: TrackedSocket, now: number): boolean {
+  if (socket.expiresAt > now) return false;
+  socket.close(SocketClose.UNAUTHORIZED, "token expired");
+  return true;
 }
 
 function removeFrom(index: Map<string, Set<TrackedSocket>>, key: string, socket: TrackedSocket): void {

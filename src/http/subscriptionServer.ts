@@ -37,8 +37,8 @@ interface SocketExtra {
   client: ClientInfo;
   values?: SocketValues;
   release?: () => void;
-  /** When the token it connected with expires (ms since the epoch); none for an anonymous socket. */
-  tokenExpiresAt?: number;
+  /** A signed-in socket's expiry check (LiveSockets); none for an anonymous socket. */
+  closeIfExpired?: () => boolean;
 }
 
 /** How long sockets get to finish their close handshake at shutdown before they are cut. */
@@ -85,9 +85,7 @@ export function attachSubscriptionServer(server: http.Server, deps: Subscription
       // A socket lives no longer than its token. The sweep closes it within EXPIRY_SWEEP_MS of the
       // expiry; a subscribe that comes in between closes it now, the same way (4401, "token
       // expired": refresh, connect again), rather than failing alone on a socket that is about to close.
-      const { socket, tokenExpiresAt } = ctx.extra;
-      if (tokenExpiresAt !== undefined && tokenExpiresAt <= deps.now()) {
-        socket.close(SocketClose.UNAUTHORIZED, "token expired");
+      if (ctx.extra.closeIfExpired?.()) {
         // Answered too, though the closing socket will not carry it.
         const expired = new AuthenticationError(AuthFailure.TOKEN_EXPIRED);
         return [new GraphQLError(expired.message, { originalError: expired })];
@@ -118,9 +116,12 @@ export function attachSubscriptionServer(server: http.Server, deps: Subscription
       }
       try {
         const caller = await deps.services.authenticator.authenticate(values.request.credential);
-        extra.release = sockets.admit(caller, values.request.credential, (code, reason) => socket.close(code, reason));
-        extra.tokenExpiresAt = caller.accessTokenExpiresAt;
-        if (extra.release) return true;
+        const admitted = sockets.admit(caller, values.request.credential, (code, reason) => socket.close(code, reason));
+        if (admitted) {
+          extra.release = admitted.release;
+          extra.closeIfExpired = admitted.closeIfExpired;
+          return true;
+        }
         socket.close(SocketClose.TOO_MANY_SOCKETS, `too many sockets for this user (at most ${limits.maxSocketsPerUser})`);
       } catch (error) {
         const reason = closeReason(error);
